@@ -1,0 +1,93 @@
+"""Benchmark of the simulation core (the design's targets; never a timed test).
+
+Measures, on one core:
+- the full-scale no-policy run (scale 1, 2021-01 -> 2025-12): seconds (start-up of the population
+  included, imports excluded), agent-steps per second, peak memory (in a child process of its own);
+- the per-agent Mesa reference (benchmarks/per_agent_reference.py: one mesa.Agent per entity, the
+  same rules) on a small population: agent-steps per second;
+and prints the ratio. An agent-step is one entity present in the register for one month.
+
+    uv run python -m benchmarks.benchmark [--scale 1] [--reference-scale 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+
+def _agent_steps(registered_by_month: list[float], scale: float) -> float:
+    """Rows present at the start of each simulated month, summed over months."""
+    return sum(registered_by_month[:-1]) / scale
+
+
+def vectorised(scale: float, until: str) -> dict[str, float]:
+    from model.model import DoublingModel
+
+    began = time.perf_counter()
+    model = DoublingModel(seed=1, scale=scale, until=until, uncertainty=False)
+    built = time.perf_counter()
+    model.run()
+    ended = time.perf_counter()
+    series = model.datacollector.get_model_vars_dataframe()
+    steps = _agent_steps(list(series["n_registered"] - series["n_chain_leader"]), scale)
+    return {
+        "seconds": ended - began,
+        "start_up_seconds": built - began,
+        "agent_steps": steps,
+        "agent_steps_per_second": steps / (ended - began),
+        "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rows": model.pop.n,
+    }
+
+
+def reference(scale: float, until: str) -> dict[str, float]:
+    from benchmarks.per_agent_reference import PerAgentModel
+
+    model = PerAgentModel(seed=1, scale=scale, until=until)
+    began = time.perf_counter()
+    model.run()
+    seconds = time.perf_counter() - began
+    steps = _agent_steps([h["n_registered"] for h in model.history], scale)
+    return {"seconds": seconds, "agent_steps": steps, "agent_steps_per_second": steps / seconds}
+
+
+def _in_child(function: str, scale: float, until: str) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter (its own peak memory, a cold start)."""
+    code = (
+        "import json, benchmarks.benchmark as b; "
+        f"print(json.dumps(b.{function}({scale!r}, {until!r})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--until", default="2025-12")
+    parser.add_argument("--reference-scale", type=float, default=500.0)
+    parser.add_argument("--reference-until", default="2022-12")
+    args = parser.parse_args()
+    fast = _in_child("vectorised", args.scale, args.until)
+    slow = _in_child("reference", args.reference_scale, args.reference_until)
+    ratio = fast["agent_steps_per_second"] / slow["agent_steps_per_second"]
+    print(f"column store, scale {args.scale:g}, until {args.until}: {fast['seconds']:.2f} s "
+          f"(start-up {fast['start_up_seconds']:.2f} s), {fast['rows']:,} rows, "
+          f"{fast['agent_steps'] / 1e6:.1f} M agent-steps, "
+          f"{fast['agent_steps_per_second'] / 1e6:.2f} M agent-steps/s, "
+          f"peak memory {fast['peak_memory_mb']:.0f} MB")  # fmt: skip
+    print(f"per-agent Mesa reference, scale {args.reference_scale:g}, until "
+          f"{args.reference_until}: {slow['seconds']:.2f} s, "
+          f"{slow['agent_steps_per_second'] / 1e3:.0f} k agent-steps/s")  # fmt: skip
+    print(f"ratio: {ratio:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

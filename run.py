@@ -1,0 +1,187 @@
+"""Command line of the market-entity doubling simulator. No model logic here: it parses and dispatches.
+
+Exit codes: 0 success, 2 bad input, 1 anything else (see shared design, "Contracts").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from model.defaults import (
+    DEFAULT_RESULTS,
+    DEFAULT_RUNS,
+    DEFAULT_SCALE,
+    DEFAULT_SEED,
+    DEFAULT_UNTIL,
+    SCENARIO_DIR,
+)
+from model.errors import InputError
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    from model.ensemble import run_batch
+
+    run_batch(
+        [Path(p) for p in args.scenarios],
+        runs=args.runs,
+        scale=args.scale,
+        until=args.until,
+        seed=args.seed,
+        out=Path(args.out),
+        workers=args.workers,
+        scheduler=args.scheduler,
+        quiet=args.quiet,
+    )
+    return 0
+
+
+def _command_default(args: argparse.Namespace) -> int:
+    from model.ensemble import run_batch
+    from model.store import format_comparison
+
+    scenarios = sorted(SCENARIO_DIR.glob("*.yaml"))
+    out = run_batch(
+        scenarios,
+        runs=DEFAULT_RUNS,
+        scale=DEFAULT_SCALE,
+        until=DEFAULT_UNTIL,
+        seed=DEFAULT_SEED,
+        out=DEFAULT_RESULTS,
+        workers=None,
+        scheduler=None,
+        quiet=args.quiet,
+    )
+    print(format_comparison(out, "table"))
+    print(f"\nResults: {out}\nOpen the dashboard: uv run python run.py dashboard --results {out}")
+    return 0
+
+
+def _command_compare(args: argparse.Namespace) -> int:
+    from model.store import format_comparison
+
+    print(format_comparison(Path(args.dir), args.format))
+    return 0
+
+
+def _command_levers(args: argparse.Namespace) -> int:
+    from model.levers.catalogue import format_catalogue, load_catalogue
+
+    print(format_catalogue(load_catalogue(), family=args.family, fmt=args.format))
+    return 0
+
+
+def _command_validate(args: argparse.Namespace) -> int:
+    from model.scenario import validate_files
+
+    problems = validate_files([Path(p) for p in args.files])
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 2
+    print(f"{len(args.files)} scenario file(s) valid")
+    return 0
+
+
+def _command_dashboard(args: argparse.Namespace) -> int:
+    from dashboard.app import serve
+
+    serve(results=Path(args.results), host=args.host, port=args.port)
+    return 0
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit code 2 (the full usage is under --help)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineErrors(
+        prog="run.py",
+        description="Market-entity doubling simulator (晋发〔2021〕67号). "
+        "With no command: run every scenario with the default settings and print the comparison.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_command_default)
+    commands = parser.add_subparsers(title="commands")
+
+    run = commands.add_parser("run", help="run a batch: scenarios x runs")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
+    run.add_argument("--runs", type=_positive_int, default=DEFAULT_RUNS, help="runs per scenario")
+    run.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=DEFAULT_SCALE,
+        help="real entities per simulated row (1 = full scale)",
+    )
+    run.add_argument("--until", default=DEFAULT_UNTIL, help="last month simulated, YYYY-MM")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the batch")
+    run.add_argument("--out", default=str(DEFAULT_RESULTS), help="results folder")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, help="local Dask worker processes")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://HOST:PORT")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_command_run)
+
+    compare = commands.add_parser("compare", help="compare the scenarios of a results folder")
+    compare.add_argument("dir", help="results folder")
+    compare.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    compare.set_defaults(handler=_command_compare)
+
+    levers = commands.add_parser("levers", help="list the lever catalogue")
+    levers.add_argument("--family", help="only this family")
+    levers.add_argument("--format", choices=["table", "json"], default="table")
+    levers.set_defaults(handler=_command_levers)
+
+    validate = commands.add_parser("validate", help="check scenario files")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler=_command_validate)
+
+    dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
+    dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")
+    dashboard.add_argument("--host", default="127.0.0.1")
+    dashboard.add_argument("--port", type=int, default=8050)
+    dashboard.set_defaults(handler=_command_dashboard)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # argparse itself exits 2 with a one-line message on bad usage
+    try:
+        return args.handler(args)
+    except InputError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the contract: one line, exit 1, traceback with --debug
+        if args.debug:
+            raise
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
