@@ -98,6 +98,9 @@ HOOKS: dict[str, Hook] = {
     "take_up": Hook(1.0, 0.0, 10.0, "global", "multiplier on the take-up of every lever"),
 }
 
+# Hooks whose effect can be limited to entities younger than max_age_months (model/hooks.py).
+AGE_LIMITED_HOOKS = ("failure_hazard",)
+
 Schedule = tuple[tuple[str, float], ...]
 
 
@@ -780,7 +783,13 @@ class _FamilyReader:
             (*path, "source"),
             data.get("source"),
         )
-        return Effect(hook_id, self.target((*path, "target"), data.get("target")), distribution)
+        target = self.target((*path, "target"), data.get("target"))
+        if target.max_age_months is not None and hook_id not in AGE_LIMITED_HOOKS:
+            self.file.fail(
+                (*path, "target", "max_age_months"),
+                f"only {', '.join(AGE_LIMITED_HOOKS)} can be limited to young entities",
+            )
+        return Effect(hook_id, target, distribution)
 
     def cost(self, path: KeyPath, value: Any) -> Cost | None:
         data = self.file.mapping(
