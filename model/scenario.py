@@ -18,12 +18,12 @@ from model.levers.catalogue import (
     Catalogue,
     Lever,
     Schedule,
-    YamlFile,
     load_catalogue,
     relative_path,
     schedule_to_list,
     value_at,
 )
+from model.yamlfile import YamlFile
 
 MAX_INTENSITY = 3.0
 _TOP_REQUIRED = ("name", "title")
