@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 from scipy.stats import poisson
 
-from model.events import ENTRY_KIND_OF_ROW_KIND, NEVER_OPENS, draw_entities
+from model.events import ENTRY_KIND_OF_ROW_KIND, draw_entities
 from model.kinds import (
     ABOVE_SCALE,
     COOPERATIVE,
@@ -23,6 +23,7 @@ from model.kinds import (
     INDIVIDUAL,
     MEDIUM,
     MICRO,
+    NEVER_OPENS,
     OPERATING,
     REGISTERED,
     SMALL,

@@ -26,6 +26,7 @@ from model.kinds import (
     INDUCED,
     LOG_SIZE_THRESHOLDS,
     MEDIUM,
+    NEVER_OPENS,
     OPERATING,
     REENTRANT,
     REGISTERED,
@@ -34,7 +35,6 @@ from model.kinds import (
     is_enterprise,
 )
 
-NEVER_OPENS = 8  # flag: registered but will never operate
 INDUCED_WINDOW_MONTHS = 24  # effect_priors.md §1 row 1b: induced entrants fail more in years 1-2
 ENTRY_KIND_OF_ROW_KIND = np.array(
     [ENTRY_INDIVIDUAL] + [ENTRY_ENTERPRISE] * 4 + [ENTRY_COOPERATIVE], dtype=np.int8

@@ -24,6 +24,7 @@ from model.kinds import (
     ENTRY_INDIVIDUAL,
     INDIVIDUAL,
     KIND_NAMES,
+    MEDIUM,
     ROW_KINDS,
 )
 from model.parameters import base_rates
@@ -147,6 +148,34 @@ def _entry_mask(mask: np.ndarray) -> np.ndarray:
     return entry
 
 
+# PolicyState field of each hook; hooks in SCALAR_HOOKS act on the whole model (no cells).
+FIELD_OF_HOOK = {
+    "entry": "entry",
+    "opening_speed": "opening",
+    "failure_hazard": "failure",
+    "dormant_exit": "dormant_exit",
+    "conversion": "conversion",
+    "growth": "growth",
+    "upgrade": "upgrade",
+    "induced_quality": "induced_failure",
+    "reentry": "reentry",
+    "shell_registrations": "shell_share",
+    "chain_referrals": "chain_referrals",
+}
+SCALAR_HOOKS = {"induced_quality", "reentry", "shell_registrations", "chain_referrals"}
+
+
+def _cells(hook: str, mask: np.ndarray) -> np.ndarray:
+    """The target mask in the shape of the hook's PolicyState field."""
+    if hook == "entry":
+        return _entry_mask(mask)
+    if hook == "conversion":
+        return mask[INDIVIDUAL]  # 个转企 concerns individual businesses
+    if hook == "upgrade":
+        return mask[MEDIUM]  # the 10-20 M yuan band below the 规上 line
+    return mask[:ROW_KINDS]
+
+
 class _StateBuilder:
     """Accumulates scaled effects into a PolicyState."""
 
@@ -155,33 +184,17 @@ class _StateBuilder:
         self.windows: dict[int, np.ndarray] = {}
 
     def add(self, hook: str, target, value: float) -> None:
-        s = self.state
-        if hook in ("shell_registrations", "chain_referrals", "induced_quality", "reentry"):
-            if hook == "shell_registrations":
-                s.shell_share += value
-            elif hook == "chain_referrals":
-                s.chain_referrals += value
-            elif hook == "induced_quality":
-                s.induced_failure *= value
-            else:
-                s.reentry *= value
+        """Fold one scaled effect into its field: added (additive hooks) or multiplied."""
+        weight = 1.0 if hook in SCALAR_HOOKS else _cells(hook, target_mask(target))
+        additive = hook in ADDITIVE_HOOKS
+        change = value * weight if additive else 1.0 + (value - 1.0) * weight
+        if hook == "failure_hazard" and target.max_age_months:
+            window = self.windows.setdefault(target.max_age_months, np.ones(np.shape(weight)))
+            window *= change
             return
-        mask = target_mask(target)
-        if hook == "entry":
-            s.entry *= 1.0 + (value - 1.0) * _entry_mask(mask)
-        elif hook == "growth":
-            s.growth += value * mask[:ROW_KINDS]
-        elif hook in ("conversion", "upgrade"):
-            kinds = INDIVIDUAL if hook == "conversion" else 3  # the 10-20 M band (MEDIUM)
-            current = getattr(s, hook)
-            setattr(s, hook, current * (1.0 + (value - 1.0) * mask[kinds]))
-        elif hook == "failure_hazard" and target.max_age_months:
-            window = self.windows.setdefault(target.max_age_months, np.ones(mask[:ROW_KINDS].shape))
-            window *= 1.0 + (value - 1.0) * mask[:ROW_KINDS]
-        else:
-            name = {"opening_speed": "opening", "failure_hazard": "failure"}.get(hook, hook)
-            current = getattr(s, name)
-            setattr(s, name, current * (1.0 + (value - 1.0) * mask[:ROW_KINDS]))
+        name = FIELD_OF_HOOK[hook]
+        current = getattr(self.state, name)
+        setattr(self.state, name, current + change if additive else current * change)
 
     def build(self) -> PolicyState:
         self.state.failure_windows = sorted(

@@ -32,6 +32,7 @@ STATUS_NAMES = ("registered", "operating", "dormant", "gone")
 INDUCED = 1  # registered because of a lever (entry above the no-policy count)
 SHELL = 2  # registered to meet a count (assessment_pressure); never operates
 REENTRANT = 4  # founder whose earlier entity failed, registering again
+NEVER_OPENS = 8  # registered but will never operate (never-opening registrations and shells)
 
 # Revenue ladder (yuan a year) between enterprise sizes. The 规上 line of 20 M yuan is sourced
 # (national_demography.csv above_scale_industry_revenue_threshold_yuan). Assumption: one revenue

@@ -89,9 +89,3 @@ class Policy:
     def none(cls) -> Policy:
         return cls(states={0: PolicyState.neutral()})
 
-    def change_months(self) -> list[int]:
-        return sorted(self.states)
-
-    def state_at(self, month: int) -> PolicyState:
-        key = max((m for m in self.states if m <= month), default=min(self.states))
-        return self.states[key]

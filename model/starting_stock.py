@@ -16,6 +16,7 @@ from model.kinds import (
     ENTRY_ENTERPRISE,
     ENTRY_INDIVIDUAL,
     INDIVIDUAL,
+    NEVER_OPENS,
     OPERATING,
     REGISTERED,
     is_enterprise,
@@ -128,7 +129,7 @@ def _add_chunk(m, n: int, rng: np.random.Generator) -> None:
     rows = m.pop.append(
         sector=sector,
         city=city,
-        flags=np.where(never, events.NEVER_OPENS, 0).astype(np.uint8),
+        flags=np.where(never, NEVER_OPENS, 0).astype(np.uint8),
         born=born,
         status=status,
         clock_origin=origin,

@@ -9,6 +9,7 @@ from model.kinds import (
     INDIVIDUAL,
     MEDIUM,
     MICRO,
+    NEVER_OPENS,
     OPERATING,
     REGISTERED,
     SHELL,
@@ -81,9 +82,7 @@ def test_a_registered_entity_opens_when_its_opening_falls_due():
 def test_shell_registrations_never_operate():
     model = empty_model(scale=1, until="2025-12")
     model.pending_referrals.clear()
-    from model import events
-
-    row = place(model, kind=INDIVIDUAL, status=DORMANT, flags=SHELL | events.NEVER_OPENS)
+    row = place(model, kind=INDIVIDUAL, status=DORMANT, flags=SHELL | NEVER_OPENS)
     model.run()
     assert model.pop.status[row] in (DORMANT, GONE)
     assert model.datacollector.get_model_vars_dataframe()["new_opened"].sum() == 0
