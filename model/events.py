@@ -258,6 +258,7 @@ def _add_entities(m, t: int, entry_kind, sector, city, flags: int, rng) -> None:
         **drawn,
     )
     m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
+    m.enterprise_rows.add(rows[entry_kind == ENTRY_ENTERPRISE])
     m.flows["new_registered"] += len(rows)
     m.count_event("registration", rows)
     never_rows = rows[never]
@@ -356,6 +357,7 @@ def convert(m, t: int) -> None:
     revenue = log_revenue(m, rows, t)
     drawn = draw_entities(m.values, np.full(len(rows), ENTRY_ENTERPRISE), rng, revenue=revenue)
     set_state(m, rows, kind=drawn["kind"])
+    m.enterprise_rows.add(rows)
     pop.born[rows] = t
     pop.conv_due[rows] = NEVER
     pop.growth_base[rows] = drawn["growth_base"]

@@ -26,11 +26,10 @@ from model.kinds import (
     REGISTERED,
     ROW_KINDS,
     SMALL,
-    is_enterprise,
 )
 from model.parameters import run_values
 from model.policy import Policy, PolicyState
-from model.population import Population
+from model.population import Population, RowList
 from model.starting_stock import add_starting_stock
 
 STOCKS = (
@@ -92,6 +91,7 @@ class DoublingModel(mesa.Model):
 
         expected_rows = self.start_stock / self.scale * (1 + 0.25 * (self.last_month + 1) / 12)
         self.pop = Population(capacity=int(expected_rows))
+        self.enterprise_rows = RowList()  # every row that has been an enterprise
         self.agenda = Agenda(self.last_month)
         add_starting_stock(self, self.start_stock, self.streams.get(streams.POPULATION))
         self._add_chain_leaders()
@@ -228,7 +228,8 @@ class DoublingModel(mesa.Model):
             operating_by_kind[INDIVIDUAL] * v["employees_individual"]
             + operating_by_kind[COOPERATIVE] * v["employees_cooperative"]
         )
-        rows = np.flatnonzero((pop.status[: pop.n] == OPERATING) & is_enterprise(pop.kind[: pop.n]))
+        ever = self.enterprise_rows.rows  # rows that are or were enterprises
+        rows = ever[pop.status[ever] == OPERATING]
         log_ratio = events.log_revenue(self, rows, max(self.t, 0)) - np.log(
             v["revenue_median_new_enterprise_yuan"]
         )

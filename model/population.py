@@ -75,3 +75,23 @@ class Population:
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in COLUMNS)
+
+
+class RowList:
+    """A growing list of row indices (amortised growth), e.g. every row that is an enterprise."""
+
+    def __init__(self):
+        self._rows = np.zeros(1024, dtype=np.int64)
+        self._n = 0
+
+    def add(self, rows: np.ndarray) -> None:
+        if self._n + len(rows) > len(self._rows):
+            grown = np.zeros(max(self._n + len(rows), 2 * len(self._rows)), dtype=np.int64)
+            grown[: self._n] = self._rows[: self._n]
+            self._rows = grown
+        self._rows[self._n : self._n + len(rows)] = rows
+        self._n += len(rows)
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self._rows[: self._n]

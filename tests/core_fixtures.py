@@ -55,6 +55,8 @@ def place(
     if status == OPERATING and kind == INDIVIDUAL:
         model.pop.conv_start[row] = 0
         events.schedule_conversion(model, row, 0)
-    if status == OPERATING and is_enterprise(np.array([kind]))[0]:
-        events.set_growth(model, row, 0)
+    if is_enterprise(np.array([kind]))[0]:
+        model.enterprise_rows.add(row)
+        if status == OPERATING:
+            events.set_growth(model, row, 0)
     return int(row[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from model.kinds import (
     ABOVE_SCALE,
     DORMANT,
@@ -14,6 +16,7 @@ from model.kinds import (
     REGISTERED,
     SHELL,
 )
+from model.model import employees_at_median_new_revenue
 from tests.core_fixtures import empty_model, place
 
 
@@ -86,3 +89,15 @@ def test_shell_registrations_never_operate():
     model.run()
     assert model.pop.status[row] in (DORMANT, GONE)
     assert model.datacollector.get_model_vars_dataframe()["new_opened"].sum() == 0
+
+
+def test_employment_counts_operating_entities_only():
+    model = empty_model(scale=10)
+    place(model, kind=INDIVIDUAL, status=OPERATING)
+    place(model, kind=INDIVIDUAL, status=DORMANT)
+    place(model, kind=MICRO, status=OPERATING, revenue_yuan=model.values[
+        "revenue_median_new_enterprise_yuan"])  # fmt: skip
+    model.step()
+    v = model.values
+    expected = 10 * (v["employees_individual"] + employees_at_median_new_revenue(v))
+    assert model.report["n_employed"] == pytest.approx(expected)
