@@ -68,19 +68,20 @@ class Demography:
 
     def failure_event_month(self, kind, origin, start, left, mult) -> np.ndarray:
         """Failure month per entity, each on the curve of its kind."""
-        curve = FAILURE_CURVE_OF_KIND[kind]
-        month = np.empty(len(kind), dtype=np.int32)
-        for curve_id, table in enumerate(self.failure):
-            rows = curve == curve_id
-            if rows.any():
-                month[rows] = table.event_month(origin[rows], start[rows], left[rows], mult[rows])
-        return month
+        return self._per_curve(kind, np.int32, lambda t, r: t.event_month(
+            origin[r], start[r], left[r], mult[r]))  # fmt: skip
 
-    def failure_used(self, kind, origin, start, now, mult) -> np.ndarray:
+    def failure_used(self, kind, origin, start, now: int, mult) -> np.ndarray:
+        """Failure hazard used from `start` to `now` per entity, on the curve of its kind."""
+        return self._per_curve(kind, np.float64, lambda t, r: t.used(
+            origin[r], start[r], now, mult[r]))  # fmt: skip
+
+    def _per_curve(self, kind: np.ndarray, dtype, solve) -> np.ndarray:
+        """Apply solve(table, rows) to the rows of each failure curve."""
         curve = FAILURE_CURVE_OF_KIND[kind]
-        used = np.empty(len(kind), dtype=np.float64)
+        out = np.empty(len(kind), dtype=dtype)
         for curve_id, table in enumerate(self.failure):
             rows = curve == curve_id
             if rows.any():
-                used[rows] = table.used(origin[rows], start[rows], now, mult[rows])
-        return used
+                out[rows] = solve(table, rows)
+        return out
