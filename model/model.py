@@ -9,6 +9,7 @@ from model import events, streams
 from model.agenda import Agenda
 from model.agents import ChainLeader
 from model.clock import month_index
+from model.columns import FLOWS, VALUES
 from model.defaults import DEFAULT_UNTIL
 from model.demography import Demography
 from model.fiscal import Fiscal
@@ -32,14 +33,6 @@ from model.policy import Policy, PolicyState
 from model.population import Population, RowList
 from model.starting_stock import add_starting_stock
 
-STOCKS = (
-    "n_registered", "n_operating", "n_dormant", "n_individual", "n_enterprise", "n_micro",
-    "n_small", "n_medium", "n_above_scale", "n_chain_leader", "n_cooperative",
-)  # fmt: skip
-FLOWS = (
-    "new_registered", "new_opened", "new_exited", "new_individual_to_enterprise", "new_above_scale",
-)  # fmt: skip
-REPORTED = STOCKS + FLOWS + ("n_employed", "cum_fiscal_cost")
 CELL_EVENTS = ("registration", "opening", "conversion", "upgrade", "tier_crossing")
 CHAIN_LEADER_SECTORS = {"manufacturing": 0.6, "energy": 0.4}  # assumption: Shanxi's key chains
 
@@ -97,7 +90,7 @@ class DoublingModel(mesa.Model):
         self._add_chain_leaders()
 
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in REPORTED}
+            model_reporters={name: _reporter(name) for name in VALUES}
         )
         self.city_rows: list[dict] = []
         self._collect()

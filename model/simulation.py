@@ -12,7 +12,7 @@ from model.model import DoublingModel
 
 @dataclass
 class RunOutput:
-    timeseries: pd.DataFrame  # date, then model.model.REPORTED columns; first row is end-2020
+    timeseries: pd.DataFrame  # date, then model.columns.VALUES; the first row is end-2020
     by_city: pd.DataFrame  # date (year ends), city, n_registered, n_operating
     fiscal: pd.DataFrame  # lever, department, cum_fiscal_cost (yuan, whole run)
     start_stock: float  # real entities at end-2020 drawn for this run
