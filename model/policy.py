@@ -88,4 +88,3 @@ class Policy:
     @classmethod
     def none(cls) -> Policy:
         return cls(states={0: PolicyState.neutral()})
-

@@ -22,7 +22,6 @@ LAST_MONTH = LATEST_UNTIL
 Schedule = tuple[tuple[str, float], ...]
 
 
-
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -97,7 +97,6 @@ HOOKS: dict[str, Hook] = {
 AGE_LIMITED_HOOKS = ("failure_hazard",)
 
 
-
 @dataclass(frozen=True)
 class Distribution:
     """An uncertain number: central value, range for draws, and where it comes from."""

@@ -1,0 +1,224 @@
+"""The Dash app of the leading group (领导小组): shell, navigation, language, routing, downloads.
+
+`create_app(results)` builds the app for one results folder; `serve(results, host, port)` runs it
+(`run.py dashboard`). Everything is served locally: no CDN, no web fonts.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard import components
+from dashboard.background import make_manager
+from dashboard.contract import FORMAT_VERSION
+from dashboard.data import Results, ResultsError, ResultsSource
+from dashboard.i18n import DEFAULT_LANG, LANGS, t
+from dashboard.pages import PAGES
+from dashboard.pages.base import CONTROL, View, register_updates, render_page
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+PAGE_BY_PATH = {page.PATH: page for page in PAGES}
+
+
+def shell() -> html.Div:
+    """The fixed frame: stores, header with the language switch, navigation, page, footer."""
+    return html.Div(
+        className="app",
+        children=[
+            dcc.Location(id="url", refresh=False),
+            dcc.Store(id="lang", storage_type="session", data=DEFAULT_LANG),
+            dcc.Store(id="selections", storage_type="session", data={}),
+            dcc.Store(id="whatif-result", storage_type="memory"),
+            html.Header(
+                className="header",
+                children=[
+                    html.Div(id="header-titles", className="titles"),
+                    html.Div(
+                        className="lang-switch",
+                        children=[
+                            html.Button(t(f"lang.{lang}", lang), id=f"lang-{lang}", n_clicks=0)
+                            for lang in LANGS
+                        ],
+                    ),
+                ],
+            ),
+            html.Nav(id="nav", className="nav"),
+            html.Main(id="page", className="main"),
+            html.Footer(id="footer", className="footer"),
+        ],
+    )
+
+
+def header(lang: str) -> list:
+    return [
+        html.H1(t("app.title", lang), id="app-title"),
+        html.P(t("app.subtitle", lang), className="subtitle"),
+    ]
+
+
+def nav(lang: str, path: str) -> list:
+    return [
+        dcc.Link(
+            t(page.NAV, lang),
+            href=page.PATH,
+            id=f"nav-{page.__name__.rsplit('.', 1)[-1]}",
+            className="nav-link active" if path == page.PATH else "nav-link",
+        )
+        for page in PAGES
+    ]
+
+
+def footer(results: Results, lang: str) -> str:
+    manifest = results.manifest
+    return t(
+        "footer.results",
+        lang,
+        folder=results.folder,
+        created=manifest.get("created", "–"),
+        runs=manifest.get("runs", "–"),
+        scale=f"{manifest.get('scale', 0):g}",
+        version=manifest.get("program_version", "–"),
+    )
+
+
+def error_page(error: ResultsError, lang: str) -> html.Div:
+    """The readable message for a results folder that cannot be shown."""
+    text = t(
+        f"error.{error.kind}",
+        lang,
+        folder=error.folder,
+        detail=error.detail,
+        expected=FORMAT_VERSION,
+    )
+    return html.Div(
+        className="page",
+        id="results-error",
+        children=[
+            components.message(t("error.title", lang), text, t("error.hint", lang), kind="error")
+        ],
+    )
+
+
+def page_view(page_lang: str, results: Results, selections, whatif) -> View:
+    return View(
+        results, page_lang if page_lang in LANGS else DEFAULT_LANG, selections or {}, whatif
+    )
+
+
+def register_shell(app: Dash, source: ResultsSource) -> None:
+    """Routing, the language switch, remembered control values and CSV downloads."""
+
+    @app.callback(
+        Output("header-titles", "children"),
+        Output("nav", "children"),
+        Output("page", "children"),
+        Output("footer", "children"),
+        *[Output(f"lang-{lang}", "className") for lang in LANGS],
+        Input("url", "pathname"),
+        Input("lang", "data"),
+        State("selections", "data"),
+        State("whatif-result", "data"),
+    )
+    def route(path, lang, selections, whatif):
+        lang = lang if lang in LANGS else DEFAULT_LANG
+        classes = ["active" if option == lang else "" for option in LANGS]
+        try:
+            results = source.get()
+        except ResultsError as error:
+            return header(lang), nav(lang, path), error_page(error, lang), "", *classes
+        page = PAGE_BY_PATH.get(path or "/")
+        if page is None:
+            content = components.message(t("page.not_found", lang, path=path), kind="error")
+        else:
+            view = page_view(lang, results, selections, whatif)
+            content = page.layout(view, render_page(page, view))
+        return header(lang), nav(lang, path), content, footer(results, lang), *classes
+
+    @app.callback(
+        Output("lang", "data"),
+        *[Input(f"lang-{lang}", "n_clicks") for lang in LANGS],
+        prevent_initial_call=True,
+    )
+    def switch_language(*_clicks):
+        return str(ctx.triggered_id).removeprefix("lang-")
+
+    # Control values are remembered in the browser, without a round trip to the server.
+    app.clientside_callback(
+        """(values, ids, selections) => {
+            const merged = Object.assign({}, selections || {});
+            ids.forEach((id, i) => { merged[id.name] = values[i]; });
+            return merged;
+        }""",
+        Output("selections", "data"),
+        Input({"type": CONTROL, "name": ALL}, "value"),
+        State({"type": CONTROL, "name": ALL}, "id"),
+        State("selections", "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output({"type": components.CSV_DOWNLOAD, "chart": MATCH}, "data"),
+        Input({"type": components.CSV_BUTTON, "chart": MATCH}, "n_clicks"),
+        State("url", "pathname"),
+        State("lang", "data"),
+        State("selections", "data"),
+        State("whatif-result", "data"),
+        prevent_initial_call=True,
+    )
+    def download_csv(n_clicks, path, lang, selections, whatif):
+        """The data table of the clicked chart, as its page shows it now."""
+        page = PAGE_BY_PATH.get(path or "/")
+        chart_id = ctx.triggered_id["chart"]
+        if not n_clicks or page is None or chart_id not in page.CHART_IDS:
+            raise PreventUpdate
+        try:
+            view = page_view(lang, source.get(), selections, whatif)
+        except ResultsError as error:
+            raise PreventUpdate from error
+        table = render_page(page, view).charts[chart_id][1]
+        return components.csv_download(table, chart_id)
+
+
+def warm_up(source: ResultsSource) -> None:
+    """Build every page's default figures in both languages, so first visits are fast too."""
+    try:
+        results = source.get()
+    except ResultsError:
+        return
+    for lang in LANGS:
+        for page in PAGES:
+            render_page(page, page_view(lang, results, {}, None))
+
+
+def create_app(results: Path) -> Dash:
+    """The dashboard for one results folder (read lazily, reloaded when it changes)."""
+    source = ResultsSource(Path(results))
+    app = Dash(
+        __name__,
+        title=t("app.title", DEFAULT_LANG),
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        update_title=None,
+        background_callback_manager=make_manager(),
+    )
+    app.layout = shell()
+    register_shell(app, source)
+    for page in PAGES:
+        if page.CONTROLS:
+            register_updates(app, source, page)
+        if hasattr(page, "register"):
+            page.register(app, source)
+    threading.Thread(target=warm_up, args=(source,), daemon=True, name="warm-up").start()
+    return app
+
+
+def serve(results: Path, host: str = "127.0.0.1", port: int = 8050) -> None:
+    """Run the dashboard (`run.py dashboard`); loopback only unless `host` says otherwise."""
+    app = create_app(results)
+    print(f"Dashboard: http://{host}:{port}/  (results: {results})", flush=True)
+    app.run(host=host, port=port, debug=False)

@@ -1,0 +1,135 @@
+"""Building blocks shared by the pages: chart cards with downloads, messages, pickers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard.i18n import pick, t
+
+CSV_BUTTON = "csv-button"
+CSV_DOWNLOAD = "csv-download"
+FILE_PREFIX = "shanxi_doubling_"
+
+
+# plotly's own words (modebar, notices) in Chinese, given to each graph through its config
+PLOTLY_ZH = {
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+    "Reset axes": "还原",
+    "Zoom": "框选放大",
+    "Pan": "平移",
+    "Download plot as a PNG": "下载PNG图片",
+    "Taking snapshot - this may take a few seconds": "正在生成图片……",
+    "Snapshot succeeded": "图片已生成",
+    "Double-click to zoom back out": "双击还原",
+}
+
+
+def graph_config(chart_id: str, lang: str) -> dict:
+    """Modebar settings: PNG download named after the chart, no logo, no cloud upload."""
+    config = {
+        "displaylogo": False,
+        "displayModeBar": True,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "sendChartToCloud"],
+        "toImageButtonOptions": {"format": "png", "filename": FILE_PREFIX + chart_id, "scale": 2},
+    }
+    if lang != "en":
+        config |= {"locale": "zh-CN", "locales": {"zh-CN": {"dictionary": PLOTLY_ZH}}}
+    return config
+
+
+def csv_download(table: pd.DataFrame, chart_id: str) -> dict:
+    """A chart's data table as a `dcc.Download` payload (UTF-8 with BOM, so Excel reads 中文)."""
+    return {
+        "content": "\ufeff" + table.to_csv(index=False),
+        "filename": f"{FILE_PREFIX}{chart_id}.csv",
+        "type": "text/csv",
+    }
+
+
+def chart_card(chart_id: str, lang: str, figure: go.Figure | None = None) -> html.Div:
+    """A graph with a 'CSV' button beside plotly's PNG download (the CSV is made on click)."""
+    return html.Div(
+        className="chart-card",
+        children=[
+            dcc.Graph(
+                id=chart_id,
+                config=graph_config(chart_id, lang),
+                className="chart",
+                figure=figure if figure is not None else {},
+            ),
+            html.Div(
+                className="chart-tools",
+                children=[
+                    html.Button(
+                        t("chart.csv", lang),
+                        id={"type": CSV_BUTTON, "chart": chart_id},
+                        className="csv-button",
+                        n_clicks=0,
+                    ),
+                    dcc.Download(id={"type": CSV_DOWNLOAD, "chart": chart_id}),
+                ],
+            ),
+        ],
+    )
+
+
+def message(title: str, *lines: str, kind: str = "info") -> html.Div:
+    """A boxed message in the page (errors and empty states), never a traceback."""
+    return html.Div(
+        className=f"message message-{kind}",
+        children=[html.H3(title), *[html.P(line) for line in lines if line]],
+    )
+
+
+def page(heading: str, *children, note: str = "") -> html.Div:
+    """A page: heading, an optional note under it, then its content."""
+    return html.Div(
+        className="page",
+        children=[html.H2(heading), html.P(note, className="note") if note else None, *children],
+    )
+
+
+def control(label: str, component) -> html.Div:
+    """A labelled control in the page's control bar."""
+    return html.Div(className="control", children=[html.Label(label), component])
+
+
+def scenario_options(scenarios: Sequence, lang: str) -> list[dict]:
+    """Dropdown options of the stored scenarios, titled in the language."""
+    return [{"label": pick(s.title_zh, s.title_en, lang), "value": s.name} for s in scenarios]
+
+
+def scenario_picker(
+    component_id: str, scenarios: Sequence, lang: str, value, *, multi: bool
+) -> dcc.Dropdown:
+    """A dropdown of stored scenarios; remembers its choice across pages and language switches."""
+    return dcc.Dropdown(
+        id=component_id,
+        options=scenario_options(scenarios, lang),
+        value=value,
+        multi=multi,
+        clearable=False,
+        persistence=True,
+        persistence_type="session",
+        className="picker",
+    )
+
+
+def titles(scenarios: Sequence, lang: str) -> dict[str, str]:
+    """Scenario name → title in the language, in the batch's order."""
+    return {s.name: pick(s.title_zh, s.title_en, lang) for s in scenarios}
+
+
+def labels(keys: Sequence[str], prefix: str, lang: str) -> dict[str, str]:
+    """Column → translated label, for keys such as `kind.n_micro`."""
+    return {key: t(f"{prefix}.{key}", lang) for key in keys}
+
+
+def options(mapping: Mapping[str, str]) -> list[dict]:
+    """Dropdown options from value → label."""
+    return [{"label": label, "value": value} for value, label in mapping.items()]

@@ -1,0 +1,441 @@
+"""Pure figure builders: result tables (from `stats`) in, plotly figures out.
+
+No file, no Dash, no global state: the same table and language give the same figure. Labels come
+in as arguments (already translated) so every builder serves both languages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.contract import DEADLINE
+from dashboard.formats import date_hover, pick_scale
+from dashboard.i18n import t
+
+FONT = (
+    "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',"
+    "'WenQuanYi Micro Hei','Helvetica Neue',Arial,sans-serif"
+)
+PALETTE = (
+    "#1f4e79",
+    "#c0392b",
+    "#2e8b57",
+    "#d68910",
+    "#6c3483",
+    "#148f77",
+    "#7f8c8d",
+    "#a04000",
+    "#2874a6",
+    "#b7950b",
+    "#884ea0",
+    "#117864",
+)
+KIND_PALETTE = ("#9ecae1", "#4292c6", "#2171b5", "#08519c", "#e6550d", "#a63603", "#31a354")
+WHATIF_COLOR = "#e67e22"
+COUNT_TICKS = ",.4~g"  # 0.6 not 0.6000000000000001; shown values stay below 10,000
+
+
+def with_subtitle(title: str, subtitle: str) -> str:
+    """A chart title with a smaller second line (the scenario it shows)."""
+    return f"{title}<br><span style='font-size:14px;color:#5d6d7e'>{subtitle}</span>"
+
+
+def scenario_colors(names: Sequence[str]) -> dict[str, str]:
+    """A stable colour per scenario, by its place in the batch."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def _rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+@dataclass(frozen=True)
+class Axis:
+    """How a value axis shows its numbers: scaled by `divisor`, with tick and hover formats."""
+
+    divisor: float
+    tickformat: str
+    ticksuffix: str
+    hover: str
+    title: str
+
+
+def value_axis(kind: str, magnitude: float, lang: str) -> Axis:
+    """The value axis for `kind` ('count', 'money', 'ratio' or 'share') up to `magnitude`."""
+    if kind == "share":
+        return Axis(1.0, ".1%", "", ".1%", "")
+    if kind == "ratio":
+        return Axis(1.0, ".1f", "", ".2f", t("cities.ratio_axis", lang))
+    scale = pick_scale(magnitude, lang)
+    unit = t("chart.yuan" if kind == "money" else "chart.entities", lang)
+    decimals = 0 if scale.divisor == 1 else 2
+    if lang == "en":  # '6 M' on the ticks, 'entities' as the axis title
+        return Axis(scale.divisor, COUNT_TICKS, scale.suffix, f",.{decimals}f", unit)
+    return Axis(scale.divisor, COUNT_TICKS, scale.suffix + unit, f",.{decimals}f", "")  # '600万户'
+
+
+def _hover(name: str, x: str, y: str, axis: Axis) -> str:
+    return f"{name}<br>{x}: %{{{y}:{axis.hover}}}{axis.ticksuffix}<extra></extra>"
+
+
+def legend_height(entries: int, base: int = 460) -> int:
+    """A chart's height with room for a legend of `entries` below it (two to a row)."""
+    return base + 26 * max(0, (entries + 1) // 2 - 1)
+
+
+def _style(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 19}},
+        font={"family": FONT, "size": 14, "color": "#1b2631"},
+        hoverlabel={"font": {"family": FONT}},
+        height=height,
+        margin={"l": 70, "r": 40, "t": 80 if "<br>" in title else 64, "b": 50},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
+        modebar={"orientation": "v"},
+        separators=".,",
+    )
+    return fig
+
+
+def _apply_axis(fig: go.Figure, axis: Axis, which: str = "y", zero: bool = True) -> None:
+    settings = {
+        "tickformat": axis.tickformat,
+        "ticksuffix": axis.ticksuffix,
+        "title": {"text": axis.title},
+        "rangemode": "tozero" if zero and axis.tickformat == COUNT_TICKS else None,
+    }
+    if which == "y":
+        fig.update_yaxes(**settings)
+    else:
+        fig.update_xaxes(**settings)
+
+
+def message_figure(text: str, title: str = "") -> go.Figure:
+    """An empty chart that says why it is empty."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=text,
+        showarrow=False,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        font={"size": 16, "color": "#7f8c8d"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _style(fig, title, height=320)
+
+
+def _reference_lines(fig: go.Figure, lang: str, level: float | None, deadline: pd.Timestamp | None):
+    """The doubling line (horizontal) and the deadline (vertical), each labelled."""
+    if level is not None:
+        fig.add_shape(
+            type="line",
+            xref="paper",
+            x0=0,
+            x1=1,
+            y0=level,
+            y1=level,
+            line={"color": "#c0392b", "width": 2, "dash": "dash"},
+        )
+        fig.add_annotation(
+            xref="paper",
+            x=0.01,
+            y=level,
+            yanchor="bottom",
+            xanchor="left",
+            text=t("chart.doubling_line", lang),
+            showarrow=False,
+            font={"color": "#c0392b"},
+        )
+    if deadline is not None:
+        fig.add_shape(
+            type="line",
+            yref="paper",
+            y0=0,
+            y1=1,
+            x0=deadline,
+            x1=deadline,
+            line={"color": "#566573", "width": 2, "dash": "dot"},
+        )
+        fig.add_annotation(
+            yref="paper",
+            y=1,
+            x=deadline,
+            xanchor="right",
+            yanchor="bottom",
+            text=t("chart.deadline", lang),
+            showarrow=False,
+            font={"color": "#566573"},
+        )
+
+
+def fan_chart(
+    bands: pd.DataFrame,
+    titles: Mapping[str, str],
+    colors: Mapping[str, str],
+    lang: str,
+    title: str,
+    *,
+    kind: str = "count",
+    doubling: float | None = None,
+    deadline: pd.Timestamp | None = DEADLINE,
+    dashed: Sequence[str] = (),
+) -> go.Figure:
+    """Median line and 5–95 % band per scenario over time (`bands`: scenario, date, p05, p50, p95).
+
+    Scenarios are drawn in the order of `titles`; `doubling` adds the doubling line.
+    """
+    magnitude = max(bands["p95"].max() if len(bands) else 0, doubling or 0)
+    axis = value_axis(kind, magnitude, lang)
+    fig = go.Figure()
+    for name in [n for n in titles if n in set(bands["scenario"])]:
+        rows = bands[bands["scenario"] == name].sort_values("date")
+        color = colors.get(name, PALETTE[0])
+        x = list(rows["date"]) + list(rows["date"][::-1])
+        y = list(rows["p95"] / axis.divisor) + list(rows["p05"][::-1] / axis.divisor)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                fill="toself",
+                fillcolor=_rgba(color, 0.16),
+                line={"width": 0},
+                hoverinfo="skip",
+                legendgroup=name,
+                showlegend=False,
+                name=f"{titles[name]} 5–95%",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"],
+                y=rows["p50"] / axis.divisor,
+                mode="lines",
+                name=titles[name],
+                legendgroup=name,
+                line={"color": color, "width": 3, "dash": "dash" if name in dashed else "solid"},
+                hovertemplate=_hover(titles[name], f"%{{x|{date_hover(lang)}}}", "y", axis),
+            )
+        )
+    _apply_axis(fig, axis, zero=False)
+    _reference_lines(fig, lang, None if doubling is None else doubling / axis.divisor, deadline)
+    shown = sum(1 for trace in fig.data if trace.showlegend is not False)
+    return _style(fig, title, height=legend_height(shown))
+
+
+def stacked_area(long: pd.DataFrame, labels: Mapping[str, str], lang: str, title: str) -> go.Figure:
+    """Stocks stacked over time (`long`: date, series, value), series in the order of `labels`."""
+    totals = long.groupby("date")["value"].sum()
+    axis = value_axis("count", totals.max() if len(totals) else 0, lang)
+    fig = go.Figure()
+    for i, (series, label) in enumerate(labels.items()):
+        rows = long[long["series"] == series].sort_values("date")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"],
+                y=rows["value"] / axis.divisor,
+                name=label,
+                stackgroup="stock",
+                mode="lines",
+                line={"width": 0.5, "color": KIND_PALETTE[i % len(KIND_PALETTE)]},
+                hovertemplate=_hover(label, f"%{{x|{date_hover(lang)}}}", "y", axis),
+            )
+        )
+    _apply_axis(fig, axis)
+    fig.update_layout(legend={"traceorder": "normal"})
+    return _style(fig, title)
+
+
+def bar_chart(
+    long: pd.DataFrame,
+    category: str,
+    category_labels: Mapping,
+    series_labels: Mapping[str, str],
+    lang: str,
+    title: str,
+    *,
+    kind: str = "count",
+    horizontal: bool = False,
+    colors: Sequence[str] = PALETTE,
+) -> go.Figure:
+    """Grouped bars (`long`: category, series, value[, p05, p95]); error bars when bands are given.
+
+    Categories in the order of `category_labels`, series in the order of `series_labels`.
+    """
+    high = long["p95"] if "p95" in long else long["value"]
+    axis = value_axis(kind, high.max() if len(long) else 0, lang)
+    fig = go.Figure()
+    for i, (series, label) in enumerate(series_labels.items()):
+        rows = long[long["series"] == series].set_index(category)
+        rows = rows.reindex([c for c in category_labels if c in rows.index])
+        names = [str(category_labels[c]) for c in rows.index]
+        values = rows["value"] / axis.divisor
+        error = None
+        if "p05" in rows:
+            error = {
+                "type": "data",
+                "symmetric": False,
+                "color": "#34495e",
+                "array": (rows["p95"] - rows["value"]) / axis.divisor,
+                "arrayminus": (rows["value"] - rows["p05"]) / axis.divisor,
+            }
+        x, y = (values, names) if horizontal else (names, values)
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=y,
+                name=label,
+                orientation="h" if horizontal else "v",
+                marker_color=colors[i % len(colors)],
+                error_x=error if horizontal else None,
+                error_y=None if horizontal else error,
+                hovertemplate=_hover(
+                    label, "%{x}" if not horizontal else "%{y}", "x" if horizontal else "y", axis
+                ),
+            )
+        )
+    _apply_axis(fig, axis, "x" if horizontal else "y")
+    fig.update_layout(barmode="group", showlegend=len(series_labels) > 1)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", automargin=True)
+    height = max(460, 140 + 34 * len(category_labels)) if horizontal else 460
+    return _style(fig, title, height=height)
+
+
+def range_chart(
+    table: pd.DataFrame,
+    category: str,
+    category_labels: Mapping,
+    series: str,
+    series_labels: Mapping[str, str],
+    series_colors: Mapping[str, str],
+    lang: str,
+    title: str,
+    *,
+    kind: str = "count",
+    reference: float | None = None,
+    reference_label: str = "",
+    magnitude: float = 0.0,
+) -> go.Figure:
+    """Median dots with 5–95 % whiskers, a row per category (`table`: category, series, p05…p95).
+
+    `reference` draws a vertical line (the doubling ratio, zero gain); `magnitude` is the largest
+    value the axis must show if larger than the table's.
+    """
+    magnitude = max(table["p95"].abs().max() if len(table) else 0, abs(reference or 0), magnitude)
+    axis = value_axis(kind, magnitude, lang)
+    fig = go.Figure()
+    for name, label in series_labels.items():
+        rows = table[table[series] == name].set_index(category)
+        rows = rows.reindex([c for c in category_labels if c in rows.index])
+        fig.add_trace(
+            go.Scatter(
+                x=rows["p50"] / axis.divisor,
+                y=[str(category_labels[c]) for c in rows.index],
+                mode="markers",
+                name=label,
+                offsetgroup=name,
+                orientation="h",
+                marker={"size": 13, "color": series_colors.get(name, PALETTE[0])},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "thickness": 2,
+                    "array": (rows["p95"] - rows["p50"]) / axis.divisor,
+                    "arrayminus": (rows["p50"] - rows["p05"]) / axis.divisor,
+                },
+                hovertemplate=_hover(label, "%{y}", "x", axis),
+            )
+        )
+    if reference is not None:
+        fig.add_shape(
+            type="line",
+            yref="paper",
+            y0=0,
+            y1=1,
+            x0=reference / axis.divisor,
+            x1=reference / axis.divisor,
+            line={"color": "#c0392b", "dash": "dash"},
+        )
+        if reference_label:
+            fig.add_annotation(
+                yref="paper",
+                y=1,
+                x=reference / axis.divisor,
+                yanchor="bottom",
+                text=reference_label,
+                showarrow=False,
+                font={"color": "#c0392b"},
+            )
+    _apply_axis(fig, axis, "x", zero=False)
+    if len(table):  # scatter groups would otherwise pull the axis to zero
+        low = min(table["p05"].min(), reference if reference is not None else np.inf)
+        high = max(table["p95"].max(), reference if reference is not None else -np.inf)
+        pad = 0.08 * (high - low or abs(high) or 1)
+        fig.update_xaxes(range=[(low - pad) / axis.divisor, (high + pad) / axis.divisor])
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(showlegend=len(series_labels) > 1, scattermode="group", scattergap=0.4)
+    return _style(fig, title, height=max(400, 150 + 40 * len(category_labels)))
+
+
+def overview_chart(
+    table: pd.DataFrame, titles: Mapping[str, str], colors: Mapping[str, str], lang: str
+) -> go.Figure:
+    """End-2025 registered and operating per scenario (bands) beside its doubling target.
+
+    `table` is `stats.overview`: scenario, end_registered_p05/p50/p95, end_operating_…, target.
+    """
+    long = pd.concat(
+        [
+            table[["scenario", f"{value}_p05", f"{value}_p50", f"{value}_p95"]]
+            .set_axis(["scenario", "p05", "p50", "p95"], axis=1)
+            .assign(series=value)
+            for value in ("end_registered", "end_operating")
+        ],
+        ignore_index=True,
+    )
+    labels = {
+        "end_registered": t("overview.registered", lang),
+        "end_operating": t("overview.operating", lang),
+    }
+    magnitude = max(long["p95"].max(), table["target"].max())
+    fig = range_chart(
+        long,
+        "scenario",
+        titles,
+        "series",
+        labels,
+        {"end_registered": PALETTE[0], "end_operating": PALETTE[2]},
+        lang,
+        t("overview.chart", lang),
+        magnitude=magnitude,
+    )
+    axis = value_axis("count", magnitude, lang)
+    rows = table.set_index("scenario").reindex([n for n in titles if n in set(table["scenario"])])
+    fig.add_trace(
+        go.Scatter(
+            x=rows["target"] / axis.divisor,
+            y=[titles[n] for n in rows.index],
+            mode="markers",
+            name=t("overview.target", lang),
+            offsetgroup="end_registered",
+            orientation="h",
+            marker={
+                "symbol": "line-ns-open",
+                "size": 30,
+                "color": "#c0392b",
+                "line": {"width": 3, "color": "#c0392b"},
+            },
+            hovertemplate=_hover(t("overview.target", lang), "%{y}", "x", axis),
+        )
+    )
+    return fig.update_layout(showlegend=True)

@@ -1,0 +1,227 @@
+"""Every label of the dashboard in Chinese (中文, the default) and English.
+
+Terms follow `shared/policy/glossary.csv`. `t(key, lang, **values)` returns the label, filled in.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # header, navigation, footer
+    "app.title": (
+        "晋发〔2021〕67号 市场主体倍增",
+        "Jin Fa [2021] No. 67: Doubling Market Entities",
+    ),
+    "app.subtitle": (
+        "市场主体倍增工程政策模拟 · 省领导小组看板",
+        "Policy simulator of the market-entity doubling plan · dashboard of the leading group",
+    ),
+    "lang.zh": ("中文", "中文"),
+    "lang.en": ("English", "English"),
+    "nav.overview": ("总览", "Overview"),
+    "nav.trajectories": ("走势", "Trajectories"),
+    "nav.composition": ("结构与质量", "Composition and quality"),
+    "nav.cities": ("各市", "Cities"),
+    "nav.levers": ("政策工具与成本", "Levers and cost"),
+    "nav.whatif": ("情景推演", "What-if"),
+    "footer.results": (
+        "结果：{folder} · 生成于 {created} · 每个情景 {runs} 次模拟 · 每行代表 {scale} 户 · 版本 "
+        "{version}",
+        "Results: {folder} · created {created} · {runs} runs per scenario · {scale} entities per "
+        "row · version {version}",
+    ),
+    "page.not_found": ("没有这个页面：{path}", "No such page: {path}"),
+    # errors shown in the page instead of a traceback
+    "error.title": ("无法读取模拟结果", "Cannot read the simulation results"),
+    "error.missing": ("结果目录 {folder} 不存在。", "The results folder {folder} does not exist."),
+    "error.empty": (
+        "结果目录 {folder} 中没有完整的结果：缺少 {detail}。",
+        "The results folder {folder} holds no complete results: {detail} missing.",
+    ),
+    "error.old_version": (
+        "结果目录 {folder} 由旧版本程序生成（格式版本 {detail}，本看板读取版本 {expected}）。"
+        "请重新运行模拟。",
+        "The results in {folder} were written by an older version (format {detail}; this "
+        "dashboard reads format {expected}). Please run the simulation again.",
+    ),
+    "error.new_version": (
+        "结果目录 {folder} 由更新版本的程序生成（格式版本 {detail}，本看板读取版本 {expected}）。"
+        "请更新看板。",
+        "The results in {folder} were written by a newer version (format {detail}; this dashboard "
+        "reads format {expected}). Please update the dashboard.",
+    ),
+    "error.corrupt": (
+        "结果目录 {folder} 中的文件无法读取：{detail}",
+        "A file in the results folder {folder} cannot be read: {detail}",
+    ),
+    "error.hint": (
+        "生成结果：uv run python run.py（或 run.py run 情景文件… --out 目录），再用 uv run python "
+        "run.py dashboard --results 目录 打开看板。",
+        "To make results: uv run python run.py (or run.py run SCENARIO… --out DIR), then open "
+        "them with uv run python run.py dashboard --results DIR.",
+    ),
+    "error.catalogue": (
+        "政策工具目录无法读取：{detail}",
+        "The lever catalogue cannot be read: {detail}",
+    ),
+    "error.no_fiscal": (
+        "本结果中没有按政策工具分列的财政成本（fiscal.parquet）。",
+        "These results hold no fiscal cost by lever (fiscal.parquet).",
+    ),
+    "error.no_baseline": (
+        "本结果中没有“无政策”情景（no_policy），无法计算各类政策的增量。",
+        "These results have no no_policy scenario: the gain of each family cannot be computed.",
+    ),
+    "error.no_family": (
+        "本结果中没有只包含单一类政策的情景。",
+        "These results hold no scenario with the levers of a single family.",
+    ),
+    "error.no_data": ("没有数据", "No data"),
+    # shared chart words
+    "chart.doubling_line": ("倍增线（2020年底×2）", "Doubling line (2 × end-2020)"),
+    "chart.deadline": ("2025年12月", "Deadline 2025-12"),
+    "chart.entities": ("户", "entities"),
+    "chart.yuan": ("元", "yuan"),
+    "chart.csv": ("下载CSV", "Download CSV"),
+    "chart.scenarios": ("情景", "Scenarios"),
+    "chart.scenario": ("情景", "Scenario"),
+    "chart.note_bands": (
+        "实线为中位数，阴影为5%–95%区间；每个情景 {runs} 次模拟（共用随机数）。",
+        "Lines are medians, shading the 5–95 % band; {runs} runs per scenario (common random "
+        "numbers).",
+    ),
+    # overview
+    "overview.heading": (
+        "总览：2025年底能否实现倍增？",
+        "Overview: will the count double by end-2025?",
+    ),
+    "overview.col.scenario": ("情景", "Scenario"),
+    "overview.col.p_doubled": ("倍增概率（2025年底前）", "P(doubled by 2025-12)"),
+    "overview.col.median_month": ("实现倍增月份（中位数）", "Median month of doubling"),
+    "overview.col.end_registered": ("2025年底登记数", "Registered, end-2025"),
+    "overview.col.end_operating": ("2025年底实际经营数", "Operating, end-2025"),
+    "overview.col.ratio": ("登记数倍数（相对2020年底）", "Ratio to end-2020"),
+    "overview.col.fiscal_cost": ("财政成本（累计）", "Fiscal cost (cumulative)"),
+    "overview.col.cost_per_net_new": ("每净增一户财政成本", "Fiscal cost per net new entity"),
+    "overview.not_reached": ("未实现", "not reached"),
+    "overview.note": (
+        "数值为中位数，括号内为5%–95%区间。倍增目标：2025年底登记市场主体数达到2020年底的2倍。",
+        "Medians; 5–95 % range in brackets. Target: registered entities at end-2025 at least "
+        "twice the end-2020 count.",
+    ),
+    "overview.chart": (
+        "2025年底登记市场主体数与倍增目标",
+        "Registered entities at end-2025 against the doubling target",
+    ),
+    "overview.target": ("倍增目标", "Doubling target"),
+    "overview.registered": ("登记数", "Registered"),
+    "overview.operating": ("实际经营数", "Operating"),
+    # trajectories
+    "trajectories.heading": ("市场主体数量走势", "Trajectories of market entities"),
+    "trajectories.registered": ("登记市场主体数", "Registered market entities"),
+    "trajectories.operating": ("实际经营的市场主体数", "Operating market entities"),
+    # composition and quality
+    "composition.heading": ("结构与质量", "Composition and quality"),
+    "composition.kinds": ("市场主体构成（中位数）", "Entities by kind (median)"),
+    "composition.entry_exit": (
+        "年度登记、开业与退出（中位数）",
+        "Registrations, openings and exits per year (median)",
+    ),
+    "composition.conversions": (
+        "年度个转企与小升规（中位数）",
+        "Individual-to-enterprise and small-to-above-scale per year (median)",
+    ),
+    "composition.share": (
+        "实际经营占登记的比重（与无政策对比）",
+        "Operating share of registered entities, against no policy",
+    ),
+    "kind.n_individual": ("个体工商户", "Individual businesses"),
+    "kind.n_micro": ("微型企业", "Micro enterprises"),
+    "kind.n_small": ("小型企业", "Small enterprises"),
+    "kind.n_medium": ("中型企业", "Medium enterprises"),
+    "kind.n_above_scale": ("规上企业", "Above-designated-size firms"),
+    "kind.n_chain_leader": ("链主企业", "Chain leaders"),
+    "kind.n_cooperative": ("农民专业合作社", "Farmer cooperatives"),
+    "flow.new_registered": ("新登记", "Registrations"),
+    "flow.new_opened": ("开业", "Openings"),
+    "flow.new_exited": ("注销与吊销", "Exits"),
+    "flow.new_individual_to_enterprise": ("个转企", "Individual to enterprise"),
+    "flow.new_above_scale": ("小升规", "Small to above-scale"),
+    # cities
+    "cities.heading": ("11个设区市比较", "The 11 cities compared"),
+    "cities.year": ("年底", "Year-end"),
+    "cities.levels": (
+        "各市登记与实际经营市场主体（{year}年底，中位数）",
+        "Registered and operating entities by city, end-{year} (median)",
+    ),
+    "cities.growth": (
+        "各市登记数相对2020年底的倍数（{year}年底，与无政策对比）",
+        "Growth of registered entities by city, end-{year} vs end-2020, against no policy",
+    ),
+    "cities.ratio_axis": ("倍数", "ratio"),
+    "cities.no_start": (
+        "分市结果中没有2020年底的数据，无法计算倍数。",
+        "The city table has no end-2020 row: no ratio.",
+    ),
+    # levers and cost
+    "levers.heading": ("政策工具与财政成本", "Levers and fiscal cost"),
+    "levers.group_by": ("分组", "Group by"),
+    "levers.by_family": ("按政策类别", "By family"),
+    "levers.by_department": ("按责任单位", "By department"),
+    "levers.catalogue": ("政策工具目录（{n}项）", "Lever catalogue ({n} levers)"),
+    "levers.articles": ("条款", "Articles"),
+    "levers.article": ("第{n}条", "Art. {n}"),
+    "levers.departments": ("责任单位", "Departments"),
+    "levers.text": ("文件原文（摘录）", "The article's text (Chinese original, excerpt)"),
+    "levers.knobs": ("文件中的数值", "The document's values"),
+    "levers.cost_lever": ("财政成本（按政策工具，中位数）", "Fiscal cost by lever (median)"),
+    "levers.cost_department": (
+        "财政成本（按责任单位，中位数）",
+        "Fiscal cost by department (median)",
+    ),
+    "levers.gains": (
+        "各类政策单独实施相对“无政策”的增量（2025年底）",
+        "What each family brings on its own: gain over no policy, end-2025",
+    ),
+    # what-if
+    "whatif.heading": ("情景推演：自选政策工具与力度", "What-if: choose levers and intensities"),
+    "whatif.base": ("起点情景", "Start from scenario"),
+    "whatif.levers": ("调整的政策工具", "Levers to change"),
+    "whatif.intensity": ("力度", "Intensity"),
+    "whatif.document": ("文件", "document"),
+    "whatif.runs": ("模拟次数", "Runs"),
+    "whatif.run": ("运行推演", "Run"),
+    "whatif.cancel": ("取消", "Cancel"),
+    "whatif.idle": ("尚未运行。", "Not run yet."),
+    "whatif.progress": ("已完成 {done}/{total} 次模拟……", "{done} of {total} runs done…"),
+    "whatif.done": (
+        "推演完成：{runs} 次模拟，每行代表 {scale} 户。",
+        "Done: {runs} runs, {scale} entities per row.",
+    ),
+    "whatif.failed": ("推演失败：{detail}", "The run failed: {detail}"),
+    "whatif.unavailable": (
+        "本机无法进行实时推演：{detail}",
+        "Live runs are not available here: {detail}",
+    ),
+    "whatif.compare": ("对照的已存情景", "Stored scenarios to compare"),
+    "whatif.label": ("推演方案", "What-if"),
+    "whatif.note": (
+        "推演使用与已存结果相同的随机种子和比例，只改变所选政策工具的力度（1 = 文件规定的力度）。",
+        "The live run uses the stored results' seed and scale and changes only the chosen levers' "
+        "intensities (1 = as the document sets them).",
+    ),
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The label `key` in `lang` ('zh' or 'en'), with `{name}` fields filled from `values`."""
+    zh, en = TEXT[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def pick(zh: str, en: str, lang: str) -> str:
+    """Choose between a pair of titles from data (scenario, lever, city) by language."""
+    return en if lang == "en" and en else zh

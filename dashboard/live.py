@@ -1,0 +1,167 @@
+"""Live what-if runs (情景推演): a stored scenario, some levers' intensities changed, run here.
+
+The request is checked here before anything runs: lever ids must be in the catalogue, numbers are
+clipped to their ranges, the base must be a scenario file of `scenarios/`. Nothing the user types
+is executed. The result goes to the browser as a small JSON payload: bands and one overview row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard import stats
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+NAME = "whatif"
+TITLE_ZH, TITLE_EN = "推演方案", "What-if"
+INTENSITY_RANGE = (0.0, 3.0)  # 0 = off, 1 = as the document sets it (scenarios/README.md)
+MAX_RUNS = 10
+MIN_SCALE = 20.0  # a live run is never finer than the default batch scale (about 0.5 s a run)
+BAND_VALUES = ("n_registered", "n_operating")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def unavailable_reason() -> str | None:
+    """None if the model can run live here, else why not (shown in the page)."""
+    try:
+        from model.ensemble import run_ensemble  # noqa: F401
+        from model.scenario import load_scenario  # noqa: F401
+    except Exception as error:  # noqa: BLE001 - any import failure means "not available"
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def scenario_file(name: str) -> Path | None:
+    """The YAML file of a stored scenario, if it is a plain name with a file in `scenarios/`."""
+    if not isinstance(name, str) or not _SAFE_NAME.match(name):
+        return None
+    path = SCENARIO_DIR / f"{name}.yaml"
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Request:
+    """A checked what-if request."""
+
+    base: str
+    intensities: dict[str, float]
+    runs: int
+    scale: float
+    until: str
+    seed: int
+
+
+def _clip(value: Any, low: float, high: float, default: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(number) else min(high, max(low, number))
+
+
+def make_request(
+    base: str,
+    intensities: Mapping[str, Any],
+    runs: Any,
+    manifest: Mapping[str, Any],
+    lever_ids: Iterable[str],
+) -> Request:
+    """Check and normalise what the page sent; unknown levers are dropped, numbers clipped."""
+    known = set(lever_ids)
+    return Request(
+        base=base,
+        intensities={
+            lever: _clip(value, *INTENSITY_RANGE, 1.0)
+            for lever, value in intensities.items()
+            if lever in known
+        },
+        runs=int(_clip(runs, 1, MAX_RUNS, 3)),
+        scale=max(float(manifest.get("scale") or MIN_SCALE), MIN_SCALE),
+        until=str(manifest.get("until") or "2025-12"),
+        seed=int(manifest.get("seed") or 0),
+    )
+
+
+def build_scenario(request: Request):
+    """The base scenario file with the chosen levers' intensities replaced.
+
+    A lever the base does not hold is added with the catalogue's start, ramp and knob values;
+    intensity 0 switches a lever off (a resolved scenario holds only the levers switched on).
+    """
+    from model.levers.catalogue import load_catalogue
+    from model.scenario import LeverSetting, load_scenario
+
+    path = scenario_file(request.base)
+    if path is None:
+        raise ValueError(f"no scenario file for {request.base!r}")
+    catalogue = load_catalogue()
+    base = load_scenario(path, catalogue)
+    levers = dict(base.levers)
+    for lever_id, intensity in request.intensities.items():
+        if intensity <= 0:
+            levers.pop(lever_id, None)
+        elif lever_id in levers:
+            levers[lever_id] = dataclasses.replace(levers[lever_id], intensity=intensity)
+        else:
+            lever = catalogue.levers[lever_id]
+            knobs = {knob.id: knob.default() for knob in lever.knobs}
+            levers[lever_id] = LeverSetting(
+                intensity=intensity,
+                start=lever.start,
+                end=None,
+                ramp_months=lever.ramp_months,
+                knobs=knobs,
+            )
+    return dataclasses.replace(base, name=NAME, title_zh=TITLE_ZH, title_en=TITLE_EN, levers=levers)
+
+
+def payload(timeseries: pd.DataFrame, summary: pd.DataFrame, request: Request) -> dict:
+    """The JSON the browser keeps: bands of registered and operating, the overview row."""
+    bands = {
+        value: stats.trajectory_bands(timeseries, value)
+        .assign(date=lambda d: d["date"].astype(str))
+        .to_dict("records")
+        for value in BAND_VALUES
+    }
+    row = stats.overview(summary, timeseries).iloc[0].to_dict()
+    row = {
+        key: (None if pd.isna(value) else str(value) if isinstance(value, pd.Timestamp) else value)
+        for key, value in row.items()
+    }
+    return {"bands": bands, "overview": row, "request": dataclasses.asdict(request)}
+
+
+def bands_of(result: Mapping, value: str) -> pd.DataFrame:
+    """Bands of one value from a payload, with real dates again."""
+    table = pd.DataFrame(result["bands"][value])
+    return table.assign(date=pd.to_datetime(table["date"]))
+
+
+def overview_of(result: Mapping) -> pd.DataFrame:
+    """The payload's overview row as a one-row `stats.overview` table."""
+    table = pd.DataFrame([result["overview"]])
+    return table.assign(median_month=pd.to_datetime(table["median_month"]))
+
+
+def run(request: Request, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run the what-if ensemble in this process and reduce it to a payload."""
+    from model.ensemble import run_ensemble
+
+    scenario = build_scenario(request)
+    batch = run_ensemble(
+        [scenario],
+        runs=request.runs,
+        scale=request.scale,
+        until=request.until,
+        seed=request.seed,
+        progress=progress,
+    )
+    return payload(batch.timeseries, batch.summary, request)

@@ -1,0 +1,108 @@
+"""Cities (各市): the 11 cities compared, registered and operating, growth since end-2020."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import components, figures, stats
+from dashboard.contract import BASELINE
+from dashboard.data import Results, load_cities
+from dashboard.i18n import pick, t
+from dashboard.pages.base import (
+    Rendered,
+    View,
+    chart_cards,
+    control_id,
+    main_scenario,
+    single_picker,
+)
+
+PATH = "/cities"
+NAV = "nav.cities"
+SCENARIO = "city-scenario"
+YEAR = "city-year"
+CONTROLS = (SCENARIO, YEAR)
+CHART_IDS = ("city-levels", "city-growth")
+BLOCKS: tuple[str, ...] = ()
+MEASURES = {"n_registered": "overview.registered", "n_operating": "overview.operating"}
+
+
+def city_names(lang: str) -> dict[str, str]:
+    """City id → name, in the model's order."""
+    cities = load_cities()
+    return {row.city: pick(row.name_zh, row.name_en, lang) for row in cities.itertuples()}
+
+
+def years(results: Results) -> list[int]:
+    return results.memo(("city_years",), lambda: stats.city_years(results.by_city))
+
+
+def render(view: View) -> Rendered:
+    results, lang = view.results, view.lang
+    scenario = view.choice(SCENARIO, main_scenario(results), allowed=results.scenario_names)
+    available = years(results)
+    year = view.choice(YEAR, available[-1] if available else None, allowed=available)
+    names = city_names(lang)
+    titles = components.titles(results.scenarios, lang)
+    levels = results.memo(
+        ("city_levels", scenario, year), lambda: stats.city_levels(results.by_city, scenario, year)
+    )
+    growth = results.memo(("city_growth", year), lambda: stats.city_growth(results.by_city, year))
+    shown = {n: title for n, title in titles.items() if n in (BASELINE, scenario)}
+    growth = growth[growth["scenario"].isin(shown)]  # the scenario beside no policy
+    level_labels = {key: t(label, lang) for key, label in MEASURES.items()}
+    levels_figure = figures.bar_chart(
+        levels,
+        "city",
+        names,
+        level_labels,
+        lang,
+        figures.with_subtitle(t("cities.levels", lang, year=year), titles[scenario]),
+        horizontal=True,
+    )
+    if growth.empty:
+        growth_figure = figures.message_figure(
+            t("cities.no_start", lang), t("cities.growth", lang, year=year)
+        )
+    else:
+        growth_figure = figures.range_chart(
+            growth,
+            "city",
+            names,
+            "scenario",
+            shown,
+            figures.scenario_colors(results.scenario_names),
+            lang,
+            t("cities.growth", lang, year=year),
+            kind="ratio",
+            reference=2.0,
+            reference_label=t("overview.target", lang),
+        )
+    return Rendered(
+        {
+            "city-levels": (levels_figure, levels.assign(scenario=scenario, year=year)),
+            "city-growth": (growth_figure, growth.assign(year=year)),
+        }
+    )
+
+
+def layout(view: View, rendered: Rendered) -> html.Div:
+    available = years(view.results)
+    year_picker = dcc.Dropdown(
+        id=control_id(YEAR),
+        options=[{"label": str(y), "value": y} for y in available],
+        value=view.choice(YEAR, available[-1] if available else None, allowed=available),
+        clearable=False,
+        className="picker picker-narrow",
+    )
+    return components.page(
+        t("cities.heading", view.lang),
+        html.Div(
+            [
+                single_picker(view, SCENARIO, "chart.scenario"),
+                components.control(t("cities.year", view.lang), year_picker),
+            ],
+            className="controls",
+        ),
+        html.Div(chart_cards(rendered, view.lang), className="grid-2"),
+    )

@@ -1,0 +1,234 @@
+"""Levers and cost (政策工具与成本): the catalogue by family or department, costs, family gains."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard import components, figures, stats
+from dashboard.catalogue import CatalogueUnavailable, CatalogueView, Family, LeverRow, load_view
+from dashboard.contract import BASELINE
+from dashboard.i18n import pick, t
+from dashboard.pages.base import (
+    Rendered,
+    View,
+    chart_cards,
+    control_id,
+    main_scenario,
+    single_picker,
+)
+
+PATH = "/levers"
+NAV = "nav.levers"
+GROUP = "lever-group"
+SCENARIO = "lever-scenario"
+CATALOGUE = "lever-catalogue"
+CONTROLS = (GROUP, SCENARIO)
+CHART_IDS = ("lever-cost", "lever-gains")
+BLOCKS = (CATALOGUE,)
+GROUPS = ("family", "department")
+ZH_NUMERALS = "一二三四五六七八九十"
+GAIN_SERIES = {"n_registered": "overview.registered", "n_operating": "overview.operating"}
+
+
+def _knob_text(lever: LeverRow) -> str:
+    return "; ".join(
+        f"{k.id} = {k.document_value:g} {k.unit}".strip()
+        for k in lever.knobs
+        if k.document_value is not None
+    )
+
+
+def lever_entry(lever: LeverRow, catalogue: CatalogueView, lang: str) -> html.Div:
+    """One lever: title, articles, departments, the document's values and the article's text."""
+    articles = "、".join(t("levers.article", lang, n=a) for a in lever.articles)
+    departments = "、".join(catalogue.department_name(d, lang) for d in lever.departments)
+    facts = [
+        (t("levers.articles", lang), articles),
+        (t("levers.departments", lang), departments),
+        (t("levers.knobs", lang), _knob_text(lever)),
+    ]
+    return html.Div(
+        className="lever",
+        id=f"lever-{lever.id}",
+        children=[
+            html.H4([pick(lever.title_zh, lever.title_en, lang), html.Code(lever.id)]),
+            html.Dl(
+                [
+                    part
+                    for label, value in facts
+                    if value
+                    for part in (html.Dt(label), html.Dd(value))
+                ]
+            ),
+            html.Div(t("levers.text", lang), className="text-label") if lever.text_zh else None,
+            html.Blockquote(lever.text_zh, lang="zh") if lever.text_zh else None,
+        ],
+    )
+
+
+def family_title(index: int, family: Family, levers: tuple[LeverRow, ...], lang: str) -> str:
+    """'一、大幅放宽市场准入（第1–7条）' / '1. Market access (Art. 1–7)'."""
+    articles = sorted({a for lv in levers if lv.family == family.id for a in lv.articles})
+    span = f"{articles[0]}–{articles[-1]}" if len(articles) > 1 else "".join(map(str, articles))
+    if lang == "en":
+        return f"{index + 1}. {family.title_en} (Art. {span})"
+    return f"{ZH_NUMERALS[index % len(ZH_NUMERALS)]}、{family.title_zh}（第{span}条）"
+
+
+def catalogue_groups(catalogue: CatalogueView, group: str, lang: str) -> list[html.Details]:
+    """The levers grouped by family (the document's order) or by responsible department."""
+    if group == "department":
+        groups = [
+            (
+                catalogue.department_name(d, lang),
+                [lv for lv in catalogue.levers if d in lv.departments],
+            )
+            for d in catalogue.departments
+        ]
+    else:
+        groups = [
+            (
+                family_title(i, f, catalogue.levers, lang),
+                [lv for lv in catalogue.levers if lv.family == f.id],
+            )
+            for i, f in enumerate(catalogue.families)
+        ]
+    return [
+        html.Details(
+            className="lever-group",
+            open=i == 0,
+            children=[
+                html.Summary(f"{title} ({len(levers)})"),
+                *[lever_entry(lever, catalogue, lang) for lever in levers],
+            ],
+        )
+        for i, (title, levers) in enumerate(g for g in groups if g[1])
+    ]
+
+
+def _catalogue() -> CatalogueView | str:
+    try:
+        return load_view()
+    except CatalogueUnavailable as error:
+        return str(error)
+
+
+def cost_chart(view: View, catalogue: CatalogueView | None, scenario: str, group: str):
+    """Fiscal cost of one scenario by lever or by department, with 5–95 % whiskers."""
+    results, lang = view.results, view.lang
+    key = "department" if group == "department" else "lever"
+    title = figures.with_subtitle(
+        t(f"levers.cost_{key}", lang), components.titles(results.scenarios, lang)[scenario]
+    )
+    if results.fiscal is None:
+        return figures.message_figure(t("error.no_fiscal", lang), title), None
+    table = results.memo(
+        ("fiscal", scenario, key), lambda: stats.fiscal_by(results.fiscal, scenario, key)
+    )
+    if catalogue is None:
+        names = {k: k for k in table[key]}
+    elif key == "lever":
+        titles = {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
+        names = {k: titles.get(k, k) for k in table[key]}
+    else:
+        names = {k: catalogue.department_name(k, lang) for k in table[key]}
+    long = table.assign(series="cost", value=table["p50"])
+    figure = figures.bar_chart(
+        long,
+        key,
+        names,
+        {"cost": t("overview.col.fiscal_cost", lang)},
+        lang,
+        title,
+        kind="money",
+        horizontal=True,
+    )
+    return figure, table.assign(scenario=scenario)
+
+
+def gains_chart(view: View, catalogue: CatalogueView | None) -> tuple[go.Figure, object]:
+    """What each family-only scenario adds over no_policy at end-2025 (paired by run)."""
+    results, lang = view.results, view.lang
+    title = t("levers.gains", lang)
+    if BASELINE not in results.scenario_names:
+        return figures.message_figure(t("error.no_baseline", lang), title), None
+    if catalogue is None:
+        return figures.message_figure(t("error.no_data", lang), title), None
+    family_of = stats.single_family_scenarios(
+        {s.name: s.levers for s in results.scenarios if s.name != BASELINE}, catalogue.lever_family
+    )
+    if not family_of:
+        return figures.message_figure(t("error.no_family", lang), title), None
+    gains = results.memo(
+        ("gains", tuple(family_of)),
+        lambda: stats.gains_over(results.timeseries, list(family_of), BASELINE, list(GAIN_SERIES)),
+    )
+    order = [f.id for f in catalogue.families]
+    titles = components.titles(results.scenarios, lang)
+    labels = {  # scenario titles, in the document's order of families
+        name: titles[name] for name in sorted(family_of, key=lambda n: order.index(family_of[n]))
+    }
+    series = {key: t(label, lang) for key, label in GAIN_SERIES.items()}
+    figure = figures.range_chart(
+        gains,
+        "scenario",
+        labels,
+        "series",
+        series,
+        {"n_registered": figures.PALETTE[0], "n_operating": figures.PALETTE[2]},
+        lang,
+        title,
+        reference=0.0,
+    )
+    return figure, gains.assign(family=gains["scenario"].map(family_of))
+
+
+def render(view: View) -> Rendered:
+    lang = view.lang
+    found = _catalogue()
+    catalogue = found if isinstance(found, CatalogueView) else None
+    group = view.choice(GROUP, "family", allowed=GROUPS)
+    scenario = view.choice(
+        SCENARIO, main_scenario(view.results), allowed=view.results.scenario_names
+    )
+    if catalogue is None:
+        listing = components.message(t("error.catalogue", lang, detail=found), kind="error")
+        count = 0
+    else:
+        listing = html.Div(catalogue_groups(catalogue, group, lang))
+        count = len(catalogue.levers)
+    charts = {
+        "lever-cost": cost_chart(view, catalogue, scenario, group),
+        "lever-gains": gains_chart(view, catalogue),
+    }
+    charts = {
+        k: (fig, table if table is not None else pd.DataFrame())
+        for k, (fig, table) in charts.items()
+    }
+    blocks = {CATALOGUE: [html.H3(t("levers.catalogue", lang, n=count)), listing]}
+    return Rendered(charts, blocks)
+
+
+def layout(view: View, rendered: Rendered) -> html.Div:
+    lang = view.lang
+    group = dcc.RadioItems(
+        id=control_id(GROUP),
+        value=view.choice(GROUP, "family", allowed=GROUPS),
+        options=[{"label": t(f"levers.by_{g}", lang), "value": g} for g in GROUPS],
+        inline=True,
+        className="radio",
+    )
+    return components.page(
+        t("levers.heading", lang),
+        html.Div(
+            [
+                components.control(t("levers.group_by", lang), group),
+                single_picker(view, SCENARIO, "chart.scenario"),
+            ],
+            className="controls",
+        ),
+        html.Div(chart_cards(rendered, lang), className="grid-1"),
+        html.Div(rendered.blocks[CATALOGUE], id=CATALOGUE, className="catalogue"),
+    )

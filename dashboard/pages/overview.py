@@ -1,0 +1,70 @@
+"""Overview (总览): per scenario, will the count double by end-2025, when, and at what cost."""
+
+from __future__ import annotations
+
+from dash import html
+
+from dashboard import components, figures, stats
+from dashboard.data import Results
+from dashboard.i18n import t
+from dashboard.pages.base import Rendered, View, chart_cards
+from dashboard.tables import OVERVIEW_COLUMNS, overview_headers, overview_rows
+
+PATH = "/"
+NAV = "nav.overview"
+CHART = "overview-end"
+CONTROLS: tuple[str, ...] = ()
+CHART_IDS = (CHART,)
+BLOCKS = ("overview-table",)
+
+
+def overview_table(results: Results):
+    """The overview statistics of a results folder (computed once)."""
+    return results.memo(("overview",), lambda: stats.overview(results.summary, results.timeseries))
+
+
+def _cell(value: str | tuple[str, str]):
+    """A cell's text; a (median, range) pair shows the range small under the median."""
+    if isinstance(value, tuple):
+        return [value[0], html.Div(value[1], className="range")]
+    return value
+
+
+def _cell_class(row: dict, column: str) -> str | None:
+    return f"p-{row['likelihood']}" if column == "p_doubled" else None
+
+
+def table_component(rows: list[dict], lang: str, table_id: str) -> html.Table:
+    """The overview as an HTML table; the doubling probability coloured by likelihood."""
+    headers = overview_headers(lang)
+    head = html.Thead(html.Tr([html.Th(headers[c]) for c in OVERVIEW_COLUMNS]))
+    body = html.Tbody(
+        [
+            html.Tr(
+                [html.Td(_cell(row[c]), className=_cell_class(row, c)) for c in OVERVIEW_COLUMNS],
+                **{"data-scenario": row["name"]},
+            )
+            for row in rows
+        ]
+    )
+    return html.Table([head, body], id=table_id, className="overview-table")
+
+
+def render(view: View) -> Rendered:
+    results, lang = view.results, view.lang
+    table = overview_table(results)
+    titles = components.titles(results.scenarios, lang)
+    figure = figures.overview_chart(table, titles, {}, lang)
+    rows = overview_rows(table, titles, lang)
+    return Rendered(
+        {CHART: (figure, table)}, {"overview-table": table_component(rows, lang, "overview-table")}
+    )
+
+
+def layout(view: View, rendered: Rendered) -> html.Div:
+    return components.page(
+        t("overview.heading", view.lang),
+        html.Div(rendered.blocks["overview-table"], className="table-wrap"),
+        *chart_cards(rendered, view.lang),
+        note=t("overview.note", view.lang),
+    )

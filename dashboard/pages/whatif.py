@@ -1,0 +1,343 @@
+"""What-if (情景推演): pick levers and intensities, run a small ensemble live, compare it.
+
+The run is a Dash background callback (a child process, with progress and cancel). Its result is
+copied to the app-level `whatif-result` store, so it survives page and language switches.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from dash import ALL, Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard import components, figures, live
+from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
+from dashboard.contract import BASELINE
+from dashboard.data import ResultsSource
+from dashboard.i18n import pick, t
+from dashboard.pages import overview, trajectories
+from dashboard.pages.base import (
+    CONTROL,
+    Rendered,
+    View,
+    chart_cards,
+    control_id,
+)
+from dashboard.tables import overview_rows
+
+PATH = "/whatif"
+NAV = "nav.whatif"
+BASE = "whatif-base"
+LEVERS = "whatif-levers"
+RUNS = "whatif-runs"
+COMPARE = "whatif-compare"
+INTENSITY = "intensity:"  # control name prefix of a lever's intensity slider
+CHARTS = {"whatif-registered": "n_registered", "whatif-operating": "n_operating"}
+CONTROLS = (COMPARE,)
+CHART_IDS = tuple(CHARTS)
+BLOCKS = ("whatif-table", "whatif-status")
+RUN_OUTPUT = "whatif-run-output"
+WHATIF_INPUT = True  # its charts follow the live run
+
+
+def bases(view: View) -> list:
+    """Stored scenarios a what-if can start from: those with a file in scenarios/."""
+    return [s for s in view.results.scenarios if live.scenario_file(s.name) is not None]
+
+
+def default_base(view: View) -> str | None:
+    names = [s.name for s in bases(view)]
+    return BASELINE if BASELINE in names else (names[0] if names else None)
+
+
+def default_compare(view: View) -> list[str]:
+    names = view.results.scenario_names
+    return [n for n in (BASELINE, "as_enacted") if n in names] or names[:1]
+
+
+def base_intensity(view: View, lever: str) -> float:
+    """The lever's intensity in the chosen base scenario (1, the document's, if not in it)."""
+    base = view.choice(BASE, default_base(view))
+    levers = next((s.levers for s in view.results.scenarios if s.name == base), {})
+    return float((levers.get(lever) or {}).get("intensity", 1.0))
+
+
+def short_unit(unit: str) -> str:
+    """A knob's unit for a slider mark: '‰ of outstanding guarantees (…)' → '‰'."""
+    head = re.split(r" of | \(|,|;", unit, maxsplit=1)[0].strip()
+    return head if len(head) <= 24 else head.split(" ")[0]
+
+
+def slider(lever, view: View) -> html.Div:
+    """An intensity slider for one lever, the document's value (1) marked."""
+    name = INTENSITY + lever.id
+    knobs = "; ".join(
+        f"{k.document_value:g} {short_unit(k.unit)}".strip()
+        for k in lever.knobs
+        if k.document_value is not None
+    )
+    document = t("whatif.document", view.lang) + (f" ({knobs})" if knobs else "")
+    low, high = live.INTENSITY_RANGE
+    return html.Div(
+        className="slider-row",
+        children=[
+            html.Label(
+                f"{pick(lever.title_zh, lever.title_en, view.lang)} · "
+                f"{t('whatif.intensity', view.lang)}"
+            ),
+            dcc.Slider(
+                id=control_id(name),
+                min=low,
+                max=high,
+                step=0.05,
+                value=view.choice(name, base_intensity(view, lever.id)),
+                marks={low: "0", 1: document, high: f"{high:g}"},
+                tooltip={"placement": "bottom", "always_visible": False},
+            ),
+        ],
+    )
+
+
+def sliders(view: View, catalogue: CatalogueView) -> list[html.Div]:
+    chosen = view.choice(LEVERS, [])
+    known = {lever.id for lever in catalogue.levers}
+    return [slider(catalogue.lever(lever_id), view) for lever_id in chosen if lever_id in known]
+
+
+def status(view: View) -> str:
+    result = view.whatif
+    if not result:
+        return t("whatif.idle", view.lang)
+    if "error" in result:
+        return t("whatif.failed", view.lang, detail=result["error"])
+    request = result["request"]
+    return t("whatif.done", view.lang, runs=request["runs"], scale=f"{request['scale']:g}")
+
+
+def render(view: View) -> Rendered:
+    results, lang = view.results, view.lang
+    names = results.scenario_names
+    compare = view.choice(COMPARE, default_compare(view), allowed=names)
+    titles = {k: v for k, v in components.titles(results.scenarios, lang).items() if k in compare}
+    colors = figures.scenario_colors(names)
+    whatif = view.whatif if view.whatif and "bands" in view.whatif else None
+    if whatif:
+        titles[live.NAME] = t("whatif.label", lang)
+        colors[live.NAME] = figures.WHATIF_COLOR
+    charts = {}
+    for chart_id, value in CHARTS.items():
+        table = trajectories.bands(results, value)
+        table = table[table["scenario"].isin(compare)]
+        if whatif:
+            table = pd.concat(
+                [table, live.bands_of(whatif, value).assign(scenario=live.NAME)], ignore_index=True
+            )
+        level = trajectories.doubling_level(results) if value == "n_registered" else None
+        figure = figures.fan_chart(
+            table,
+            titles,
+            colors,
+            lang,
+            t(trajectories.TITLES[value], lang),
+            doubling=level,
+            dashed=[live.NAME],
+        )
+        charts[chart_id] = (figure, table.assign(value=value))
+    rows = overview.overview_table(results)
+    rows = rows[rows["scenario"].isin(compare)]
+    if whatif:
+        rows = pd.concat(
+            [rows, live.overview_of(whatif).assign(scenario=live.NAME)], ignore_index=True
+        )
+    table = overview.table_component(overview_rows(rows, titles, lang), lang, "whatif-overview")
+    return Rendered(charts, {"whatif-table": table, "whatif-status": status(view)})
+
+
+def _lever_options(catalogue: CatalogueView, lang: str) -> list[dict]:
+    families = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+
+    def label(lever) -> str:
+        articles = "、".join(t("levers.article", lang, n=a) for a in lever.articles)
+        title = pick(lever.title_zh, lever.title_en, lang)
+        return f"{families.get(lever.family, lever.family)} · {title} ({articles})"
+
+    return [{"label": label(lv), "value": lv.id} for lv in catalogue.levers]
+
+
+def layout(view: View, rendered: Rendered) -> html.Div:
+    lang = view.lang
+    reason = live.unavailable_reason()
+    try:
+        catalogue = load_view()
+    except CatalogueUnavailable as error:
+        catalogue, reason = None, reason or str(error)
+    base_options = components.scenario_options(bases(view), lang)
+    controls = [
+        components.control(
+            t("whatif.base", lang),
+            dcc.Dropdown(
+                id=control_id(BASE),
+                options=base_options,
+                value=view.choice(
+                    BASE, default_base(view), allowed=[o["value"] for o in base_options]
+                ),
+                clearable=False,
+                className="picker",
+            ),
+        ),
+        components.control(
+            t("whatif.runs", lang),
+            dcc.Dropdown(
+                id=control_id(RUNS),
+                options=list(range(1, live.MAX_RUNS + 1)),
+                value=view.choice(RUNS, 3),
+                clearable=False,
+                className="picker picker-narrow",
+            ),
+        ),
+        components.control(
+            t("whatif.levers", lang),
+            dcc.Dropdown(
+                id=control_id(LEVERS),
+                options=_lever_options(catalogue, lang) if catalogue else [],
+                value=view.choice(LEVERS, []),
+                multi=True,
+                className="picker picker-wide",
+            ),
+        ),
+    ]
+    runner = html.Div(
+        className="runner",
+        children=[
+            html.Button(
+                t("whatif.run", lang),
+                id="whatif-run",
+                n_clicks=0,
+                className="button-primary",
+                disabled=reason is not None or not base_options,
+            ),
+            html.Button(t("whatif.cancel", lang), id="whatif-cancel", disabled=True, n_clicks=0),
+            html.Div(
+                id="whatif-progress-box",
+                style={"visibility": "hidden"},
+                children=[
+                    html.Progress(id="whatif-progress", value="0", max="1"),
+                    html.Span(id="whatif-progress-text"),
+                ],
+            ),
+            dcc.Store(id=RUN_OUTPUT),
+        ],
+    )
+    compare = components.scenario_picker(
+        control_id(COMPARE),
+        view.results.scenarios,
+        lang,
+        view.choice(COMPARE, default_compare(view), allowed=view.results.scenario_names),
+        multi=True,
+    )
+    return components.page(
+        t("whatif.heading", lang),
+        components.message(t("whatif.unavailable", lang, detail=reason), kind="error")
+        if reason
+        else None,
+        html.Div(controls, className="controls"),
+        html.Div(
+            sliders(view, catalogue) if catalogue else [], id="whatif-sliders", className="sliders"
+        ),
+        runner,
+        html.P(rendered.blocks["whatif-status"], id="whatif-status", className="status"),
+        html.Div(components.control(t("whatif.compare", lang), compare), className="controls"),
+        html.Div(rendered.blocks["whatif-table"], id="whatif-table", className="table-wrap"),
+        html.Div(chart_cards(rendered, lang), className="grid-2"),
+        note=t("whatif.note", lang),
+    )
+
+
+def _values(values: list, ids: list[dict]) -> dict:
+    return {i["name"]: v for i, v in zip(ids, values, strict=True)}
+
+
+def register(app: Dash, source: ResultsSource) -> None:
+    live.unavailable_reason()  # imports the model now, so each forked run starts with it loaded
+
+    @app.callback(
+        Output("whatif-sliders", "children"),
+        Input(control_id(LEVERS), "value"),
+        State(control_id(BASE), "value"),
+        State("lang", "data"),
+        State("selections", "data"),
+        prevent_initial_call=True,
+    )
+    def update_sliders(levers, base, lang, selections):
+        view = View(source.get(), lang or "zh", {**(selections or {}), LEVERS: levers, BASE: base})
+        return sliders(view, load_view())
+
+    # The run's result lands in the page's own store first: a callback whose inputs come with a
+    # new page but whose output lies outside it would fire on every visit (Dash's rule for
+    # inserted layout). A browser-side callback then copies it to the app-level store.
+    app.clientside_callback(
+        """(result) => {
+            if (!result) { throw window.dash_clientside.PreventUpdate; }
+            return result;
+        }""",
+        Output("whatif-result", "data"),
+        Input(RUN_OUTPUT, "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(RUN_OUTPUT, "data"),
+        Input("whatif-run", "n_clicks"),
+        State({"type": CONTROL, "name": ALL}, "value"),
+        State({"type": CONTROL, "name": ALL}, "id"),
+        State("lang", "data"),
+        background=True,
+        progress=[
+            Output("whatif-progress", "value"),
+            Output("whatif-progress", "max"),
+            Output("whatif-progress-text", "children"),
+        ],
+        running=[
+            (Output("whatif-run", "disabled"), True, False),
+            (Output("whatif-cancel", "disabled"), False, True),
+            (
+                Output("whatif-progress-box", "style"),
+                {"visibility": "visible"},
+                {"visibility": "hidden"},
+            ),
+        ],
+        cancel=[Input("whatif-cancel", "n_clicks")],
+        prevent_initial_call=True,
+    )
+    def run_whatif(set_progress, n_clicks, values, ids, lang):
+        if not n_clicks:
+            raise PreventUpdate
+        chosen = _values(values, ids)
+        try:
+            results, catalogue = source.get(), load_view()
+            if live.scenario_file(chosen.get(BASE)) is None:
+                raise ValueError(f"no scenario file for {chosen.get(BASE)!r}")
+            levers = chosen.get(LEVERS) or []
+            request = live.make_request(
+                chosen.get(BASE),
+                {lv: chosen.get(INTENSITY + lv, 1.0) for lv in levers},
+                chosen.get(RUNS),
+                results.manifest,
+                [lv.id for lv in catalogue.levers],
+            )
+
+            def progress(done: int, total: int) -> None:
+                set_progress(
+                    (
+                        str(done),
+                        str(total),
+                        t("whatif.progress", lang or "zh", done=done, total=total),
+                    )
+                )
+
+            progress(0, request.runs)
+            return live.run(request, progress)
+        except Exception as error:  # noqa: BLE001 - a failed run is reported in the page
+            return {"error": f"{type(error).__name__}: {error}"}

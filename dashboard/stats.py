@@ -1,0 +1,186 @@
+"""Pure reductions of result tables to what the charts show: bands, medians, gains.
+
+Every function takes the tables of the results contract (or tables made from them) and returns a new
+DataFrame; nothing here reads files or knows about Dash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from dashboard.contract import DEADLINE, QUANTILES, START
+
+BAND_COLUMNS = ("p05", "p50", "p95")
+
+
+def quantile_bands(table: pd.DataFrame, value: str, by: Iterable[str]) -> pd.DataFrame:
+    """The 5, 50 and 95 % quantiles of `value` over runs, per group: `*by, p05, p50, p95`."""
+    by = list(by)
+    values = table[value].replace([np.inf, -np.inf], np.nan)
+    grouped = values.groupby([table[c] for c in by]).quantile(list(QUANTILES)).unstack()
+    grouped.columns = list(BAND_COLUMNS)
+    return grouped.reset_index()
+
+
+def at_deadline(timeseries: pd.DataFrame, deadline: pd.Timestamp = DEADLINE) -> pd.DataFrame:
+    """One row per scenario and run: the last month on or before the deadline."""
+    upto = timeseries[timeseries["date"] <= deadline]
+    last = upto.groupby(["scenario", "run"])["date"].transform("max")
+    return upto[upto["date"] == last].reset_index(drop=True)
+
+
+def median_month(months: pd.Series, deadline: pd.Timestamp = DEADLINE) -> pd.Timestamp:
+    """The first month by which at least half of the runs had doubled (NaT if half never did)."""
+    reached = months[months.notna() & (months <= deadline)].sort_values()
+    needed = int(np.ceil(len(months) / 2))
+    if len(months) == 0 or len(reached) < needed:
+        return pd.NaT
+    return reached.iloc[needed - 1]
+
+
+def overview(summary: pd.DataFrame, timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: P(doubled by the deadline), median month, end values, cost (with bands)."""
+    end = at_deadline(timeseries)
+    end = end.merge(summary[["scenario", "run", "start_registered"]], on=["scenario", "run"])
+    end["ratio"] = end["n_registered"] / end["start_registered"]
+    cost = summary.assign(
+        cost_per_net_new=summary["cost_per_net_new"].where(summary["cost_per_net_new"] > 0)
+    )
+    parts = [
+        _band(end, "n_registered", "end_registered"),
+        _band(end, "n_operating", "end_operating"),
+        _band(end, "ratio", "ratio"),
+        _band(summary, "start_registered", "start_registered"),
+        _band(summary, "cum_fiscal_cost", "fiscal_cost"),
+        _band(cost, "cost_per_net_new", "cost_per_net_new"),
+    ]
+    months = summary.groupby("scenario")["month_doubled"]
+    table = pd.DataFrame(
+        {
+            "p_doubled": months.apply(lambda m: float((m.notna() & (m <= DEADLINE)).mean())),
+            "median_month": months.apply(median_month),
+            "runs": months.size(),
+        }
+    )
+    for part in parts:
+        table = table.join(part)
+    table["target"] = 2 * table["start_registered_p50"]
+    return table.rename_axis("scenario").reset_index()
+
+
+def _band(table: pd.DataFrame, value: str, prefix: str) -> pd.DataFrame:
+    bands = quantile_bands(table, value, ["scenario"]).set_index("scenario")
+    return bands.add_prefix(f"{prefix}_")
+
+
+def trajectory_bands(timeseries: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Bands of one column per scenario and month."""
+    return quantile_bands(timeseries, value, ["scenario", "date"])
+
+
+def operating_share_bands(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Bands of the operating share (operating / registered) per scenario and month."""
+    share = timeseries[["scenario", "date"]].assign(
+        share=timeseries["n_operating"] / timeseries["n_registered"]
+    )
+    return quantile_bands(share, "share", ["scenario", "date"])
+
+
+def median_stocks(timeseries: pd.DataFrame, scenario: str, columns: Iterable[str]) -> pd.DataFrame:
+    """Median of each stock column per month for one scenario, long: `date, series, value`."""
+    rows = timeseries[timeseries["scenario"] == scenario]
+    medians = rows.groupby("date")[list(columns)].median()
+    long = medians.reset_index().melt(id_vars="date", var_name="series", value_name="value")
+    return long
+
+
+def annual_flows(timeseries: pd.DataFrame, scenario: str, columns: Iterable[str]) -> pd.DataFrame:
+    """Flows summed per calendar year and run, then the median over runs: `year, series, value`.
+
+    The end-2020 starting row is not a flow of the plan and is left out.
+    """
+    rows = timeseries[(timeseries["scenario"] == scenario) & (timeseries["date"] > START)]
+    yearly = rows.groupby(["run", rows["date"].dt.year.rename("year")])[list(columns)].sum()
+    medians = yearly.groupby("year").median()
+    return medians.reset_index().melt(id_vars="year", var_name="series", value_name="value")
+
+
+def city_years(by_city: pd.DataFrame) -> list[int]:
+    """The year-ends the city table holds, after the starting year."""
+    return sorted(int(y) for y in by_city["date"].dt.year.unique() if y > START.year)
+
+
+def city_levels(by_city: pd.DataFrame, scenario: str, year: int) -> pd.DataFrame:
+    """Median registered and operating per city at one year-end: `city, series, value`."""
+    rows = by_city[(by_city["scenario"] == scenario) & (by_city["date"].dt.year == year)]
+    medians = rows.groupby("city")[["n_registered", "n_operating"]].median()
+    return medians.reset_index().melt(id_vars="city", var_name="series", value_name="value")
+
+
+def city_growth(by_city: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Bands of registered at a year-end over registered at end-2020, per scenario and city.
+
+    Empty when the table has no end-2020 row.
+    """
+    keys = ["scenario", "run", "city"]
+    start = by_city[by_city["date"].dt.year == START.year].set_index(keys)["n_registered"]
+    end = by_city[by_city["date"].dt.year == year].set_index(keys)["n_registered"]
+    ratio = (end / start).dropna().rename("ratio").reset_index()
+    if ratio.empty:
+        return pd.DataFrame(columns=["scenario", "city", *BAND_COLUMNS])
+    return quantile_bands(ratio, "ratio", ["scenario", "city"])
+
+
+def fiscal_by(fiscal: pd.DataFrame, scenario: str, key: str) -> pd.DataFrame:
+    """Bands of the cumulative fiscal cost per `key` ('lever' or 'department') for one scenario."""
+    rows = fiscal[fiscal["scenario"] == scenario]
+    per_run = rows.groupby(["run", key], as_index=False)["cum_fiscal_cost"].sum()
+    bands = quantile_bands(per_run, "cum_fiscal_cost", [key])
+    return bands.sort_values("p50", ascending=False, ignore_index=True)
+
+
+def single_family_scenarios(
+    scenario_levers: Mapping[str, Mapping[str, Mapping]], lever_family: Mapping[str, str]
+) -> dict[str, str]:
+    """Scenarios whose switched-on levers all belong to one family: scenario → family id.
+
+    A lever counts as switched on unless its `intensity` is 0; unknown lever ids are ignored.
+    """
+    found = {}
+    for name, levers in scenario_levers.items():
+        families = {
+            lever_family[lever]
+            for lever, setting in levers.items()
+            if lever in lever_family and (setting or {}).get("intensity", 1) not in (0, 0.0)
+        }
+        if len(families) == 1:
+            found[name] = families.pop()
+    return found
+
+
+def gains_over(
+    timeseries: pd.DataFrame, scenarios: Iterable[str], baseline: str, values: Iterable[str]
+) -> pd.DataFrame:
+    """Bands of each scenario's end value minus the baseline's, run by run (common random numbers).
+
+    Columns `scenario, series, p05, p50, p95`; empty when the baseline is absent.
+    """
+    end = at_deadline(timeseries)
+    values = list(values)
+    base = end[end["scenario"] == baseline].set_index("run")[values]
+    parts = []
+    for name in scenarios:
+        own = end[end["scenario"] == name].set_index("run")[values]
+        diff = (
+            (own - base)
+            .dropna()
+            .reset_index()
+            .melt(id_vars="run", var_name="series", value_name="gain")
+        )
+        parts.append(diff.assign(scenario=name))
+    if base.empty or not parts:
+        return pd.DataFrame(columns=["scenario", "series", *BAND_COLUMNS])
+    return quantile_bands(pd.concat(parts, ignore_index=True), "gain", ["scenario", "series"])

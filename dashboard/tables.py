@@ -1,0 +1,75 @@
+"""Pure formatting of the overview table (`stats.overview`) into the rows the page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from dashboard.formats import (
+    format_money,
+    format_month,
+    format_number,
+    format_percent,
+    format_range,
+    format_ratio,
+)
+from dashboard.i18n import t
+
+OVERVIEW_COLUMNS = (
+    "scenario",
+    "p_doubled",
+    "median_month",
+    "end_registered",
+    "end_operating",
+    "ratio",
+    "fiscal_cost",
+    "cost_per_net_new",
+)
+
+
+def overview_headers(lang: str) -> dict[str, str]:
+    """Column → header in the language."""
+    return {column: t(f"overview.col.{column}", lang) for column in OVERVIEW_COLUMNS}
+
+
+def likelihood(p: float) -> str:
+    """The colour class of a probability of doubling: 'high' ≥ 80 %, 'mid' ≥ 50 %, else 'low'."""
+    return "high" if p >= 0.8 else "mid" if p >= 0.5 else "low"
+
+
+def _with_range(row: pd.Series, prefix: str, fmt, lang: str) -> tuple[str, str]:
+    """The median and, apart, its 5–95 % range."""
+    low, high = row[f"{prefix}_p05"], row[f"{prefix}_p95"]
+    return fmt(row[f"{prefix}_p50"], lang), format_range(low, high, fmt, lang)
+
+
+def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> list[dict]:
+    """One dict per scenario (in the order of `titles`): column → text, plus `likelihood`.
+
+    Values with a band are a pair (median, range).
+    """
+    rows = []
+    indexed = table.set_index("scenario")
+    for name in [n for n in titles if n in indexed.index]:
+        row = indexed.loc[name]
+        month = row["median_month"]
+        rows.append(
+            {
+                "name": name,
+                "scenario": titles[name],
+                "p_doubled": format_percent(row["p_doubled"]),
+                "likelihood": likelihood(row["p_doubled"]),
+                "median_month": (
+                    format_month(month, lang)
+                    if pd.notna(month)
+                    else t("overview.not_reached", lang)
+                ),
+                "end_registered": _with_range(row, "end_registered", format_number, lang),
+                "end_operating": _with_range(row, "end_operating", format_number, lang),
+                "ratio": format_ratio(row["ratio_p50"], lang),
+                "fiscal_cost": format_money(row["fiscal_cost_p50"], lang),
+                "cost_per_net_new": format_money(row["cost_per_net_new_p50"], lang),
+            }
+        )
+    return rows

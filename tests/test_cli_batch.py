@@ -1,0 +1,192 @@
+"""`run.py run`, `run.py compare` and `run.py` with no arguments, through the real command line."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from model.store import COLUMNS, PartialBatch
+from tests.batch_fixtures import (
+    ROOT,
+    SCENARIOS,
+    SETTINGS,
+    assert_nothing_written,
+    assert_same_tables,
+    project_env,
+    run_cli,
+    settings_args,
+)
+
+FILES = ("manifest.json", "timeseries.parquet", "by_city.parquet", "summary.parquet",
+         "fiscal.parquet")  # fmt: skip
+TOTAL_RUNS = len(SCENARIOS) * SETTINGS["runs"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The standard batch, uninterrupted, on the default local Dask cluster."""
+    out = tmp_path_factory.mktemp("reference") / "out"
+    result = run_cli("run", *SCENARIOS, *settings_args(), f"--out={out}")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.mark.slow
+def test_a_batch_writes_the_contract_files(reference):
+    assert sorted(p.name for p in reference.iterdir()) == sorted(FILES)
+    for name, columns in COLUMNS.items():
+        table = pd.read_parquet(reference / f"{name}.parquet")
+        assert tuple(table.columns) == columns
+    summary = pd.read_parquet(reference / "summary.parquet")
+    assert len(summary) == TOTAL_RUNS
+    manifest = json.loads((reference / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["runs"] == SETTINGS["runs"] and manifest["seed"] == SETTINGS["seed"]
+    assert manifest["command"][:2] == ["run.py", "run"]
+    assert list(manifest["scenarios"]) == ["no_policy", "as_enacted"]
+    assert not list(reference.parent.glob(".*"))  # no work folder left behind
+
+
+@pytest.mark.slow
+def test_the_same_batch_again_gives_identical_parquet_files(reference, tmp_path):
+    again = tmp_path / "again"
+    shutil.copytree(reference, again)  # and the rerun replaces a finished folder
+    result = run_cli("run", *SCENARIOS, *settings_args(), f"--out={again}", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert_same_tables(again, reference)
+    for name in COLUMNS:
+        file = f"{name}.parquet"
+        assert (again / file).read_bytes() == (reference / file).read_bytes(), file
+
+
+def _finished_runs(out) -> int:
+    runs = PartialBatch(out).runs
+    return len(list(runs.glob("[!.]*"))) if runs.is_dir() else 0
+
+
+def _group_ends(group: int, timeout: float) -> bool:
+    """Whether every process of a process group has ended within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.slow
+def test_a_killed_batch_resumes_to_the_same_results(reference, tmp_path):
+    out = tmp_path / "out"
+    command = ["run", *SCENARIOS, *settings_args(), f"--out={out}", "--workers=1", "--quiet"]
+    batch = subprocess.Popen(
+        [sys.executable, "run.py", *command], cwd=ROOT, env=project_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 50
+        while _finished_runs(out) < 3:
+            assert batch.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline, "no runs finished in time"
+            time.sleep(0.02)
+        os.kill(batch.pid, signal.SIGKILL)  # kill -9 the batch halfway
+        batch.wait(timeout=10)
+        assert _group_ends(batch.pid, timeout=20), "Dask workers outlived the killed batch"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(batch.pid, signal.SIGKILL)  # anything it started that outlived it
+    assert 3 <= _finished_runs(out) < TOTAL_RUNS
+    assert not out.exists()
+    unfinished = run_cli("compare", str(out))
+    assert unfinished.returncode == 2 and "does not exist" in unfinished.stderr
+
+    resumed = run_cli(*command)
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_tables(out, reference)
+    assert not PartialBatch(out).folder.exists()
+
+
+@pytest.mark.slow
+def test_compare_in_every_format(reference):
+    table = run_cli("compare", str(reference))
+    assert table.returncode == 0, table.stderr
+    assert "P(doubled)" in table.stdout and "as_enacted" in table.stdout
+    csv = run_cli("compare", str(reference), "--format", "csv").stdout.splitlines()
+    assert len(csv) == 3 and csv[0].startswith("scenario,runs,end_month,p_doubled")
+    rows = json.loads(run_cli("compare", str(reference), "--format", "json").stdout)
+    assert [r["scenario"] for r in rows] == ["no_policy", "as_enacted"]
+    assert all(r["runs"] == SETTINGS["runs"] for r in rows)
+
+
+def _one_line_error(result, code: int) -> str:
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_a_missing_scenario_file_is_bad_input(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("run", "scenarios/absent.yaml", f"--out={out}", "--quiet")
+    assert "absent.yaml not found" in _one_line_error(result, 2)
+    assert_nothing_written(out)
+
+
+def test_zero_runs_is_bad_input(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("run", SCENARIOS[0], "--runs", "0", f"--out={out}")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--runs: must be at least 1" in result.stderr
+    assert_nothing_written(out)
+
+
+def test_an_output_folder_that_is_a_file_is_bad_input(tmp_path):
+    out = tmp_path / "out"
+    out.write_text("not a folder")
+    result = run_cli("run", SCENARIOS[0], f"--out={out}", "--runs=2", "--quiet")
+    assert "is a file" in _one_line_error(result, 2)
+    assert out.read_text() == "not a folder" and sorted(tmp_path.iterdir()) == [out]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    result = run_cli("run", *SCENARIOS, "--runs=2", f"--scheduler={address}", f"--out={out}")
+    assert f"cannot reach the Dask scheduler at {address}" in _one_line_error(result, 1)
+    assert_nothing_written(out)
+
+
+@pytest.mark.slow
+def test_no_arguments_runs_every_scenario_and_prints_the_comparison(tmp_path, monkeypatch, capsys):
+    import run
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for path in SCENARIOS:
+        shutil.copy(ROOT / path, folder)
+    results = tmp_path / "results" / "latest"
+    for name, value in {"SCENARIO_DIR": folder, "DEFAULT_RESULTS": results, "DEFAULT_RUNS": 2,
+                        "DEFAULT_SCALE": 500.0, "DEFAULT_UNTIL": "2022-12"}.items():  # fmt: skip
+        monkeypatch.setattr(run, name, value)
+    assert run.main(["--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "P(doubled)" in printed and "no_policy" in printed and "as_enacted" in printed
+    assert f"run.py dashboard --results {results}" in printed
+    assert sorted(p.name for p in results.iterdir()) == sorted(FILES)

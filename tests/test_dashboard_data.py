@@ -1,0 +1,231 @@
+"""The dashboard on REAL results (made by `run.py run`): reading, checking, every page, the live run.
+
+Pages are rendered by calling their real layout functions (no browser, no mocks); the browser
+tests are in test_dashboard_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import contract, live, stats
+from dashboard.catalogue import load_view
+from dashboard.data import ResultsError, ResultsSource, load_results
+from dashboard.i18n import LANGS
+from dashboard.pages import PAGES
+from dashboard.pages.base import View
+from tests.dashboard_fixtures import copy_results
+
+
+def test_load_results_reads_every_table_of_a_real_batch(results_dir, manifest):
+    results = load_results(results_dir)
+    assert set(results.scenario_names) == set(manifest["scenarios"])
+    assert results.scenario_names[:2] == [contract.BASELINE, "as_enacted"]  # shown first
+    for table, columns in (
+        (results.timeseries, contract.TIMESERIES_COLUMNS),
+        (results.by_city, contract.BY_CITY_COLUMNS),
+        (results.summary, contract.SUMMARY_COLUMNS),
+        (results.fiscal, contract.FISCAL_COLUMNS),
+    ):
+        assert set(columns) <= set(table.columns)
+        assert set(table["scenario"]) <= set(manifest["scenarios"])
+    assert set(results.summary["scenario"]) == set(manifest["scenarios"])
+    assert "as_enacted" in set(results.fiscal["scenario"])  # a scenario without cost has no rows
+    assert results.timeseries["date"].min() == contract.START
+    assert pd.api.types.is_datetime64_any_dtype(results.summary["month_doubled"])
+    as_enacted = results.scenario("as_enacted")
+    assert as_enacted.title_zh and as_enacted.title_en and as_enacted.levers
+
+
+def _damage(folder: Path, manifest_change: dict | None = None, remove: str | None = None):
+    if manifest_change is not None:
+        path = folder / contract.MANIFEST
+        path.write_text(json.dumps(json.loads(path.read_text()) | manifest_change))
+    if remove:
+        (folder / remove).unlink()
+
+
+@pytest.mark.parametrize(
+    ("change", "remove", "kind"),
+    [
+        ({"format_version": 0}, None, "old_version"),
+        ({"format_version": None}, None, "old_version"),
+        ({"format_version": contract.FORMAT_VERSION + 1}, None, "new_version"),
+        (None, contract.SUMMARY, "empty"),
+        (None, contract.MANIFEST, "empty"),
+    ],
+)
+def test_a_folder_from_another_version_or_incomplete_is_refused_with_its_reason(
+    results_dir,
+    tmp_path,
+    change,
+    remove,
+    kind,
+):
+    folder = copy_results(results_dir, tmp_path / "results")
+    _damage(folder, change, remove)
+    with pytest.raises(ResultsError) as caught:
+        load_results(folder)
+    assert caught.value.kind == kind
+
+
+def test_missing_unreadable_and_incomplete_files_are_refused(results_dir, tmp_path):
+    with pytest.raises(ResultsError, match="missing"):
+        load_results(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ResultsError) as caught:
+        load_results(tmp_path / "empty")
+    assert caught.value.kind == "empty" and contract.MANIFEST in caught.value.detail
+
+    folder = copy_results(results_dir, tmp_path / "corrupt")
+    (folder / contract.TIMESERIES).write_bytes(b"not parquet")
+    with pytest.raises(ResultsError) as caught:
+        load_results(folder)
+    assert caught.value.kind == "corrupt" and contract.TIMESERIES in caught.value.detail
+
+    folder = copy_results(results_dir, tmp_path / "columns")
+    pd.read_parquet(folder / contract.BY_CITY).drop(columns="n_operating").to_parquet(
+        folder / contract.BY_CITY
+    )
+    with pytest.raises(ResultsError, match="n_operating"):
+        load_results(folder)
+
+    folder = copy_results(results_dir, tmp_path / "json")
+    (folder / contract.MANIFEST).write_text("{not json")
+    with pytest.raises(ResultsError) as caught:
+        load_results(folder)
+    assert caught.value.kind == "corrupt"
+
+
+def test_fiscal_table_is_optional(results_dir, tmp_path):
+    folder = copy_results(results_dir, tmp_path / "results")
+    (folder / contract.FISCAL).unlink()
+    assert load_results(folder).fiscal is None
+
+
+def test_source_reloads_when_the_folder_changes(results_dir, tmp_path):
+    folder = tmp_path / "results"
+    source = ResultsSource(folder)
+    with pytest.raises(ResultsError):
+        source.get()
+    copy_results(results_dir, folder)
+    first = source.get()
+    assert source.get() is first  # cached while nothing changes
+    time.sleep(0.01)
+    _damage(folder, {"format_version": 0})
+    with pytest.raises(ResultsError, match="old_version"):
+        source.get()
+
+
+def test_overview_of_real_results(results_dir):
+    results = load_results(results_dir)
+    table = stats.overview(results.summary, results.timeseries)
+    assert list(table["scenario"].sort_values()) == sorted(results.scenario_names)
+    assert table["p_doubled"].between(0, 1).all()
+    assert (table["median_month"].isna() | (table["median_month"] <= contract.DEADLINE)).all()
+    assert (table["end_registered_p05"] <= table["end_registered_p95"]).all()
+    assert (table["end_operating_p50"] <= table["end_registered_p50"]).all()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_page_renders_from_real_results(results_dir, lang):
+    results = load_results(results_dir)
+    for page in PAGES:
+        view = View(results, lang, {}, None)
+        layout = page.layout(view, page.render(view))
+        text = str(layout)
+        assert "Traceback" not in text, page.__name__
+        assert "figure" in text, page.__name__
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {"lever-group": "department", "lever-scenario": "finance_only"},
+        {"city-scenario": "no_policy", "city-year": 2022},
+        {"comp-scenario": "finance_only", "traj-scenarios": ["finance_only", "no_policy"]},
+        {"traj-scenarios": ["not_a_scenario"], "city-year": 1999},  # stale values fall back
+    ],
+)
+def test_pages_render_with_other_choices(results_dir, choices):
+    results = load_results(results_dir)
+    for page in PAGES:
+        rendered = page.render(View(results, "en", choices, None))
+        assert set(rendered.charts) == set(page.CHART_IDS)
+        assert set(rendered.blocks) == set(page.BLOCKS)
+        for figure, table in rendered.charts.values():
+            assert figure.layout.title.text
+            assert table is not None
+
+
+def test_levers_page_finds_the_family_only_scenarios(results_dir):
+    results = load_results(results_dir)
+    catalogue = load_view()
+    found = stats.single_family_scenarios(
+        {s.name: s.levers for s in results.scenarios}, catalogue.lever_family
+    )
+    assert found.get("finance_only") == "finance"
+    assert "as_enacted" not in found and contract.BASELINE not in found
+    gains = stats.gains_over(
+        results.timeseries, list(found), contract.BASELINE, ["n_registered", "n_operating"]
+    )
+    assert set(gains["scenario"]) == set(found)
+
+
+def test_live_request_is_checked_before_anything_runs(manifest):
+    request = live.make_request(
+        "no_policy",
+        {"registration_ease": 9, "credit_guarantee": "x", "__import__": 1},
+        99,
+        manifest,
+        [lever.id for lever in load_view().levers],
+    )
+    assert request.intensities == {"registration_ease": 3.0, "credit_guarantee": 1.0}
+    assert request.runs == live.MAX_RUNS
+    assert request.seed == manifest["seed"] and request.scale >= manifest["scale"]
+    assert live.scenario_file("no_policy") is not None
+    for name in ("../pyproject", "/etc/passwd", "no_policy.yaml", None):
+        assert live.scenario_file(name) is None
+
+
+def test_whatif_scenario_replaces_only_the_chosen_intensities():
+    request = live.Request(
+        "as_enacted",
+        {"registration_ease": 2.0, "street_life": 0.0},
+        runs=1,
+        scale=200.0,
+        until="2025-12",
+        seed=1,
+    )
+    scenario = live.build_scenario(request)
+    assert scenario.name == live.NAME
+    assert scenario.levers["registration_ease"].intensity == 2.0
+    assert "street_life" not in scenario.levers  # intensity 0 switches it off
+    base = live.build_scenario(live.Request("as_enacted", {}, 1, 200.0, "2025-12", 1))
+    assert scenario.levers["credit_guarantee"] == base.levers["credit_guarantee"]
+    added = live.build_scenario(
+        live.Request("no_policy", {"credit_guarantee": 1.5}, 1, 200.0, "2025-12", 1)
+    )
+    assert list(added.levers) == ["credit_guarantee"]
+    assert added.levers["credit_guarantee"].knobs  # the document's knob values filled in
+
+
+def test_live_payload_round_trips_through_json(results_dir):
+    results = load_results(results_dir)
+    one = results.timeseries[results.timeseries["scenario"] == "as_enacted"]
+    summary = results.summary[results.summary["scenario"] == "as_enacted"]
+    request = live.Request("as_enacted", {}, 3, 200.0, "2025-12", 1)
+    payload = json.loads(json.dumps(live.payload(one, summary, request)))
+    bands = live.bands_of(payload, "n_registered")
+    expected = stats.trajectory_bands(one, "n_registered")
+    assert bands["p50"].tolist() == pytest.approx(expected["p50"].tolist())
+    assert bands["date"].tolist() == expected["date"].tolist()
+    row = live.overview_of(payload).iloc[0]
+    assert row["end_registered_p50"] == pytest.approx(
+        stats.overview(summary, one)["end_registered_p50"].iloc[0]
+    )
