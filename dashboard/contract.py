@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-FORMAT_VERSION = 1  # the manifest's `format_version` this dashboard reads
+from model.columns import COLUMNS, FORMAT_VERSION, MANIFEST  # noqa: F401 (re-exported)
+from model.defaults import BASELINE  # noqa: F401 (re-exported: every gain is measured against it)
 
-MANIFEST = "manifest.json"
-TIMESERIES = "timeseries.parquet"
-BY_CITY = "by_city.parquet"
-SUMMARY = "summary.parquet"
-FISCAL = "fiscal.parquet"  # optional: fiscal cost by lever and department
+TIMESERIES, BY_CITY, SUMMARY, FISCAL = (f"{stem}.parquet" for stem in COLUMNS)  # fiscal: optional
 
 KIND_COLUMNS = (  # stocks by kind, stacked in this order (they do not overlap)
     "n_individual",
@@ -28,33 +25,7 @@ KIND_COLUMNS = (  # stocks by kind, stacked in this order (they do not overlap)
 ENTRY_EXIT_FLOWS = ("new_registered", "new_opened", "new_exited")
 CONVERSION_FLOWS = ("new_individual_to_enterprise", "new_above_scale")  # 个转企, 小升规
 
-TIMESERIES_COLUMNS = (
-    "scenario",
-    "run",
-    "date",
-    "n_registered",
-    "n_operating",
-    "n_dormant",
-    *KIND_COLUMNS,
-    "n_enterprise",
-    *ENTRY_EXIT_FLOWS,
-    *CONVERSION_FLOWS,
-    "n_employed",
-    "cum_fiscal_cost",
-)
-BY_CITY_COLUMNS = ("scenario", "run", "date", "city", "n_registered", "n_operating")
-SUMMARY_COLUMNS = (
-    "scenario",
-    "run",
-    "start_registered",
-    "end_registered",
-    "ratio",
-    "doubled",
-    "month_doubled",
-    "cum_fiscal_cost",
-    "cost_per_net_new",
-)
-FISCAL_COLUMNS = ("scenario", "run", "lever", "department", "cum_fiscal_cost")
+TIMESERIES_COLUMNS, BY_CITY_COLUMNS, SUMMARY_COLUMNS, FISCAL_COLUMNS = COLUMNS.values()
 
 REQUIRED_TABLES = {
     TIMESERIES: TIMESERIES_COLUMNS,
@@ -62,7 +33,6 @@ REQUIRED_TABLES = {
     SUMMARY: SUMMARY_COLUMNS,
 }
 
-BASELINE = "no_policy"  # the scenario every gain is measured against
 DEADLINE = pd.Timestamp("2025-12-31")  # end of the 14th Five-Year Plan: the doubling deadline
 START = pd.Timestamp("2020-12-31")  # the starting stock (end-2020)
 QUANTILES = (0.05, 0.5, 0.95)  # the bands shown everywhere: 5 %, median, 95 %

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from dashboard import contract
+from model.defaults import SHOWN_FIRST
 
-FIRST = (contract.BASELINE, "as_enacted")  # shown first wherever scenarios are listed
 CITIES_CSV = Path(__file__).resolve().parent.parent / "model" / "data" / "cities.csv"
 
 
@@ -105,7 +105,9 @@ def _scenarios(manifest: dict[str, Any], timeseries: pd.DataFrame) -> list[Scena
     listed = manifest.get("scenarios") or {}
     names = [n for n in listed if n in set(timeseries["scenario"])]
     names += [n for n in timeseries["scenario"].unique() if n not in names]
-    names.sort(key=lambda n: FIRST.index(n) if n in FIRST else len(FIRST))  # stable
+    names.sort(
+        key=lambda n: SHOWN_FIRST.index(n) if n in SHOWN_FIRST else len(SHOWN_FIRST)
+    )  # stable
     infos = []
     for name in names:
         entry = listed.get(name) or {}

@@ -1,6 +1,10 @@
-"""Names of the result columns (the design's results contract), in one place for the model, the
-results store and the dashboard. Grammar: `n_` a stock, `new_` a flow in the month, `cum_`
-cumulative; all in real entities (rows x scale), persons or yuan."""
+"""The results contract (the design's "Results folder"): file names and the columns of each table,
+in one place for the model, the results store and the dashboard. Column grammar: `n_` a stock,
+`new_` a flow in the month, `cum_` cumulative; all in real entities (rows x scale), persons or yuan.
+"""
+
+FORMAT_VERSION = 1  # the manifest's `format_version`; raise it when a file or column changes
+MANIFEST = "manifest.json"
 
 STOCKS = (
     "n_registered", "n_operating", "n_dormant", "n_individual", "n_enterprise", "n_micro",
@@ -11,3 +15,15 @@ FLOWS = (
 )  # fmt: skip
 VALUES = (*STOCKS, *FLOWS, "n_employed", "cum_fiscal_cost")
 CITY_VALUES = ("n_registered", "n_operating")
+
+KEYS = ("scenario", "run")
+SUMMARY_COLUMNS = (
+    *KEYS, "start_registered", "end_registered", "ratio", "doubled", "month_doubled",
+    "cum_fiscal_cost", "cost_per_net_new",
+)  # fmt: skip
+COLUMNS = {  # table (file stem, .parquet) -> its columns, in order
+    "timeseries": (*KEYS, "date", *VALUES),
+    "by_city": (*KEYS, "date", "city", *CITY_VALUES),
+    "summary": SUMMARY_COLUMNS,
+    "fiscal": (*KEYS, "lever", "department", "cum_fiscal_cost"),  # by lever and lead department
+}

@@ -29,12 +29,11 @@ import pandas as pd
 
 import model
 from model.clock import month_index
+from model.columns import COLUMNS, FORMAT_VERSION
 from model.defaults import PROJECT_ROOT
 from model.errors import InputError
 from model.executor import open_executor
 from model.store import (
-    COLUMNS,
-    FORMAT_VERSION,
     BatchTables,
     PartialBatch,
     RunRecord,

@@ -174,30 +174,35 @@ def refresh_process(m, rows: np.ndarray, t: int) -> None:
 
 def register(m, t: int) -> None:
     """Registrations of the month: the no-policy flow, lever-induced entrants, shells, re-entrants
-    and chain-leader referrals."""
+    and chain-leader referrals, each drawn from its own stream (common random numbers)."""
     base = m.entry_rows_per_month * (1.0 + m.values["entry_trend_per_year"]) ** (t / 12.0)
     uniform = m.streams.get(streams.ENTRY, t, "counts").random(base.shape)
     n_base = poisson.ppf(uniform, base).astype(np.int64)
     n_total = poisson.ppf(uniform, base * m.policy_state.entry).astype(np.int64)
-    cohort = _cells_to_rows(np.minimum(n_base, n_total))
-    _add_entities(m, t, *cohort, flags=0, rng=m.streams.get(streams.ENTRY, t, "attributes"))
-    induced = _cells_to_rows(np.maximum(n_total - n_base, 0))
-    rng = m.streams.get(streams.INDUCED_ENTRY, t)
-    _add_entities(m, t, *induced, flags=INDUCED, rng=rng)
+    induced_rng = m.streams.get(streams.INDUCED_ENTRY, t)
+    groups = [
+        (
+            _cells_to_rows(np.minimum(n_base, n_total)),
+            0,
+            m.streams.get(streams.ENTRY, t, "attributes"),
+        ),
+        (_cells_to_rows(np.maximum(n_total - n_base, 0)), INDUCED, induced_rng),
+    ]
     if m.policy_state.shell_share > 0:
-        shells = rng.poisson(base * m.policy_state.shell_share)
-        _add_entities(m, t, *_cells_to_rows(shells), flags=SHELL | INDUCED | NEVER_OPENS, rng=rng)
+        shell_rng = m.streams.get(streams.SHELLS, t)
+        shells = shell_rng.poisson(base * m.policy_state.shell_share)
+        groups.append((_cells_to_rows(shells), SHELL | INDUCED | NEVER_OPENS, shell_rng))
     reentries = m.pending_reentries.pop(t, [])
     if reentries:
-        entry_kind, sector, city = (np.concatenate(x) for x in zip(*reentries, strict=True))
-        rng = m.streams.get(streams.REENTRY, t, "attributes")
-        _add_entities(m, t, entry_kind, sector, city, flags=REENTRANT, rng=rng)
+        cells = tuple(np.concatenate(x) for x in zip(*reentries, strict=True))
+        groups.append((cells, REENTRANT, m.streams.get(streams.REENTRY, t, "attributes")))
     if m.pending_referrals:
         sector, city = (np.concatenate(x) for x in zip(*m.pending_referrals, strict=True))
         m.pending_referrals.clear()
         entry_kind = np.full(len(sector), ENTRY_ENTERPRISE, dtype=np.int8)
         rng = m.streams.get(streams.CHAIN_LEADERS, t, "referrals")
-        _add_entities(m, t, entry_kind, sector, city, flags=INDUCED, rng=rng)
+        groups.append(((entry_kind, sector, city), INDUCED, rng))
+    _add_entities(m, t, groups)
 
 
 def _cells_to_rows(counts: np.ndarray):
@@ -241,31 +246,42 @@ def draw_entities(v: dict[str, float], entry_kind, rng: np.random.Generator, rev
     }
 
 
-def _add_entities(m, t: int, entry_kind, sector, city, flags: int, rng) -> None:
-    if len(entry_kind) == 0:
-        return
-    drawn = draw_entities(m.values, entry_kind, rng)
+def _new_entities(v: dict[str, float], t: int, cells, flags: int, rng) -> dict[str, np.ndarray]:
+    """Columns of one group of new registrations (all draws from the group's own stream)."""
+    entry_kind, sector, city = cells
+    drawn = draw_entities(v, entry_kind, rng)
     never = drawn.pop("never_opens") | bool(flags & NEVER_OPENS)
-    open_draw = drawn.pop("open_draw")
     # log revenue is anchored at t = 0: log_rev0 = log revenue(t) - growth * t / 12
     drawn["log_rev0"] = drawn["log_rev0"] - drawn["growth"] * t / 12.0
+    return drawn | {
+        "entry_kind": entry_kind,
+        "sector": sector,
+        "city": city,
+        "flags": np.where(never, flags | NEVER_OPENS, flags).astype(np.uint8),
+        "never": never,
+    }
+
+
+def _add_entities(m, t: int, groups) -> None:
+    """Append the month's registrations in one go: never-opening ones dormant from the start,
+    the others waiting to open."""
+    parts = [_new_entities(m.values, t, *group) for group in groups if len(group[0][0])]
+    if not parts:
+        return
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    never, open_draw = columns.pop("never"), columns.pop("open_draw")
+    entry_kind = columns.pop("entry_kind")
     rows = m.pop.append(
-        sector=sector,
-        city=city,
-        flags=np.where(never, flags | NEVER_OPENS, flags).astype(np.uint8),
-        born=np.full(len(sector), t),
-        status=np.full(len(sector), REGISTERED),
-        **drawn,
+        born=np.full(len(never), t),
+        status=np.where(never, DORMANT, REGISTERED),
+        **columns,
     )
     m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
     m.enterprise_rows.add(rows[entry_kind == ENTRY_ENTERPRISE])
     m.flows["new_registered"] += len(rows)
     m.count_event("registration", rows)
-    never_rows = rows[never]
-    set_state(m, never_rows, status=DORMANT)
-    start_process(m, never_rows, t, t, m.pop.draw_dormant[never_rows], t)
-    opening = rows[~never]
-    start_process(m, opening, t, t, open_draw[~never], t)
+    left = np.where(never, columns["draw_dormant"], open_draw)
+    start_process(m, rows, t, t, left, t)
 
 
 # --- events falling due ------------------------------------------------------------------------

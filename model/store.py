@@ -27,19 +27,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from model.columns import CITY_VALUES, VALUES
+from model.columns import COLUMNS, FORMAT_VERSION, KEYS, MANIFEST
 from model.errors import InputError
-from model.summary import SUMMARY_COLUMNS, comparison, render
+from model.summary import comparison, render
 
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-KEYS = ("scenario", "run")
-COLUMNS = {  # file stem -> columns, in order
-    "timeseries": (*KEYS, "date", *VALUES),
-    "by_city": (*KEYS, "date", "city", *CITY_VALUES),
-    "summary": SUMMARY_COLUMNS,
-    "fiscal": (*KEYS, "lever", "department", "cum_fiscal_cost"),
-}
 SORT = {
     "timeseries": [*KEYS, "date"],
     "by_city": [*KEYS, "date", "city"],

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from model.clock import month_end, month_index
+from model.columns import SUMMARY_COLUMNS
 
 DEADLINE = month_end(month_index("2025-12"))  # end of the 14th Five-Year Plan: the doubling target
 NOT_WITHIN_HORIZON = "not within horizon"
@@ -32,10 +33,6 @@ TABLE_NOTE = (
     "Fiscal cost to {end} (median, 亿元 = 100 M yuan); yuan per net new registered entity."
 )
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
-SUMMARY_COLUMNS = (
-    "scenario", "run", "start_registered", "end_registered", "ratio", "doubled", "month_doubled",
-    "cum_fiscal_cost", "cost_per_net_new",
-)  # fmt: skip
 
 
 def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import store, summary
+from model import columns, store, summary
 from model.clock import month_end
 from model.errors import InputError
 from model.store import BatchTables, PartialBatch, RunRecord
@@ -17,7 +17,7 @@ from model.store import BatchTables, PartialBatch, RunRecord
 def _timeseries(scenario: str, run: int, registered, *, cost=None) -> pd.DataFrame:
     """A timeseries table from end-2020 on with the given n_registered (other values filled)."""
     registered = np.asarray(registered, dtype=float)
-    table = pd.DataFrame({name: 1.0 for name in store.VALUES}, index=range(len(registered)))
+    table = pd.DataFrame({name: 1.0 for name in columns.VALUES}, index=range(len(registered)))
     table["n_registered"] = registered
     table["n_operating"] = registered * 0.7
     table["cum_fiscal_cost"] = 0.0 if cost is None else np.asarray(cost, dtype=float)
@@ -57,7 +57,7 @@ def _tables() -> BatchTables:
 def test_conform_orders_columns_fixes_dtypes_and_sorts_rows():
     table = _tables().timeseries.sample(frac=1, random_state=1)
     conformed = store.conform("timeseries", table[list(reversed(table.columns))])
-    assert tuple(conformed.columns) == store.COLUMNS["timeseries"]
+    assert tuple(conformed.columns) == columns.COLUMNS["timeseries"]
     assert str(conformed["date"].dtype) == "datetime64[ms]"
     assert conformed["run"].dtype == np.int32
     keys = conformed[["scenario", "run", "date"]]
@@ -65,12 +65,18 @@ def test_conform_orders_columns_fixes_dtypes_and_sorts_rows():
 
 
 def test_contract_columns_match_the_design():
-    assert store.COLUMNS["timeseries"][:4] == ("scenario", "run", "date", "n_registered")
-    assert store.COLUMNS["timeseries"][-2:] == ("n_employed", "cum_fiscal_cost")
-    assert len(store.COLUMNS["timeseries"]) == 3 + 11 + 5 + 2
-    assert store.COLUMNS["by_city"] == ("scenario", "run", "date", "city", "n_registered",
+    assert columns.COLUMNS["timeseries"][:4] == ("scenario", "run", "date", "n_registered")
+    assert columns.COLUMNS["timeseries"][-2:] == ("n_employed", "cum_fiscal_cost")
+    assert len(columns.COLUMNS["timeseries"]) == 3 + 11 + 5 + 2
+    assert columns.COLUMNS["by_city"] == ("scenario", "run", "date", "city", "n_registered",
                                         "n_operating")  # fmt: skip
-    assert store.COLUMNS["fiscal"] == ("scenario", "run", "lever", "department", "cum_fiscal_cost")
+    assert columns.COLUMNS["fiscal"] == (
+        "scenario",
+        "run",
+        "lever",
+        "department",
+        "cum_fiscal_cost",
+    )
 
 
 # --- finished folders ----------------------------------------------------------------------
