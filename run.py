@@ -15,6 +15,7 @@ from model.defaults import (
     DEFAULT_SCALE,
     DEFAULT_SEED,
     DEFAULT_UNTIL,
+    SCENARIO_DIR,
     default_scenario_files,
 )
 from model.errors import InputError
@@ -55,7 +56,7 @@ def _command_default(args: argparse.Namespace) -> int:
     from model.ensemble import run_batch
     from model.store import format_comparison
 
-    scenarios = default_scenario_files()
+    scenarios = default_scenario_files(SCENARIO_DIR)
     out = run_batch(
         scenarios,
         runs=DEFAULT_RUNS,

@@ -17,10 +17,10 @@ BASELINE = "no_policy"  # the scenario every gain is measured against
 SHOWN_FIRST = (BASELINE, "as_enacted")  # listed first in tables and charts
 
 
-def default_scenario_files() -> list[Path]:
-    """Every scenario file of scenarios/, the baseline and as_enacted first, then by name."""
+def default_scenario_files(folder: Path = SCENARIO_DIR) -> list[Path]:
+    """Every scenario file of `folder`, the baseline and as_enacted first, then by name."""
     return sorted(
-        SCENARIO_DIR.glob("*.yaml"),
+        folder.glob("*.yaml"),
         key=lambda p: (
             SHOWN_FIRST.index(p.stem) if p.stem in SHOWN_FIRST else len(SHOWN_FIRST),
             p.stem,
