@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import components, figures, stats
-from dashboard.catalogue import CatalogueUnavailable, CatalogueView, Family, LeverRow, load_view
+from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
 from dashboard.contract import BASELINE
 from dashboard.i18n import pick, t
 from dashboard.pages.base import (
@@ -18,6 +18,7 @@ from dashboard.pages.base import (
     main_scenario,
     single_picker,
 )
+from model.levers.catalogue import Family, Lever
 
 PATH = "/levers"
 NAV = "nav.levers"
@@ -32,7 +33,7 @@ ZH_NUMERALS = "一二三四五六七八九十"
 GAIN_SERIES = {"n_registered": "overview.registered", "n_operating": "overview.operating"}
 
 
-def _knob_text(lever: LeverRow) -> str:
+def _knob_text(lever: Lever) -> str:
     return "; ".join(
         f"{k.id} = {k.document_value:g} {k.unit}".strip()
         for k in lever.knobs
@@ -40,7 +41,7 @@ def _knob_text(lever: LeverRow) -> str:
     )
 
 
-def lever_entry(lever: LeverRow, catalogue: CatalogueView, lang: str) -> html.Div:
+def lever_entry(lever: Lever, catalogue: CatalogueView, lang: str) -> html.Div:
     """One lever: title, articles, departments, the document's values and the article's text."""
     articles = "、".join(t("levers.article", lang, n=a) for a in lever.articles)
     departments = "、".join(catalogue.department_name(d, lang) for d in lever.departments)
@@ -68,7 +69,7 @@ def lever_entry(lever: LeverRow, catalogue: CatalogueView, lang: str) -> html.Di
     )
 
 
-def family_title(index: int, family: Family, levers: tuple[LeverRow, ...], lang: str) -> str:
+def family_title(index: int, family: Family, levers: tuple[Lever, ...], lang: str) -> str:
     """'一、大幅放宽市场准入（第1–7条）' / '1. Market access (Art. 1–7)'."""
     articles = sorted({a for lv in levers if lv.family == family.id for a in lv.articles})
     span = f"{articles[0]}–{articles[-1]}" if len(articles) > 1 else "".join(map(str, articles))
