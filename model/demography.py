@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.hazards import HazardTable
-from model.kinds import COOPERATIVE, INDIVIDUAL, MICRO, ROW_KINDS
+from model.kinds import COOPERATIVE, INDIVIDUAL, MICRO, OPERATING, REGISTERED, ROW_KINDS
 from model.parameters import hazard_curves
 
 # The enterprise curve is scaled in three age bands (years 0, 1-2, 3+) fitted by model/calibrate.py.
@@ -66,18 +66,21 @@ class Demography:
             conversion=HazardTable.constant(-np.log1p(-v["conversion_per_year"]) / 12.0),
         )
 
-    def failure_event_month(self, kind, origin, start, left, mult) -> np.ndarray:
-        """Failure month per entity, each on the curve of its kind."""
-        return self._per_curve(kind, np.int32, lambda t, r: t.event_month(
-            origin[r], start[r], left[r], mult[r]))  # fmt: skip
+    def event_month(self, status: int, kind, origin, start, left, mult) -> np.ndarray:
+        """Month of the pending event of entities in `status` (opening, failure, dormant exit)."""
+        return self._solve(status, kind, lambda table, r: table.event_month(
+            origin[r], start[r], left[r], mult[r]), np.int32)  # fmt: skip
 
-    def failure_used(self, kind, origin, start, now: int, mult) -> np.ndarray:
-        """Failure hazard used from `start` to `now` per entity, on the curve of its kind."""
-        return self._per_curve(kind, np.float64, lambda t, r: t.used(
-            origin[r], start[r], now, mult[r]))  # fmt: skip
+    def used(self, status: int, kind, origin, start, now: int, mult) -> np.ndarray:
+        """Hazard of the status's process used from `start` to `now`."""
+        return self._solve(status, kind, lambda table, r: table.used(
+            origin[r], start[r], now, mult[r]), np.float64)  # fmt: skip
 
-    def _per_curve(self, kind: np.ndarray, dtype, solve) -> np.ndarray:
-        """Apply solve(table, rows) to the rows of each failure curve."""
+    def _solve(self, status: int, kind: np.ndarray, solve, dtype) -> np.ndarray:
+        """solve(table, rows) with the hazard table of the status (of the kind, for failure)."""
+        if status != OPERATING:
+            table = self.opening if status == REGISTERED else self.dormant_exit
+            return solve(table, slice(None)).astype(dtype)
         curve = FAILURE_CURVE_OF_KIND[kind]
         out = np.empty(len(kind), dtype=dtype)
         for curve_id, table in enumerate(self.failure):

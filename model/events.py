@@ -92,28 +92,22 @@ def _process_multiplier(m, rows: np.ndarray, t: int):
     return mult, boundary
 
 
+STATUS_PROCESSES = (REGISTERED, OPERATING, DORMANT)  # opening, failure, dormant exit
+
+
 def _due_months(m, rows: np.ndarray) -> np.ndarray:
     """Solve the pending status event of rows from their process columns."""
-    pop, demo = m.pop, m.demography
-    status = pop.status[rows]
+    pop = m.pop
+    status, kind = pop.status[rows], pop.kind[rows]
     origin = pop.clock_origin[rows].astype(np.int32)
     start = pop.clock_start[rows].astype(np.int32)
     left = pop.hazard_left[rows].astype(np.float64)
     mult = pop.hazard_mult[rows].astype(np.float64)
     due = np.full(len(rows), NEVER, dtype=np.int32)
-    for code, solve in (
-        (REGISTERED, lambda s: demo.opening.event_month(origin[s], start[s], left[s], mult[s])),
-        (
-            OPERATING,
-            lambda s: demo.failure_event_month(
-                pop.kind[rows[s]], origin[s], start[s], left[s], mult[s]
-            ),
-        ),
-        (DORMANT, lambda s: demo.dormant_exit.event_month(origin[s], start[s], left[s], mult[s])),
-    ):
-        subset = status == code
-        if subset.any():
-            due[subset] = solve(subset)
+    for code in STATUS_PROCESSES:
+        s = status == code
+        if s.any():
+            due[s] = m.demography.event_month(code, kind[s], origin[s], start[s], left[s], mult[s])
     return due
 
 
@@ -146,24 +140,16 @@ def refresh_process(m, rows: np.ndarray, t: int) -> None:
     """
     if len(rows) == 0:
         return
-    pop, demo = m.pop, m.demography
-    status = pop.status[rows]
+    pop = m.pop
+    status, kind = pop.status[rows], pop.kind[rows]
     origin = pop.clock_origin[rows].astype(np.int32)
     start = pop.clock_start[rows].astype(np.int32)
     mult = pop.hazard_mult[rows].astype(np.float64)
     used = np.zeros(len(rows))
-    elapsed = start < t
-    for code, table_used in (
-        (REGISTERED, lambda s: demo.opening.used(origin[s], start[s], t, mult[s])),
-        (
-            OPERATING,
-            lambda s: demo.failure_used(pop.kind[rows[s]], origin[s], start[s], t, mult[s]),
-        ),
-        (DORMANT, lambda s: demo.dormant_exit.used(origin[s], start[s], t, mult[s])),
-    ):
-        subset = (status == code) & elapsed
-        if subset.any():
-            used[subset] = table_used(subset)
+    for code in STATUS_PROCESSES:
+        s = (status == code) & (start < t)
+        if s.any():
+            used[s] = m.demography.used(code, kind[s], origin[s], start[s], t, mult[s])
     pop.hazard_left[rows] = np.maximum(pop.hazard_left[rows] - used, 0.0)
     pop.clock_start[rows] = np.maximum(start, t)
     schedule_process(m, rows, t)

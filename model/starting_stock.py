@@ -57,11 +57,12 @@ def _histories(m, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
     exited = np.empty(len(born), dtype=np.int32)
     for _ in range(REDRAWS):
         b = born[todo]
-        o = demo.opening.event_month(b, b, drawn["open_draw"][todo], np.ones(len(todo)))
+        k, one = kind[todo], np.ones(len(todo))
+        o = demo.event_month(REGISTERED, k, b, b, drawn["open_draw"][todo], one)
         o = np.where(drawn["never_opens"][todo], NEVER, o)
-        c = demo.failure_event_month(kind[todo], b, o + 1, drawn["draw_fail"][todo], mult[todo])
+        c = demo.event_month(OPERATING, k, b, o + 1, drawn["draw_fail"][todo], mult[todo])
         c = np.where(drawn["never_opens"][todo], b, c)
-        e = demo.dormant_exit.event_month(c, c, drawn["draw_dormant"][todo], np.ones(len(todo)))
+        e = demo.event_month(DORMANT, k, c, c, drawn["draw_dormant"][todo], one)
         opened[todo], ceased[todo], exited[todo] = o, c, e
         gone = e < 0
         todo = todo[gone]
@@ -74,8 +75,8 @@ def _histories(m, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
     drawn["never_opens"][todo] = False
     opened[todo] = born[todo]
     ceased[todo] = exited[todo] = 0
-    drawn["draw_fail"][todo] = demo.failure_used(
-        kind[todo], born[todo], born[todo] + 1, 0, mult[todo]
+    drawn["draw_fail"][todo] = demo.used(
+        OPERATING, kind[todo], born[todo], born[todo] + 1, 0, mult[todo]
     ) + rng.standard_exponential(len(todo))
     return {"opened": opened, "ceased": ceased, "exited": exited}
 
