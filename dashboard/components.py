@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard.i18n import pick, t
+from dashboard.i18n import TEXT, pick, t
 
 CSV_BUTTON = "csv-button"
 CSV_DOWNLOAD = "csv-download"
@@ -104,11 +104,19 @@ def scenario_options(scenarios: Sequence, lang: str) -> list[dict]:
     return [{"label": pick(s.title_zh, s.title_en, lang), "value": s.name} for s in scenarios]
 
 
+def dropdown(lang: str, **props) -> dcc.Dropdown:
+    """A dropdown whose own texts (select all, N selected, search, ...) are in the language."""
+    prefix = "dropdown."
+    labels = {key[len(prefix) :]: t(key, lang) for key in TEXT if key.startswith(prefix)}
+    return dcc.Dropdown(labels=labels, **props)
+
+
 def scenario_picker(
     component_id: str, scenarios: Sequence, lang: str, value, *, multi: bool
 ) -> dcc.Dropdown:
     """A dropdown of stored scenarios; remembers its choice across pages and language switches."""
-    return dcc.Dropdown(
+    return dropdown(
+        lang,
         id=component_id,
         options=scenario_options(scenarios, lang),
         value=value,

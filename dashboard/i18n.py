@@ -212,6 +212,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "The live run uses the stored results' seed and scale and changes only the chosen levers' "
         "intensities (1 = as the document sets them).",
     ),
+    # the dropdowns' own texts ({num_selected} is filled in by the browser)
+    "dropdown.select_all": ("全选", "Select all"),
+    "dropdown.deselect_all": ("全部取消", "Deselect all"),
+    "dropdown.selected_count": ("已选 {num_selected} 项", "{num_selected} selected"),
+    "dropdown.search": ("搜索", "Search"),
+    "dropdown.clear_search": ("清除搜索", "Clear search"),
+    "dropdown.clear_selection": ("清除选择", "Clear selection"),
+    "dropdown.no_options_found": ("没有匹配的选项", "No options found"),
 }
 
 

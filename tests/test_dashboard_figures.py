@@ -357,3 +357,16 @@ def test_overview_rows_format_by_language():
     assert en["end_registered"][0] == "5.2 M"
     assert zh["fiscal_cost"] == "30亿元" and en["fiscal_cost"] == "3 bn yuan"
     assert likelihood(0.6) == "mid" and likelihood(0.2) == "low"
+
+
+def test_dropdowns_speak_the_page_language():
+    from dashboard.components import dropdown
+
+    zh = dropdown("zh", id="x", options=[]).labels
+    en = dropdown("en", id="x", options=[]).labels
+    assert zh["selected_count"] == "已选 {num_selected} 项"
+    assert en["selected_count"] == "{num_selected} selected"
+    assert set(zh) == set(en) == {
+        "select_all", "deselect_all", "selected_count", "search", "clear_search",
+        "clear_selection", "no_options_found",
+    }  # fmt: skip

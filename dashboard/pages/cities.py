@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import html
 
 from dashboard import components, figures, stats
 from dashboard.contract import BASELINE
@@ -88,7 +88,8 @@ def render(view: View) -> Rendered:
 
 def layout(view: View, rendered: Rendered) -> html.Div:
     available = years(view.results)
-    year_picker = dcc.Dropdown(
+    year_picker = components.dropdown(
+        view.lang,
         id=control_id(YEAR),
         options=[{"label": str(y), "value": y} for y in available],
         value=view.choice(YEAR, available[-1] if available else None, allowed=available),

@@ -177,7 +177,8 @@ def layout(view: View, rendered: Rendered) -> html.Div:
     controls = [
         components.control(
             t("whatif.base", lang),
-            dcc.Dropdown(
+            components.dropdown(
+                lang,
                 id=control_id(BASE),
                 options=base_options,
                 value=view.choice(
@@ -189,7 +190,8 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         ),
         components.control(
             t("whatif.runs", lang),
-            dcc.Dropdown(
+            components.dropdown(
+                lang,
                 id=control_id(RUNS),
                 options=list(range(1, live.MAX_RUNS + 1)),
                 value=view.choice(RUNS, 3),
@@ -199,7 +201,8 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         ),
         components.control(
             t("whatif.levers", lang),
-            dcc.Dropdown(
+            components.dropdown(
+                lang,
                 id=control_id(LEVERS),
                 options=_lever_options(catalogue, lang) if catalogue else [],
                 value=view.choice(LEVERS, []),
