@@ -125,8 +125,9 @@ def test_finance_first_doubles_money_and_switches_the_rest_off(shipped, catalogu
     assert levers["credit_guarantee"].knobs["risk_compensation_permille"] == 5.0
 
 
-def test_registration_only_is_the_easier_opening_family(shipped, catalogue):
-    assert set(shipped["registration_only"].levers) == _family_levers(catalogue, "easier_opening")
+def test_registration_only_is_the_easier_opening_family_without_clean_up(shipped, catalogue):
+    expected = _family_levers(catalogue, "easier_opening") - {"simple_deregistration"}
+    assert set(shipped["registration_only"].levers) == expected
 
 
 def test_to_dict_is_json_for_the_manifest(shipped):
