@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from model import ensemble
+from model.columns import COLUMNS
 from model.errors import InputError
 from model.executor import Executor
 from model.scenario import load_scenario
-from model.store import COLUMNS, PartialBatch, read_results
+from model.store import PartialBatch, read_results
 from tests.batch_fixtures import ROOT, SCENARIOS, assert_nothing_written, assert_same_tables
 
 SMALL = {"runs": 2, "scale": 500.0, "until": "2022-12", "seed": 11}

@@ -15,7 +15,8 @@ import time
 import pandas as pd
 import pytest
 
-from model.store import COLUMNS, PartialBatch
+from model.columns import COLUMNS
+from model.store import PartialBatch
 from tests.batch_fixtures import (
     ROOT,
     SCENARIOS,
