@@ -29,6 +29,16 @@ def project_env() -> dict[str, str]:
     return os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a child process, killing it if it does not exit within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """`python run.py ARGS` from the project root, output captured."""
     return subprocess.run(

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.batch_fixtures import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
 SCALE = 200  # coarse: the tests check the dashboard, not the model
@@ -104,12 +106,7 @@ def dashboard_server(results: Path, log_dir: Path) -> Iterator[str]:
                 time.sleep(0.25)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

@@ -21,6 +21,7 @@ from tests.batch_fixtures import (
     project_env,
     run_cli,
     settings_args,
+    stop_process,
 )
 
 RUNS = 4
@@ -71,12 +72,7 @@ def dask_cluster(tmp_path_factory):
         yield address
     finally:
         for process in reversed(processes):  # workers first, then the scheduler
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=15)
 
 
 def _workers_ran_the_model(address: str) -> dict[str, bool]:
