@@ -36,7 +36,7 @@ def _positive_float(text: str) -> float:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from model.ensemble import run_batch
+    from model.experiments.ensemble import run_batch
 
     run_batch(
         [Path(p) for p in args.scenarios],
@@ -53,8 +53,8 @@ def _command_run(args: argparse.Namespace) -> int:
 
 
 def _command_default(args: argparse.Namespace) -> int:
-    from model.ensemble import run_batch
-    from model.store import format_comparison
+    from model.experiments.ensemble import run_batch
+    from model.experiments.store import format_comparison
 
     scenarios = default_scenario_files(SCENARIO_DIR)
     out = run_batch(
@@ -74,21 +74,21 @@ def _command_default(args: argparse.Namespace) -> int:
 
 
 def _command_compare(args: argparse.Namespace) -> int:
-    from model.store import format_comparison
+    from model.experiments.store import format_comparison
 
     print(format_comparison(Path(args.dir), args.format))
     return 0
 
 
 def _command_levers(args: argparse.Namespace) -> int:
-    from model.levers.catalogue import format_catalogue, load_catalogue
+    from model.policy.catalogue import format_catalogue, load_catalogue
 
     print(format_catalogue(load_catalogue(), family=args.family, fmt=args.format))
     return 0
 
 
 def _command_validate(args: argparse.Namespace) -> int:
-    from model.scenario import validate_files
+    from model.policy.scenario import validate_files
 
     problems = validate_files([Path(p) for p in args.files])
     for problem in problems:

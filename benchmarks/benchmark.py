@@ -26,7 +26,7 @@ def _agent_steps(registered_by_month: list[float], scale: float) -> float:
 
 
 def vectorised(scale: float, until: str) -> dict[str, float]:
-    from model.model import DoublingModel
+    from model.world.model import DoublingModel
 
     began = time.perf_counter()
     model = DoublingModel(seed=1, scale=scale, until=until, uncertainty=False)

@@ -13,8 +13,8 @@ import mesa
 import numpy as np
 from scipy.stats import poisson
 
-from model.events import ENTRY_KIND_OF_ROW_KIND, draw_entities
-from model.kinds import (
+from model.world.events import ENTRY_KIND_OF_ROW_KIND, draw_entities
+from model.world.kinds import (
     ABOVE_SCALE,
     COOPERATIVE,
     DORMANT,
@@ -29,7 +29,7 @@ from model.kinds import (
     SMALL,
     enterprise_kind,
 )
-from model.model import DoublingModel
+from model.world.model import DoublingModel
 
 
 class Entity(mesa.Agent):

@@ -1,4 +1,4 @@
-"""The lever catalogue as the dashboard shows it: the model's catalogue (model/levers/SCHEMA.md),
+"""The lever catalogue as the dashboard shows it: the model's catalogue (model/policy/SCHEMA.md),
 read once, with the look-ups the pages need; if it cannot be read the pages say so
 (`CatalogueUnavailable`) instead of failing.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from model.levers.catalogue import Catalogue, Family, Lever, load_catalogue
+from model.experiments import Catalogue, Family, Lever, load_catalogue
 
 
 class CatalogueUnavailable(Exception):

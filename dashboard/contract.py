@@ -1,15 +1,19 @@
 """The results-folder contract as the dashboard reads it: file names, columns, the deadline.
 
-Written by `model/store.py` (see the shared design, "Results folder"); `data.py` checks it on load,
-`stats.py` and `figures.py` use the column names.
+Written by `model/experiments/store.py` (see the shared design, "Results folder"); `data.py` checks
+it on load, `stats.py` and `figures.py` use the column names.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from model.columns import COLUMNS, FORMAT_VERSION, MANIFEST  # noqa: F401 (re-exported)
-from model.defaults import BASELINE  # noqa: F401 (re-exported: every gain is measured against it)
+from model.experiments import (  # noqa: F401 (re-exported: every gain is measured against BASELINE)
+    BASELINE,
+    COLUMNS,
+    FORMAT_VERSION,
+    MANIFEST,
+)
 
 TIMESERIES, BY_CITY, SUMMARY, FISCAL = (f"{stem}.parquet" for stem in COLUMNS)  # fiscal: optional
 

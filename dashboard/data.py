@@ -17,9 +17,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard import contract
-from model.defaults import SHOWN_FIRST
-
-CITIES_CSV = Path(__file__).resolve().parent.parent / "model" / "data" / "cities.csv"
+from model.experiments import SHOWN_FIRST, places
 
 
 class ResultsError(Exception):
@@ -193,4 +191,7 @@ class ResultsSource:
 @functools.cache
 def load_cities() -> pd.DataFrame:
     """The 11 cities in the model's order: `city`, `name_zh`, `name_en`."""
-    return pd.read_csv(CITIES_CSV, usecols=["city", "name_zh", "name_en"])
+    cities = places()
+    return pd.DataFrame(
+        {"city": cities.cities, "name_zh": cities.city_names_zh, "name_en": cities.city_names_en}
+    )

@@ -9,42 +9,33 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from dashboard import stats
+from model.experiments import scenario_file
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 NAME = "whatif"
 TITLE_ZH, TITLE_EN = "推演方案", "What-if"
 INTENSITY_RANGE = (0.0, 3.0)  # 0 = off, 1 = as the document sets it (scenarios/README.md)
 MAX_RUNS = 10
 MIN_SCALE = 20.0  # a live run is never finer than the default batch scale (about 0.5 s a run)
 BAND_VALUES = ("n_registered", "n_operating")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
 def unavailable_reason() -> str | None:
     """None if the model can run live here, else why not (shown in the page)."""
     try:
-        from model.ensemble import run_ensemble  # noqa: F401
-        from model.scenario import load_scenario  # noqa: F401
+        from model.experiments import (
+            load_scenario,  # noqa: F401
+            run_ensemble,  # noqa: F401
+        )
     except Exception as error:  # noqa: BLE001 - any import failure means "not available"
         return f"{type(error).__name__}: {error}"
     return None
-
-
-def scenario_file(name: str) -> Path | None:
-    """The YAML file of a stored scenario, if it is a plain name with a file in `scenarios/`."""
-    if not isinstance(name, str) or not _SAFE_NAME.match(name):
-        return None
-    path = SCENARIO_DIR / f"{name}.yaml"
-    return path if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -96,8 +87,7 @@ def build_scenario(request: Request):
     A lever the base does not hold is added with the catalogue's start, ramp and knob values;
     intensity 0 switches a lever off (a resolved scenario holds only the levers switched on).
     """
-    from model.levers.catalogue import load_catalogue
-    from model.scenario import LeverSetting, load_scenario
+    from model.experiments import LeverSetting, load_catalogue, load_scenario
 
     path = scenario_file(request.base)
     if path is None:
@@ -153,7 +143,7 @@ def overview_of(result: Mapping) -> pd.DataFrame:
 
 def run(request: Request, progress: Callable[[int, int], None] | None = None) -> dict:
     """Run the what-if ensemble in this process and reduce it to a payload."""
-    from model.ensemble import run_ensemble
+    from model.experiments import run_ensemble
 
     scenario = build_scenario(request)
     batch = run_ensemble(

@@ -1,5 +1,6 @@
 """Run settings used when the command line does not give them (kept free of heavy imports)."""
 
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +16,15 @@ DEFAULT_SEED = 20211231  # the document's date
 
 BASELINE = "no_policy"  # the scenario every gain is measured against
 SHOWN_FIRST = (BASELINE, "as_enacted")  # listed first in tables and charts
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")  # scenario names: they become file names
+
+
+def scenario_file(name: str, folder: Path = SCENARIO_DIR) -> Path | None:
+    """The YAML file of scenario `name` in `folder`, if `name` is a safe name with a file there."""
+    if not isinstance(name, str) or not SAFE_NAME.match(name):
+        return None
+    path = folder / f"{name}.yaml"
+    return path if path.is_file() else None
 
 
 def default_scenario_files(folder: Path = SCENARIO_DIR) -> list[Path]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.columns import COLUMNS
-from model.store import read_results
+from model.experiments.store import read_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("scenarios/no_policy.yaml", "scenarios/as_enacted.yaml")

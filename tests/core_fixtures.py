@@ -1,14 +1,14 @@
 """Tiny hand-built populations for rule tests: an empty model (no starting stock, no registrations,
 no chain leaders) into which a test places the entities it needs, through the model's own
-bookkeeping (model.events)."""
+bookkeeping (model.world.events)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from model import events
-from model.kinds import DORMANT, INDIVIDUAL, OPERATING, REGISTERED, is_enterprise
-from model.model import DoublingModel
+from model.world import events
+from model.world.kinds import DORMANT, INDIVIDUAL, OPERATING, REGISTERED, is_enterprise
+from model.world.model import DoublingModel
 
 EMPTY = {"start_stock_total": 0.0, "entry_rate_per_year": 0.0, "chain_leader_count": 0.0,
          "reentry_share": 0.0}  # fmt: skip

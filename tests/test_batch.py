@@ -9,12 +9,12 @@ from contextlib import contextmanager
 import pandas as pd
 import pytest
 
-from model import ensemble
 from model.columns import COLUMNS
 from model.errors import InputError
-from model.executor import Executor
-from model.scenario import load_scenario
-from model.store import PartialBatch, read_results
+from model.experiments import ensemble
+from model.experiments.executor import Executor
+from model.experiments.store import PartialBatch, read_results
+from model.policy.scenario import load_scenario
 from tests.batch_fixtures import ROOT, SCENARIOS, assert_nothing_written, assert_same_tables
 
 SMALL = {"runs": 2, "scale": 500.0, "until": "2022-12", "seed": 11}

@@ -1,4 +1,4 @@
-"""The no-policy world reproduces the pre-2021 moments (model/data/calibration_targets.csv, the
+"""The no-policy world reproduces the pre-2021 moments (model/world/data/calibration_targets.csv, the
 moments of shared/data/README.md), each within a stated tolerance, on seeds the fit did not use."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from model.calibrate import FIT_SEEDS, mean_moments, targets
-from model.parameters import DATA_DIR
+from model.world.calibrate import FIT_SEEDS, mean_moments, targets
+from model.world.parameters import DATA_DIR
 
 CHECK_SEEDS = (101, 102)
 # Tolerance: the target's acceptable range [low, high] as calibration_targets.csv states it.

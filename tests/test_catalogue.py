@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from model.errors import InputError
-from model.levers.catalogue import (
+from model.policy.catalogue import (
     CATALOGUE_DIR,
-    DATA_DIR,
     DOCUMENT_FILE,
     FAMILIES,
     HOOKS,
@@ -28,6 +27,7 @@ from model.levers.catalogue import (
     normalise,
     value_at,
 )
+from model.world.parameters import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_POLICY = ROOT.parent / "shared" / "policy"

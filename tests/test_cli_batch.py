@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from model.columns import COLUMNS
-from model.store import PartialBatch
+from model.experiments.store import PartialBatch
 from tests.batch_fixtures import (
     ROOT,
     SCENARIOS,

@@ -19,6 +19,7 @@ from dashboard.data import ResultsError, ResultsSource, load_results
 from dashboard.i18n import LANGS
 from dashboard.pages import PAGES
 from dashboard.pages.base import View
+from model.experiments import scenario_file
 from tests.dashboard_fixtures import copy_results
 
 
@@ -188,9 +189,9 @@ def test_live_request_is_checked_before_anything_runs(manifest):
     assert request.intensities == {"registration_ease": 3.0, "credit_guarantee": 1.0}
     assert request.runs == live.MAX_RUNS
     assert request.seed == manifest["seed"] and request.scale >= manifest["scale"]
-    assert live.scenario_file("no_policy") is not None
+    assert scenario_file("no_policy") is not None
     for name in ("../pyproject", "/etc/passwd", "no_policy.yaml", None):
-        assert live.scenario_file(name) is None
+        assert scenario_file(name) is None
 
 
 def test_whatif_scenario_replaces_only_the_chosen_intensities():

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from model import ensemble
-from model.ensemble import run_ensemble
-from model.scenario import load_scenario
+from model.experiments import ensemble
+from model.experiments.ensemble import run_ensemble
+from model.policy.scenario import load_scenario
 from tests.batch_fixtures import (
     ROOT,
     SCENARIOS,
@@ -79,7 +79,7 @@ def _workers_ran_the_model(address: str) -> dict[str, bool]:
     from dask.distributed import Client
 
     with Client(address, timeout="10s") as client:
-        return client.run(lambda: "model.simulation" in sys.modules)
+        return client.run(lambda: "model.experiments.simulation" in sys.modules)
 
 
 @pytest.mark.slow

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.levers.catalogue import load_catalogue
-from model.scenario import load_scenario
-from model.simulation import simulate
+from model.experiments.simulation import simulate
+from model.policy.catalogue import load_catalogue
+from model.policy.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks.per_agent_reference import PerAgentModel
-from model.model import DoublingModel
+from model.world.model import DoublingModel
 
 SEEDS = range(12)
 SCALE = 500.0  # about 5,700 entities at the start

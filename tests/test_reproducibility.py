@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.scenario import load_scenario
-from model.simulation import simulate
+from model.experiments.simulation import simulate
+from model.policy.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

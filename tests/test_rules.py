@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.kinds import (
+from model.world.kinds import (
     ABOVE_SCALE,
     DORMANT,
     GONE,
@@ -16,7 +16,7 @@ from model.kinds import (
     REGISTERED,
     SHELL,
 )
-from model.model import employees_at_median_new_revenue
+from model.world.model import employees_at_median_new_revenue
 from tests.core_fixtures import empty_model, place
 
 

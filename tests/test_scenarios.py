@@ -11,8 +11,8 @@ import pytest
 
 import run
 from model.errors import InputError
-from model.levers.catalogue import FAMILIES, load_catalogue
-from model.scenario import LeverSetting, Scenario, load_scenario, validate_files
+from model.policy.catalogue import FAMILIES, load_catalogue
+from model.policy.scenario import LeverSetting, Scenario, load_scenario, validate_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

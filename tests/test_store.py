@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import columns, store, summary
-from model.clock import month_end
+from model import columns
 from model.errors import InputError
-from model.store import BatchTables, PartialBatch, RunRecord
+from model.experiments import comparison as summary
+from model.experiments import store
+from model.experiments.store import BatchTables, PartialBatch, RunRecord
+from model.world.clock import month_end
 
 
 def _timeseries(scenario: str, run: int, registered, *, cost=None) -> pd.DataFrame:
@@ -45,7 +47,7 @@ def _record(scenario: str, run: int, registered) -> RunRecord:
 
 
 def _tables() -> BatchTables:
-    from model.ensemble import assemble
+    from model.experiments.ensemble import assemble
 
     growth = {"fast": np.linspace(100, 260, 61), "slow": np.linspace(100, 150, 61)}
     return assemble(_record(name, run, values) for name, values in growth.items() for run in (1, 0))

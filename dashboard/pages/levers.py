@@ -18,7 +18,7 @@ from dashboard.pages.base import (
     main_scenario,
     single_picker,
 )
-from model.levers.catalogue import Family, Lever
+from model.experiments import Family, Lever
 
 PATH = "/levers"
 NAV = "nav.levers"

@@ -26,6 +26,7 @@ from dashboard.pages.base import (
     control_id,
 )
 from dashboard.tables import overview_rows
+from model.experiments import scenario_file
 
 PATH = "/whatif"
 NAV = "nav.whatif"
@@ -44,7 +45,7 @@ WHATIF_INPUT = True  # its charts follow the live run
 
 def bases(view: View) -> list:
     """Stored scenarios a what-if can start from: those with a file in scenarios/."""
-    return [s for s in view.results.scenarios if live.scenario_file(s.name) is not None]
+    return [s for s in view.results.scenarios if scenario_file(s.name) is not None]
 
 
 def default_base(view: View) -> str | None:
@@ -320,7 +321,7 @@ def register(app: Dash, source: ResultsSource) -> None:
         chosen = _values(values, ids)
         try:
             results, catalogue = source.get(), load_view()
-            if live.scenario_file(chosen.get(BASE)) is None:
+            if scenario_file(chosen.get(BASE)) is None:
                 raise ValueError(f"no scenario file for {chosen.get(BASE)!r}")
             levers = chosen.get(LEVERS) or []
             request = live.make_request(

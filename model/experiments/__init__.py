@@ -1,0 +1,36 @@
+"""Experiments: runs, ensembles, batches, the results store and the comparison of scenarios.
+
+May import `model.policy`, `model.world` and the foundation modules. This namespace is the public
+interface of the model for the dashboard (which imports nothing else of `model`): the names below
+load their module on first use (PEP 562), so importing it costs nothing until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_PUBLIC = {
+    "COLUMNS": "model.columns",
+    "FORMAT_VERSION": "model.columns",
+    "MANIFEST": "model.columns",
+    "BASELINE": "model.defaults",
+    "SHOWN_FIRST": "model.defaults",
+    "scenario_file": "model.defaults",
+    "InputError": "model.errors",
+    "places": "model.world.geography",
+    "Catalogue": "model.policy.catalogue",
+    "Family": "model.policy.catalogue",
+    "Lever": "model.policy.catalogue",
+    "load_catalogue": "model.policy.catalogue",
+    "LeverSetting": "model.policy.scenario",
+    "load_scenario": "model.policy.scenario",
+    "run_ensemble": "model.experiments.ensemble",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_PUBLIC[name]), name)

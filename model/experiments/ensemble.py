@@ -1,0 +1,315 @@
+"""Ensembles (集合模拟): every scenario × run of a batch on the executor, reduced to the batch tables.
+
+A run = one seed + one draw of every uncertain parameter. Run r gets the same seed in every
+scenario of the batch, derived from the batch seed and r alone (numpy SeedSequence), so scenarios
+share their draws (common random numbers) and run r does not depend on how many runs there are.
+
+`run_ensemble` runs in this process and returns the tables (the dashboard's live what-if runs);
+`run_batch` is the command line's batch: resumable, on Dask, written to a results folder with a
+manifest that records everything needed to reproduce it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+import model
+from model.columns import COLUMNS, FORMAT_VERSION
+from model.defaults import PROJECT_ROOT, SAFE_NAME
+from model.errors import InputError
+from model.experiments.comparison import summarize
+from model.experiments.executor import open_executor
+from model.experiments.store import (
+    BatchTables,
+    PartialBatch,
+    RunRecord,
+    check_target,
+    conform,
+    write_results,
+)
+from model.world.clock import month_index
+
+MODEL_DIR = Path(model.__file__).resolve().parent
+PACKAGES = ("numpy", "pandas", "mesa", "dask", "distributed", "pyarrow")  # versions in the manifest
+_CODE_SUFFIXES = {".py", ".csv", ".yaml", ".yml", ".json"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The run settings of a batch (never part of a scenario); checked on creation."""
+
+    runs: int
+    scale: float
+    until: str
+    seed: int
+
+    def __post_init__(self):
+        if not isinstance(self.runs, int) or self.runs < 1:
+            raise InputError(f"--runs must be at least 1, got {self.runs}")
+        if not self.scale > 0:
+            raise InputError(f"--scale must be positive, got {self.scale}")
+        month_index(self.until, what="--until")
+        if self.seed < 0:
+            raise InputError(f"--seed must be 0 or more, got {self.seed}")
+        object.__setattr__(self, "scale", float(self.scale))
+
+    @property
+    def seeds(self) -> list[int]:
+        return run_seeds(self.seed, self.runs)
+
+    def tasks(self, scenarios: Sequence) -> list[Task]:
+        seeds = self.seeds
+        return [
+            Task(s, run, seed, self.scale, self.until)
+            for s in scenarios
+            for run, seed in enumerate(seeds)
+        ]
+
+
+class Task(NamedTuple):
+    """The arguments of one call of `simulate_run`."""
+
+    scenario: object
+    run: int
+    seed: int
+    scale: float
+    until: str
+
+
+def run_seeds(seed: int, runs: int) -> list[int]:
+    """The seed of each run: run r's seed depends on the batch seed and r only."""
+    children = np.random.SeedSequence(seed).spawn(runs)
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+
+
+def simulate_run(scenario, run: int, seed: int, scale: float, until: str) -> RunRecord:
+    """One scenario × run, as a record of conforming tables (the work function of the executor)."""
+    from model.experiments.simulation import (
+        simulate,  # imported here: drivers of remote runs never need Mesa
+    )
+
+    output = simulate(scenario, seed=seed, scale=scale, until=until)
+    keys = {"scenario": scenario.name, "run": run}
+    return RunRecord(
+        **keys,
+        seed=seed,
+        timeseries=conform("timeseries", output.timeseries.assign(**keys)),
+        by_city=conform("by_city", output.by_city.assign(**keys)),
+        fiscal=conform("fiscal", output.fiscal.assign(**keys)),
+        start_stock=float(output.start_stock),
+        lever_draws={key: float(value) for key, value in output.lever_draws.items()},
+    )
+
+
+def assemble(records: Iterable[RunRecord]) -> BatchTables:
+    """The batch tables of a set of runs, in a fixed order whatever order the runs finished in."""
+    records = list(records)
+    tables = {}
+    for name in ("timeseries", "by_city", "fiscal"):
+        parts = [getattr(r, name) for r in records]
+        empty = pd.DataFrame(columns=list(COLUMNS[name]))
+        tables[name] = conform(name, pd.concat(parts, ignore_index=True) if parts else empty)
+    tables["summary"] = conform("summary", summarize(tables["timeseries"]))
+    return BatchTables(**tables)
+
+
+def run_ensemble(
+    scenarios: Sequence,
+    runs: int,
+    scale: float,
+    until: str,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchTables:
+    """Every scenario × run in this process; `progress(done, total)` after each run."""
+    tasks = Settings(runs, scale, until, seed).tasks(scenarios)
+    records = []
+    for task in tasks:
+        records.append(simulate_run(*task))
+        if progress:
+            progress(len(records), len(tasks))
+    return assemble(records)
+
+
+def run_batch(
+    scenario_paths: Sequence[Path],
+    *,
+    runs: int,
+    scale: float,
+    until: str,
+    seed: int,
+    out: Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
+    command: list[str] | None = None,
+) -> Path:
+    """Run a batch into the results folder `out` and return it; resumes an interrupted batch.
+
+    Everything is checked before anything is written: bad input raises InputError, an unreachable
+    scheduler raises executor.SchedulerUnreachable.
+    """
+    out = Path(out)
+    settings = Settings(runs, scale, until, seed)
+    check_target(out)
+    scenarios = _load_scenarios(scenario_paths)
+    identity = batch_identity(scenarios, settings)
+    partial = PartialBatch(out)
+    partial.check(identity)
+    tasks = settings.tasks(scenarios)
+    todo = [task for task in tasks if not partial.has(task.scenario.name, task.run)]
+    try:
+        with open_executor(tasks=len(todo), workers=workers, scheduler=scheduler) as executor:
+            if set(executor.on_workers(code_fingerprint)) - {identity["code_fingerprint"]}:
+                raise RuntimeError("the Dask workers run other model code than model/ here")
+            partial.start(identity)
+            with _progress_bar(len(tasks), len(tasks) - len(todo), quiet) as bar:
+                for record in executor.map_unordered(simulate_run, todo):
+                    partial.save(record)
+                    bar.update(1)
+        records = [partial.load(task.scenario.name, task.run) for task in tasks]
+        command = sys.argv if command is None else command
+        manifest = build_manifest(scenarios, records, settings, command)
+        write_results(out, assemble(records), manifest)
+        partial.remove()
+    finally:
+        partial.release()
+    return out
+
+
+def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
+    """What makes two batches the same batch: resolved scenarios (hashed), settings, model code."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "program_version": model.__version__,
+        "code_fingerprint": code_fingerprint(),
+        "scenarios": {s.name: _content_hash(s.to_dict()) for s in scenarios},
+        **asdict(settings),
+    }
+
+
+def code_fingerprint() -> str:
+    """A hash of the model's code and data (model/): runs of other code are never mixed in a batch."""
+    digest = hashlib.sha256()
+    for path in sorted(MODEL_DIR.rglob("*")):
+        if path.is_file() and path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(MODEL_DIR).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build_manifest(
+    scenarios: Sequence,
+    records: Sequence[RunRecord],
+    settings: Settings,
+    command: list[str],
+) -> dict:
+    """Everything needed to reproduce the batch (see the design, "Results folder")."""
+    from model.world.parameters import base_rates
+
+    stock = base_rates()["start_stock_total"]
+    first = scenarios[0].name  # every scenario draws the same starting stock (common numbers)
+    return {
+        "format_version": FORMAT_VERSION,
+        "program_version": model.__version__,
+        "git_commit": _git_commit(),
+        "code_fingerprint": code_fingerprint(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": list(command),
+        **asdict(settings),
+        "run_seeds": settings.seeds,
+        "scenarios": {s.name: _scenario_entry(s) for s in scenarios},
+        "start_stock": {
+            "parameter": stock.name,
+            **{key: getattr(stock, key) for key in ("value", "low", "high", "unit", "source")},
+            "per_run": [r.start_stock for r in records if r.scenario == first],
+        },
+        "lever_draws": {
+            s.name: [r.lever_draws for r in records if r.scenario == s.name] for s in scenarios
+        },
+        "packages": {"python": platform.python_version()} | _versions(PACKAGES),
+    }
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _load_scenarios(paths: Sequence[Path]) -> list:
+    """The scenario files loaded; InputError for a missing file or a name used twice."""
+    from model.policy.scenario import load_scenario
+
+    if not paths:
+        raise InputError("no scenario files given")
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"scenario file {path} not found")
+    scenarios = [load_scenario(path) for path in paths]
+    seen: dict[str, Path] = {}
+    for path, scenario in zip(paths, scenarios, strict=True):
+        if scenario.name in seen:
+            raise InputError(f"{path}: scenario {scenario.name!r} is also {seen[scenario.name]}")
+        if not SAFE_NAME.match(scenario.name):
+            raise InputError(f"{path}: scenario name {scenario.name!r}: letters, digits, _ and -")
+        seen[scenario.name] = path
+    return scenarios
+
+
+def _scenario_entry(scenario) -> dict:
+    """The resolved scenario as the manifest records it (titles, fidelity, every lever in force)."""
+    entry = scenario.to_dict()
+    for key in ("title_zh", "title_en", "fidelity", "levers"):
+        entry.setdefault(key, getattr(scenario, key))
+    return json.loads(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def _content_hash(content: dict) -> str:
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _git_commit() -> str | None:
+    """The commit of the checkout, or None outside a git checkout (or before the first commit)."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def _versions(packages: Iterable[str]) -> dict[str, str | None]:
+    found = {}
+    for package in packages:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def _progress_bar(total: int, done: int, quiet: bool):
+    """A progress bar on stderr when it is a terminal (none with --quiet)."""
+    from tqdm import tqdm
+
+    disable = quiet or not sys.stderr.isatty()
+    return tqdm(total=total, initial=done, unit="run", file=sys.stderr, disable=disable)

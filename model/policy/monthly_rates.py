@@ -1,0 +1,295 @@
+"""From a scenario's levers to the hook values in force each month (model.world.policy_state.Policy).
+
+Each lever's effect on its hook is scaled by the lever's strength in the month (intensity x ramp,
+0 outside start..end), by implementation fidelity (articles 44-48), by knob values where the knob
+scales effects, and, for effects on the entities that use the lever, by take-up:
+a multiplier m becomes 1 + (m - 1) x scale; an additive value a becomes a x scale.
+Effects of several levers on one hook multiply (multipliers) or add (additive hooks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.world import streams
+from model.world.clock import month_index, month_label
+from model.world.fiscal import CostLine
+from model.world.geography import places
+from model.world.kinds import (
+    COOPERATIVE,
+    ENTRY_COOPERATIVE,
+    ENTRY_ENTERPRISE,
+    ENTRY_INDIVIDUAL,
+    INDIVIDUAL,
+    KIND_NAMES,
+    MEDIUM,
+    ROW_KINDS,
+)
+from model.world.parameters import base_rates
+from model.world.policy_state import Policy, PolicyState
+
+RAMP_STEP_MONTHS = 3  # ramps advance quarterly: fewer re-solves, and the document's dispatch rhythm
+ADDITIVE_HOOKS = {"growth", "shell_registrations", "chain_referrals"}
+
+
+@dataclass(frozen=True)
+class ActiveLever:
+    """A lever as a scenario sets it, with this run's draws of its uncertain numbers."""
+
+    lever: object  # model.policy.catalogue.Lever
+    intensity: float
+    start: int
+    end: int | None
+    ramp_months: int
+    knobs: dict  # knob id -> value or schedule
+    effect_values: tuple[float, ...]
+    take_up: float
+    cost_yuan: tuple[float, ...]
+
+    def strength(self, t: int) -> float:
+        """Intensity x ramp in month t (ramp in quarterly steps), 0 outside start..end."""
+        if t < self.start or (self.end is not None and t > self.end):
+            return 0.0
+        if self.ramp_months <= 0:
+            return self.intensity
+        steps = (t - self.start) // RAMP_STEP_MONTHS + 1
+        return self.intensity * min(1.0, steps * RAMP_STEP_MONTHS / self.ramp_months)
+
+    def knob_factor(self, t: int, scales: str) -> float:
+        """Product of value / document value over the knobs that scale `scales`, in month t."""
+        factor = 1.0
+        for knob in self.lever.knobs:
+            if scales in knob.scales:
+                factor *= knob.factor(_knob_value(self.knobs.get(knob.id, knob.default()), t))
+        return factor
+
+    def change_months(self) -> set[int]:
+        months = {self.start}
+        months.update(range(self.start, self.start + self.ramp_months + 1, RAMP_STEP_MONTHS))
+        if self.end is not None:
+            months.add(self.end + 1)
+        for value in self.knobs.values():
+            if isinstance(value, tuple):
+                months.update(month_index(month) for month, _ in value)
+        return months
+
+
+def _knob_value(value, t: int) -> float:
+    if not isinstance(value, tuple):
+        return float(value)
+    label = month_label(t)
+    current = value[0][1]
+    for month, step in value:
+        if month <= label:
+            current = step
+    return float(current)
+
+
+def _draw(rng: np.random.Generator | None, distribution) -> float:
+    """Central value, or a triangular draw on [low, central, high] when uncertainty is on."""
+    if rng is None or distribution.low == distribution.high:
+        return float(distribution.central)
+    return float(rng.triangular(distribution.low, distribution.central, distribution.high))
+
+
+def activate(scenario, catalogue, seed: int, uncertainty: bool) -> list[ActiveLever]:
+    """The scenario's levers with their draws. Every lever of the catalogue is drawn from its own
+    stream whether or not the scenario uses it, so scenarios of a batch share their draws."""
+    keyed = streams.Streams(seed)
+    active = []
+    for lever_id, setting in scenario.levers.items():
+        lever = catalogue.levers[lever_id]
+        rng = keyed.get(streams.LEVER_DRAWS, lever_id) if uncertainty else None
+        effects = tuple(_draw(rng, e.value) for e in lever.effects)
+        take_up = _draw(rng, lever.take_up) if lever.take_up else 1.0
+        costs = tuple(_draw(rng, c.yuan) for c in lever.costs)
+        active.append(
+            ActiveLever(
+                lever=lever,
+                intensity=setting.intensity,
+                start=month_index(setting.start),
+                end=month_index(setting.end) if setting.end else None,
+                ramp_months=setting.ramp_months,
+                knobs=dict(setting.knobs),
+                effect_values=effects,
+                take_up=take_up,
+                cost_yuan=costs,
+            )
+        )
+    return active
+
+
+def _indicator(names: tuple[str, ...], universe: tuple[str, ...]) -> np.ndarray:
+    """1.0 for the named members of `universe`; all of it when no names are given."""
+    if not names:
+        return np.ones(len(universe))
+    indicator = np.zeros(len(universe))
+    indicator[[universe.index(name) for name in names]] = 1.0
+    return indicator
+
+
+def target_mask(target) -> np.ndarray:
+    """[kinds incl. chain leaders, sectors, cities] 1.0 where the target applies."""
+    p = places()
+    kinds = _indicator(target.kinds, KIND_NAMES)
+    sectors = _indicator(target.sectors, p.sectors)
+    cities = _indicator(target.cities, p.cities)
+    return kinds[:, None, None] * sectors[None, :, None] * cities[None, None, :]
+
+
+def _entry_mask(mask: np.ndarray) -> np.ndarray:
+    """Kind mask -> [entry kind, sectors, cities]: any enterprise kind targets enterprise entry."""
+    entry = np.zeros((3, *mask.shape[1:]))
+    entry[ENTRY_INDIVIDUAL] = mask[INDIVIDUAL]
+    entry[ENTRY_COOPERATIVE] = mask[COOPERATIVE]
+    entry[ENTRY_ENTERPRISE] = mask[1:COOPERATIVE].max(axis=0)
+    return entry
+
+
+# PolicyState field of each hook; hooks in SCALAR_HOOKS act on the whole model (no cells).
+FIELD_OF_HOOK = {
+    "entry": "entry",
+    "opening_speed": "opening",
+    "failure_hazard": "failure",
+    "dormant_exit": "dormant_exit",
+    "conversion": "conversion",
+    "growth": "growth",
+    "upgrade": "upgrade",
+    "induced_quality": "induced_failure",
+    "reentry": "reentry",
+    "shell_registrations": "shell_share",
+    "chain_referrals": "chain_referrals",
+}
+SCALAR_HOOKS = {"induced_quality", "reentry", "shell_registrations", "chain_referrals"}
+
+
+def _cells(hook: str, mask: np.ndarray) -> np.ndarray:
+    """The target mask in the shape of the hook's PolicyState field."""
+    if hook == "entry":
+        return _entry_mask(mask)
+    if hook == "conversion":
+        return mask[INDIVIDUAL]  # 个转企 concerns individual businesses
+    if hook == "upgrade":
+        return mask[MEDIUM]  # the 10-20 M yuan band below the 规上 line
+    return mask[:ROW_KINDS]
+
+
+class _StateBuilder:
+    """Accumulates scaled effects into a PolicyState."""
+
+    def __init__(self):
+        self.state = PolicyState.neutral()
+        self.windows: dict[int, np.ndarray] = {}
+
+    def add(self, hook: str, target, value: float) -> None:
+        """Fold one scaled effect into its field: added (additive hooks) or multiplied."""
+        weight = 1.0 if hook in SCALAR_HOOKS else _cells(hook, target_mask(target))
+        additive = hook in ADDITIVE_HOOKS
+        change = value * weight if additive else 1.0 + (value - 1.0) * weight
+        if hook == "failure_hazard" and target.max_age_months:
+            window = self.windows.setdefault(target.max_age_months, np.ones(np.shape(weight)))
+            window *= change
+            return
+        name = FIELD_OF_HOOK[hook]
+        current = getattr(self.state, name)
+        setattr(self.state, name, current + change if additive else current * change)
+
+    def build(self) -> PolicyState:
+        self.state.failure_windows = sorted(
+            ((mult, age) for age, mult in self.windows.items()), key=lambda w: w[1]
+        )
+        return self.state
+
+
+def _fidelity(active: list[ActiveLever], scenario_fidelity: float, t: int) -> float:
+    """Share of nominal effects delivered: the scenario's fidelity times the delivery the
+    implementation mechanism (articles 44-48) achieves, or the base delivery without it."""
+    without = base_rates()["fidelity_without_implementation"].value
+    delivered = without
+    for a in active:
+        for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
+            if effect.hook == "fidelity":
+                delivered += a.strength(t) * (value - without)
+    return scenario_fidelity * float(np.clip(delivered, 0.0, 1.0))
+
+
+def _take_up_boost(active: list[ActiveLever], t: int) -> float:
+    boost = 1.0
+    for a in active:
+        for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
+            if effect.hook == "take_up":
+                boost *= 1.0 + (value - 1.0) * a.strength(t)
+    return boost
+
+
+def state_at(active: list[ActiveLever], scenario_fidelity: float, t: int) -> PolicyState:
+    """Hook values in force in month t."""
+    from model.policy.catalogue import HOOKS
+
+    builder = _StateBuilder()
+    fidelity = _fidelity(active, scenario_fidelity, t)
+    boost = _take_up_boost(active, t)
+    for a in active:
+        strength = a.strength(t)
+        if strength == 0:
+            continue
+        scale = strength * fidelity * a.knob_factor(t, "effects")
+        for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
+            if HOOKS[effect.hook].scope == "global":
+                continue
+            used = scale * (
+                min(1.0, a.take_up * boost) if HOOKS[effect.hook].scope == "user" else 1
+            )
+            if effect.hook in ADDITIVE_HOOKS:
+                builder.add(effect.hook, effect.target, value * used)
+            else:
+                builder.add(effect.hook, effect.target, max(0.0, 1.0 + (value - 1.0) * used))
+    return builder.build()
+
+
+def _cost_lines(active: list[ActiveLever]) -> list[CostLine]:
+    """One cost line per lever cost. Events and entities are paid at the lever's take-up; lump sums
+    (per_year) at the lever's strength."""
+    lines = []
+    for a in active:
+        for cost, yuan in zip(a.lever.costs, a.cost_yuan, strict=True):
+
+            def price(t: int, a=a, yuan=yuan, basis=cost.basis) -> float:
+                strength = a.strength(t)
+                if strength == 0:
+                    return 0.0
+                if basis != "per_year":
+                    strength *= min(1.0, a.take_up * _take_up_boost(active, t))
+                return yuan * strength * a.knob_factor(t, "cost")
+
+            lines.append(
+                CostLine(
+                    lever=a.lever.id,
+                    department=a.lever.departments[0],
+                    basis=cost.basis,
+                    event=cost.event,
+                    target=target_mask(cost.target),
+                    yuan_per_unit=price,
+                )
+            )
+    return lines
+
+
+def build_policy(scenario, *, seed: int, uncertainty: bool = True):
+    """The Policy of a scenario (None or no levers: the no-policy world) and the run's draws."""
+    if scenario is None or not scenario.levers:
+        return Policy.none(), {}
+    from model.policy.catalogue import load_catalogue
+
+    active = activate(scenario, load_catalogue(), seed, uncertainty)
+    months = sorted({0} | set().union(*(a.change_months() for a in active)))
+    states = {t: state_at(active, scenario.fidelity, t) for t in months}
+    draws = {
+        f"{a.lever.id}.{effect.hook}.{i}": value
+        for a in active
+        for i, (effect, value) in enumerate(zip(a.lever.effects, a.effect_values, strict=True))
+    }
+    draws.update({f"{a.lever.id}.take_up": a.take_up for a in active if a.lever.take_up})
+    return Policy(states=states, costs=_cost_lines(active)), draws

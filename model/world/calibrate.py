@@ -1,0 +1,208 @@
+"""Calibration of the no-policy world: fit the base rates so that a run without any lever reproduces
+the pre-2021 moments of model/world/data/calibration_targets.csv (copied from shared/data, with sources).
+
+Procedure: weighted least squares (scipy.optimize.least_squares) over the fitted parameters,
+relative to their base values. Each residual is (measured - target) / half the target's acceptable
+range, steeper outside MARGIN of it, measured on 2021 runs of the model itself at FIT_SCALE averaged
+over FIT_SEEDS (common random numbers keep the objective smooth enough for finite differences).
+The result is written to model/world/data/calibrated.csv, which model/world/parameters.py applies over
+base_rates.csv.
+
+    uv run python -m model.world.calibrate          # refit and write calibrated.csv (about a minute)
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from model.world.kinds import ENTERPRISE_KINDS, GONE, INDIVIDUAL, INDUCED, OPERATING, REENTRANT
+from model.world.model import DoublingModel, employees_at_median_new_revenue
+from model.world.parameters import CALIBRATED_FILE, DATA_DIR, base_rates
+
+FITTED = (
+    "entry_rate_per_year",
+    "failure_scale_enterprise",
+    "failure_scale_enterprise_peak",
+    "failure_scale_enterprise_old",
+    "failure_scale_individual",
+    "dormant_exit_first_year_per_month",
+    "dormant_exit_per_month",
+    "revocation_hazard_per_month",
+    "never_open_share",
+    "open_first_month_share",
+    "open_hazard_per_month",
+)
+FIT_SCALE = 10.0
+FIT_SEEDS = (2020, 2021)  # moments are averaged over these seeds (common random numbers)
+
+
+@dataclass(frozen=True)
+class Target:
+    moment: str
+    value: float
+    low: float
+    high: float
+    source: str
+
+
+@cache
+def targets() -> dict[str, Target]:
+    with (DATA_DIR / "calibration_targets.csv").open(encoding="utf-8") as handle:
+        return {
+            row["moment"]: Target(
+                row["moment"], float(row["value"]), float(row["low"]), float(row["high"]),
+                row["source"],
+            )
+            for row in csv.DictReader(handle)
+        }  # fmt: skip
+
+
+def mean_moments(
+    parameters: dict[str, float] | None = None,
+    seeds: tuple[int, ...] = FIT_SEEDS,
+    scale: float = FIT_SCALE,
+) -> dict[str, float]:
+    """Moments averaged over runs with `seeds`."""
+    runs = [measure_moments(parameters, seed=seed, scale=scale) for seed in seeds]
+    return {name: float(np.mean([run[name] for run in runs])) for name in runs[0]}
+
+
+def measure_moments(
+    parameters: dict[str, float] | None = None, *, seed: int, scale: float = FIT_SCALE
+) -> dict[str, float]:
+    """Run the no-policy world through 2022-01 and measure every calibration moment."""
+    model = DoublingModel(
+        seed=seed, scale=scale, until="2022-01", uncertainty=False, parameters=parameters
+    )
+    start = model.report
+    model.step()  # 2021-01
+    first_cohort = _base_cohort(model, born=0)
+    operating_first_month = _share(model.pop.status[first_cohort] == OPERATING)
+    registrations = model.report["new_registered"]
+    for _ in range(11):
+        model.step()
+        registrations += model.report["new_registered"]
+    end_2021 = model.report
+    model.step()  # 2022-01: the 2021-01 cohort is 12 months old
+    pop, v = model.pop, model.values
+    rows = slice(0, pop.n)
+    born, kind, status, exit_month = pop.born[rows], pop.kind[rows], pop.status[rows], pop.due[rows]
+    exited_2021 = (status == GONE) & (exit_month <= 11)
+    enterprise = np.isin(kind, ENTERPRISE_KINDS)
+    moments = {
+        "registered_growth_per_year": end_2021["n_registered"] / start["n_registered"] - 1,
+        "net_to_new_ratio": (end_2021["n_registered"] - start["n_registered"]) / registrations,
+        "operating_share_of_registered": end_2021["n_operating"] / end_2021["n_registered"],
+        "new_registrations_operating_after_12_months": _share(
+            status[_base_cohort(model, born=0)] == OPERATING
+        ),
+        "new_registrations_operating_in_first_month": operating_first_month,
+        "enterprise_exit_hazard_year_1": _exit_rate(enterprise & (born >= 0), exited_2021),
+        "individual_exits_per_new_registration": (
+            np.count_nonzero(exited_2021 & (kind == INDIVIDUAL))
+            / np.count_nonzero((born >= 0) & (born <= 11) & (kind == INDIVIDUAL))
+        ),
+        "individual_share_of_entities": start["n_individual"] / start["n_registered"],
+        "persons_per_individual_business": v["employees_individual"],
+        "persons_per_new_small_firm": _persons_at_opening(model),
+    }
+    age_years = (-1 - born) // 12  # completed years at the start of 2021
+    for name, ages in (
+        ("enterprise_exit_hazard_year_2", [0]),
+        ("enterprise_exit_hazard_year_3", [1]),
+        ("enterprise_exit_hazard_years_4_to_7", [2, 3, 4, 5]),
+    ):
+        alive = enterprise & (born < 0) & np.isin(age_years, ages)
+        moments[name] = _exit_rate(alive, exited_2021)
+    return moments
+
+
+def _base_cohort(model: DoublingModel, born: int) -> np.ndarray:
+    """Rows registered in month `born` by the no-policy flow (not re-entrants or induced)."""
+    pop = model.pop
+    rows = np.flatnonzero(pop.born[: pop.n] == born)
+    return rows[(pop.flags[rows] & (INDUCED | REENTRANT)) == 0]
+
+
+def _share(mask: np.ndarray) -> float:
+    return float(np.mean(mask)) if len(mask) else float("nan")
+
+
+def _exit_rate(at_risk: np.ndarray, exited: np.ndarray) -> float:
+    """Share of the entities at risk that left the register in 2021 (SAIC's conditional rate)."""
+    return float(np.count_nonzero(at_risk & exited) / max(np.count_nonzero(at_risk), 1))
+
+
+def _persons_at_opening(model: DoublingModel) -> float:
+    """Mean persons of new enterprises of 2021, from their revenue at registration."""
+    pop, v = model.pop, model.values
+    rows = np.flatnonzero((pop.born[: pop.n] >= 0) & np.isin(pop.kind[: pop.n], ENTERPRISE_KINDS))
+    log_ratio = (
+        pop.log_rev0[rows]
+        + pop.growth[rows] * pop.born[rows] / 12.0
+        - np.log(v["revenue_median_new_enterprise_yuan"])
+    )
+    per_firm = employees_at_median_new_revenue(v) * np.exp(
+        v["employment_revenue_elasticity"] * log_ratio
+    )
+    return float(per_firm.mean())
+
+
+OUTSIDE_PENALTY = 10.0  # extra weight on the part of a miss that leaves the acceptable range
+MARGIN = 0.8  # ... where the range is shrunk to this share, so that other seeds stay inside it
+
+
+def residuals(moments: dict[str, float]) -> np.ndarray:
+    """(measured - target) / half the acceptable range, for every target, steeper outside it."""
+    out = []
+    for t in targets().values():
+        miss = moments[t.moment] - t.value
+        bound = MARGIN * ((t.high - t.value) if miss > 0 else (t.value - t.low))
+        outside = max(0.0, abs(miss) - bound) * np.sign(miss)
+        out.append((miss + OUTSIDE_PENALTY * outside) / ((t.high - t.low) / 2))
+    return np.array(out)
+
+
+def fit(verbose: bool = True) -> dict[str, float]:
+    """Fit FITTED parameters within their ranges; returns their values. The optimiser works on
+    value / base value (all 1 at the start, so relative finite-difference steps never vanish)."""
+    rates = base_rates()
+    base = np.array([rates[name].value for name in FITTED])
+    bounds = (
+        np.array([rates[n].low for n in FITTED]) / base,
+        np.array([rates[n].high for n in FITTED]) / base,
+    )
+
+    def objective(ratio: np.ndarray) -> np.ndarray:
+        r = residuals(mean_moments(dict(zip(FITTED, ratio * base, strict=True))))
+        if verbose:
+            print(f"  |r| = {np.linalg.norm(r):.3f}", file=sys.stderr)
+        return r
+
+    result = least_squares(
+        objective, np.ones(len(FITTED)), bounds=bounds, diff_step=0.05, max_nfev=250
+    )
+    return dict(zip(FITTED, result.x * base, strict=True))
+
+
+def write_calibrated(values: dict[str, float]) -> None:
+    moments = mean_moments(values)
+    with CALIBRATED_FILE.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["parameter", "value", "how"])
+        for name, value in values.items():
+            writer.writerow([name, f"{value:.6g}", "fitted by model/world/calibrate.py"])
+    for name, target in targets().items():
+        print(
+            f"{name:45s} {moments[name]:8.4f}  target {target.value} [{target.low}, {target.high}]"
+        )
+
+
+if __name__ == "__main__":
+    write_calibrated(fit())

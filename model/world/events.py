@@ -1,0 +1,446 @@
+"""The events of a month, one function each, vectorised over the entities they concern.
+
+Order within a month (model.DoublingModel.step): policy changes, chain leaders, registration, then the
+events falling due: opening, 个转企 conversion, size moves (小升规), ceasing to operate (dormancy),
+deregistration or revocation, and hazard refreshes at the end of young-firm windows.
+Every function takes the model and the month index `t`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import poisson
+
+from model.world import streams
+from model.world.agenda import CONVERSION, REHAZARD, SIZE, STATUS
+from model.world.clock import NEVER
+from model.world.kinds import (
+    ABOVE_SCALE,
+    COOPERATIVE,
+    DORMANT,
+    ENTRY_COOPERATIVE,
+    ENTRY_ENTERPRISE,
+    ENTRY_INDIVIDUAL,
+    GONE,
+    INDIVIDUAL,
+    INDUCED,
+    LOG_SIZE_THRESHOLDS,
+    MEDIUM,
+    NEVER_OPENS,
+    OPERATING,
+    REENTRANT,
+    REGISTERED,
+    SHELL,
+    enterprise_kind,
+    is_enterprise,
+)
+
+INDUCED_WINDOW_MONTHS = 24  # effect_priors.md §1 row 1b: induced entrants fail more in years 1-2
+ENTRY_KIND_OF_ROW_KIND = np.array(
+    [ENTRY_INDIVIDUAL] + [ENTRY_ENTERPRISE] * 4 + [ENTRY_COOPERATIVE], dtype=np.int8
+)
+
+
+# --- bookkeeping -------------------------------------------------------------------------------
+
+
+def set_state(m, rows: np.ndarray, status=None, kind=None) -> None:
+    """Change status and/or kind of rows, keeping the stock counts by cell in step."""
+    pop = m.pop
+    m.stock_rows -= m.cell_count(pop.status[rows], pop.kind[rows], rows)
+    if status is not None:
+        pop.status[rows] = status
+    if kind is not None:
+        pop.kind[rows] = kind
+    m.stock_rows += m.cell_count(pop.status[rows], pop.kind[rows], rows)
+
+
+def log_revenue(m, rows: np.ndarray, t: int) -> np.ndarray:
+    return m.pop.log_rev0[rows].astype(np.float64) + m.pop.growth[rows] * (t / 12.0)
+
+
+# --- hazard processes: one pending status event per entity ------------------------------------
+
+
+def _process_multiplier(m, rows: np.ndarray, t: int):
+    """Multiplier of each row's status process at month t, and the month it next changes by age."""
+    pop, state = m.pop, m.policy_state
+    kind, sector, city, status = pop.kind[rows], pop.sector[rows], pop.city[rows], pop.status[rows]
+    t = np.broadcast_to(t, len(rows))
+    mult = np.ones(len(rows))
+    boundary = np.full(len(rows), NEVER, dtype=np.int32)
+    registered, dormant = status == REGISTERED, status == DORMANT
+    mult[registered] = state.opening[kind, sector, city][registered]
+    mult[dormant] = state.dormant_exit[kind, sector, city][dormant]
+    operating = status == OPERATING
+    if operating.any():
+        cells = (kind[operating], sector[operating], city[operating])
+        age = t[operating] - pop.born[rows[operating]].astype(np.int32)
+        fail = state.failure[cells] * m.demography.failure_kind_multiplier[kind[operating]]
+        edge = np.full(len(age), NEVER, dtype=np.int32)
+        windows = list(state.failure_windows)
+        induced = (pop.flags[rows[operating]] & INDUCED) > 0
+        if state.induced_failure != 1.0:
+            windows.append((np.where(induced, state.induced_failure, 1.0), INDUCED_WINDOW_MONTHS))
+        for window_mult, max_age in windows:
+            value = window_mult[cells] if np.ndim(window_mult) == 3 else window_mult
+            active = (age < max_age) & (value != 1.0)
+            fail = np.where(active, fail * value, fail)
+            edge = np.where(active, np.minimum(edge, t[operating] - age + max_age), edge)
+        mult[operating] = fail
+        boundary[operating] = edge
+    return mult, boundary
+
+
+STATUS_PROCESSES = (REGISTERED, OPERATING, DORMANT)  # opening, failure, dormant exit
+
+
+def _due_months(m, rows: np.ndarray) -> np.ndarray:
+    """Solve the pending status event of rows from their process columns."""
+    pop = m.pop
+    status, kind = pop.status[rows], pop.kind[rows]
+    origin = pop.clock_origin[rows].astype(np.int32)
+    start = pop.clock_start[rows].astype(np.int32)
+    left = pop.hazard_left[rows].astype(np.float64)
+    mult = pop.hazard_mult[rows].astype(np.float64)
+    due = np.full(len(rows), NEVER, dtype=np.int32)
+    for code in STATUS_PROCESSES:
+        s = status == code
+        if s.any():
+            due[s] = m.demography.event_month(code, kind[s], origin[s], start[s], left[s], mult[s])
+    return due
+
+
+def start_process(m, rows: np.ndarray, origin, start: int, left, t: int) -> None:
+    """Begin the status process of rows (after a status change) and schedule its event."""
+    pop = m.pop
+    pop.clock_origin[rows] = origin
+    pop.clock_start[rows] = start
+    pop.hazard_left[rows] = left
+    schedule_process(m, rows, t)
+
+
+def schedule_process(m, rows: np.ndarray, t: int) -> None:
+    pop = m.pop
+    start = np.maximum(pop.clock_start[rows].astype(np.int32), t)
+    mult, boundary = _process_multiplier(m, rows, start)
+    pop.hazard_mult[rows] = mult
+    due = _due_months(m, rows)
+    pop.due[rows] = np.minimum(due, NEVER)
+    m.agenda.push(STATUS, rows, due, t)
+    early = boundary < due
+    m.agenda.push(REHAZARD, rows[early], boundary[early], t)
+
+
+def refresh_process(m, rows: np.ndarray, t: int) -> None:
+    """Re-solve the pending status event of rows from month t on, after a multiplier change.
+
+    The hazard used up to month t-1 at the old multiplier is subtracted from the threshold, so an
+    entity keeps its own draw (common random numbers).
+    """
+    if len(rows) == 0:
+        return
+    pop = m.pop
+    status, kind = pop.status[rows], pop.kind[rows]
+    origin = pop.clock_origin[rows].astype(np.int32)
+    start = pop.clock_start[rows].astype(np.int32)
+    mult = pop.hazard_mult[rows].astype(np.float64)
+    used = np.zeros(len(rows))
+    for code in STATUS_PROCESSES:
+        s = (status == code) & (start < t)
+        if s.any():
+            used[s] = m.demography.used(code, kind[s], origin[s], start[s], t, mult[s])
+    pop.hazard_left[rows] = np.maximum(pop.hazard_left[rows] - used, 0.0)
+    pop.clock_start[rows] = np.maximum(start, t)
+    schedule_process(m, rows, t)
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def register(m, t: int) -> None:
+    """Registrations of the month: the no-policy flow, lever-induced entrants, shells, re-entrants
+    and chain-leader referrals, each drawn from its own stream (common random numbers)."""
+    base = m.entry_rows_per_month * (1.0 + m.values["entry_trend_per_year"]) ** (t / 12.0)
+    uniform = m.streams.get(streams.ENTRY, t, "counts").random(base.shape)
+    n_base = poisson.ppf(uniform, base).astype(np.int64)
+    n_total = poisson.ppf(uniform, base * m.policy_state.entry).astype(np.int64)
+    induced_rng = m.streams.get(streams.INDUCED_ENTRY, t)
+    groups = [
+        (
+            _cells_to_rows(np.minimum(n_base, n_total)),
+            0,
+            m.streams.get(streams.ENTRY, t, "attributes"),
+        ),
+        (_cells_to_rows(np.maximum(n_total - n_base, 0)), INDUCED, induced_rng),
+    ]
+    if m.policy_state.shell_share > 0:
+        shell_rng = m.streams.get(streams.SHELLS, t)
+        shells = shell_rng.poisson(base * m.policy_state.shell_share)
+        groups.append((_cells_to_rows(shells), SHELL | INDUCED | NEVER_OPENS, shell_rng))
+    reentries = m.pending_reentries.pop(t, [])
+    if reentries:
+        cells = tuple(np.concatenate(x) for x in zip(*reentries, strict=True))
+        groups.append((cells, REENTRANT, m.streams.get(streams.REENTRY, t, "attributes")))
+    if m.pending_referrals:
+        sector, city = (np.concatenate(x) for x in zip(*m.pending_referrals, strict=True))
+        m.pending_referrals.clear()
+        entry_kind = np.full(len(sector), ENTRY_ENTERPRISE, dtype=np.int8)
+        rng = m.streams.get(streams.CHAIN_LEADERS, t, "referrals")
+        groups.append(((entry_kind, sector, city), INDUCED, rng))
+    _add_entities(m, t, groups)
+
+
+def _cells_to_rows(counts: np.ndarray):
+    """[entry kind, sector, city] counts -> one (entry kind, sector, city) triple per entity."""
+    flat = np.repeat(np.arange(counts.size), counts.ravel())
+    entry_kind, sector, city = np.unravel_index(flat, counts.shape)
+    return entry_kind.astype(np.int8), sector.astype(np.int8), city.astype(np.int8)
+
+
+def draw_entities(v: dict[str, float], entry_kind, rng: np.random.Generator, revenue=None):
+    """Kind, revenue, growth and hazard thresholds of new entities (all drawn from `rng`)."""
+    n = len(entry_kind)
+    individual = entry_kind == ENTRY_INDIVIDUAL
+    enterprise = entry_kind == ENTRY_ENTERPRISE
+    if revenue is None:
+        median = np.where(
+            enterprise, v["revenue_median_new_enterprise_yuan"], v["revenue_median_individual_yuan"]
+        )
+        sigma = np.where(
+            enterprise, v["revenue_sigma_new_enterprise"], v["revenue_sigma_individual"]
+        )
+        revenue = np.log(median) + sigma * rng.standard_normal(n)
+    kind = np.where(
+        enterprise, enterprise_kind(revenue), np.where(individual, INDIVIDUAL, COOPERATIVE)
+    ).astype(np.int8)
+    growth = np.where(
+        enterprise,
+        v["growth_mean_enterprise"] + v["growth_sd_enterprise"] * rng.standard_normal(n),
+        0.0,
+    )
+    return {
+        "kind": kind,
+        "log_rev0": revenue,
+        "growth_base": growth,
+        "growth": growth,
+        "draw_fail": rng.standard_exponential(n, dtype=np.float32),
+        "draw_dormant": rng.standard_exponential(n, dtype=np.float32),
+        "conv_left": rng.standard_exponential(n, dtype=np.float32),
+        "never_opens": rng.random(n, dtype=np.float32) < v["never_open_share"],
+        "open_draw": rng.standard_exponential(n, dtype=np.float32),
+    }
+
+
+def _new_entities(v: dict[str, float], t: int, cells, flags: int, rng) -> dict[str, np.ndarray]:
+    """Columns of one group of new registrations (all draws from the group's own stream)."""
+    entry_kind, sector, city = cells
+    drawn = draw_entities(v, entry_kind, rng)
+    never = drawn.pop("never_opens") | bool(flags & NEVER_OPENS)
+    # log revenue is anchored at t = 0: log_rev0 = log revenue(t) - growth * t / 12
+    drawn["log_rev0"] = drawn["log_rev0"] - drawn["growth"] * t / 12.0
+    return drawn | {
+        "entry_kind": entry_kind,
+        "sector": sector,
+        "city": city,
+        "flags": np.where(never, flags | NEVER_OPENS, flags).astype(np.uint8),
+        "never": never,
+    }
+
+
+def _add_entities(m, t: int, groups) -> None:
+    """Append the month's registrations in one go: never-opening ones dormant from the start,
+    the others waiting to open."""
+    parts = [_new_entities(m.values, t, *group) for group in groups if len(group[0][0])]
+    if not parts:
+        return
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    never, open_draw = columns.pop("never"), columns.pop("open_draw")
+    entry_kind = columns.pop("entry_kind")
+    rows = m.pop.append(
+        born=np.full(len(never), t),
+        status=np.where(never, DORMANT, REGISTERED),
+        **columns,
+    )
+    m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
+    m.enterprise_rows.add(rows[entry_kind == ENTRY_ENTERPRISE])
+    m.flows["new_registered"] += len(rows)
+    m.count_event("registration", rows)
+    left = np.where(never, columns["draw_dormant"], open_draw)
+    start_process(m, rows, t, t, left, t)
+
+
+# --- events falling due ------------------------------------------------------------------------
+
+
+def status_events(m, t: int) -> None:
+    """Opening, ceasing to operate and exit of the entities whose status event falls in month t."""
+    rows = m.agenda.pop(STATUS, t)
+    pop = m.pop
+    rows = rows[(pop.due[rows] == t) & (pop.status[rows] != GONE)]
+    status = pop.status[rows]
+    open_rows(m, rows[status == REGISTERED], t)
+    cease(m, rows[status == OPERATING], t)
+    deregister(m, rows[status == DORMANT], t)
+
+
+def open_rows(m, rows: np.ndarray, t: int) -> None:
+    """Registered entities start operating (开业); exposure to failure starts next month."""
+    pop = m.pop
+    set_state(m, rows, status=OPERATING)
+    m.flows["new_opened"] += len(rows)
+    m.count_event("opening", rows)
+    start_process(m, rows, pop.born[rows], t + 1, pop.draw_fail[rows], t)
+    individual = rows[pop.kind[rows] == INDIVIDUAL]
+    pop.conv_start[individual] = t + 1
+    schedule_conversion(m, individual, t)
+    set_growth(m, rows[is_enterprise(pop.kind[rows])], t)
+
+
+def cease(m, rows: np.ndarray, t: int) -> None:
+    """Operating entities stop operating and become dormant (still registered, still counted);
+    some founders register again later."""
+    pop = m.pop
+    set_state(m, rows, status=DORMANT)
+    rng = m.streams.get(streams.REENTRY, t, "decisions")
+    share = m.values["reentry_share"] * m.policy_state.reentry
+    again = rows[rng.random(len(rows)) < share]
+    delay = 1 + rng.geometric(1.0 / m.values["reentry_delay_months"], len(again))
+    for month in np.unique(t + delay):
+        if month <= m.last_month:
+            chosen = again[t + delay == month]
+            entry_kind = ENTRY_KIND_OF_ROW_KIND[pop.kind[chosen]]
+            m.pending_reentries.setdefault(int(month), []).append(
+                (entry_kind, pop.sector[chosen], pop.city[chosen])
+            )
+    start_process(m, rows, t, t, pop.draw_dormant[rows], t)
+    now = rows[pop.due[rows] == t]
+    deregister(m, now, t)
+
+
+def deregister(m, rows: np.ndarray, t: int) -> None:
+    """Dormant entities leave the register: deregistration (注销, 简易注销) or revocation (吊销)."""
+    set_state(m, rows, status=GONE)  # `due` keeps the month of exit
+    m.flows["new_exited"] += len(rows)
+
+
+def schedule_conversion(m, rows: np.ndarray, t: int) -> None:
+    pop = m.pop
+    start = np.maximum(pop.conv_start[rows].astype(np.int32), t)
+    mult = m.policy_state.conversion[pop.sector[rows], pop.city[rows]]
+    pop.conv_mult[rows] = mult
+    due = m.demography.conversion.event_month(start, start, pop.conv_left[rows], mult)
+    pop.conv_due[rows] = np.minimum(due, NEVER)
+    m.agenda.push(CONVERSION, rows, due, t)
+
+
+def refresh_conversion(m, rows: np.ndarray, t: int) -> None:
+    pop = m.pop
+    start = pop.conv_start[rows].astype(np.int32)
+    used = m.demography.conversion.used(start, start, t, pop.conv_mult[rows].astype(np.float64))
+    pop.conv_left[rows] = np.maximum(pop.conv_left[rows] - np.where(start < t, used, 0.0), 0.0)
+    pop.conv_start[rows] = np.maximum(start, t)
+    schedule_conversion(m, rows, t)
+
+
+def convert(m, t: int) -> None:
+    """个转企: operating individual businesses re-register as enterprises (count-neutral); the new
+    enterprise starts a new life on the enterprise failure curve."""
+    pop = m.pop
+    rows = m.agenda.pop(CONVERSION, t)
+    rows = rows[
+        (pop.conv_due[rows] == t) & (pop.status[rows] == OPERATING) & (pop.kind[rows] == INDIVIDUAL)
+    ]
+    if len(rows) == 0:
+        return
+    m.flows["new_individual_to_enterprise"] += len(rows)
+    m.count_event("conversion", rows)
+    rng = m.streams.get(streams.CONVERSION, t)
+    revenue = log_revenue(m, rows, t)
+    drawn = draw_entities(m.values, np.full(len(rows), ENTRY_ENTERPRISE), rng, revenue=revenue)
+    set_state(m, rows, kind=drawn["kind"])
+    m.enterprise_rows.add(rows)
+    pop.born[rows] = t
+    pop.conv_due[rows] = NEVER
+    pop.growth_base[rows] = drawn["growth_base"]
+    pop.log_rev0[rows] = revenue
+    pop.growth[rows] = 0.0
+    set_growth(m, rows, t)
+    start_process(m, rows, t, t + 1, drawn["draw_fail"], t)
+
+
+def set_growth(m, rows: np.ndarray, t: int) -> None:
+    """Apply the growth levers to enterprises' revenue growth, keeping revenue continuous, and
+    schedule their next size move."""
+    pop, state = m.pop, m.policy_state
+    base = pop.growth_base[rows].astype(np.float64)
+    kind, sector, city = pop.kind[rows], pop.sector[rows], pop.city[rows]
+    boost = np.where((kind == MEDIUM) & (base > 0), state.upgrade[sector, city], 1.0)
+    new = base * boost + state.growth[kind, sector, city]
+    pop.log_rev0[rows] += (pop.growth[rows] - new) * (t / 12.0)
+    pop.growth[rows] = new
+    schedule_size_move(m, rows, t)
+
+
+def schedule_size_move(m, rows: np.ndarray, t: int) -> None:
+    """Next month at which revenue crosses a size threshold (micro/small/medium/规上 lines)."""
+    pop = m.pop
+    now = log_revenue(m, rows, t)
+    growth = pop.growth[rows].astype(np.float64)
+    index = np.searchsorted(LOG_SIZE_THRESHOLDS, now, side="right")
+    up = np.append(LOG_SIZE_THRESHOLDS, np.inf)[index]
+    down = np.insert(LOG_SIZE_THRESHOLDS, 0, -np.inf)[index]
+    a = pop.log_rev0[rows].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rising = np.ceil(12.0 * (up - a) / growth)
+        falling = np.floor(12.0 * (down - a) / growth) + 1
+    month = np.where(growth > 0, rising, np.where(growth < 0, falling, np.inf))
+    month = np.where(np.isfinite(month), np.maximum(month, t + 1), NEVER)
+    month = np.minimum(month, NEVER).astype(np.int32)
+    pop.size_due[rows] = month
+    m.agenda.push(SIZE, rows, month, t)
+
+
+def move_size(m, t: int) -> None:
+    """Enterprises whose revenue crossed a threshold change size; crossing 20 M yuan is 小升规."""
+    pop = m.pop
+    rows = m.agenda.pop(SIZE, t)
+    rows = rows[(pop.size_due[rows] == t) & (pop.status[rows] == OPERATING)]
+    rows = rows[is_enterprise(pop.kind[rows])]
+    if len(rows) == 0:
+        return
+    old = pop.kind[rows].copy()
+    new = enterprise_kind(log_revenue(m, rows, t))
+    set_state(m, rows, kind=new)
+    upgraded = rows[(new == ABOVE_SCALE) & (old != ABOVE_SCALE)]
+    m.flows["new_above_scale"] += len(upgraded)
+    m.count_event("upgrade", upgraded)
+    set_growth(m, rows, t)  # the upgrade lever acts on the 10-20 M band only
+    refresh_process(m, rows, t)  # micro firms have their own failure multiplier
+
+
+def rehazard(m, t: int) -> None:
+    """Entities leaving a young-firm window (a lever's max_age_months) get their hazard re-solved."""
+    rows = m.agenda.pop(REHAZARD, t)
+    refresh_process(m, rows[m.pop.status[rows] == OPERATING], t)
+
+
+# --- policy changes ----------------------------------------------------------------------------
+
+
+def apply_policy_change(m, t: int, changed: set[str]) -> None:
+    """Re-solve the events of the entities whose hooks changed in month t."""
+    pop = m.pop
+    status = pop.status[: pop.n]
+    kind = pop.kind[: pop.n]
+    if "opening" in changed:
+        registered = np.flatnonzero(status == REGISTERED)
+        refresh_process(m, registered[(pop.flags[registered] & NEVER_OPENS) == 0], t)
+    if "failure" in changed:
+        refresh_process(m, np.flatnonzero(status == OPERATING), t)
+    if "dormant_exit" in changed:
+        refresh_process(m, np.flatnonzero(status == DORMANT), t)
+    if "conversion" in changed:
+        refresh_conversion(m, np.flatnonzero((status == OPERATING) & (kind == INDIVIDUAL)), t)
+    if changed & {"growth", "upgrade"}:
+        set_growth(m, np.flatnonzero((status == OPERATING) & is_enterprise(kind)), t)

@@ -1,0 +1,265 @@
+"""The Mesa model of Shanxi's market entities (市场主体), one step per month from 2021-01."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.columns import FLOWS, VALUES
+from model.defaults import DEFAULT_UNTIL
+from model.world import events, streams
+from model.world.agenda import Agenda
+from model.world.agents import ChainLeader
+from model.world.clock import month_index
+from model.world.demography import Demography
+from model.world.fiscal import Fiscal
+from model.world.geography import places
+from model.world.kinds import (
+    ABOVE_SCALE,
+    CHAIN_LEADER,
+    COOPERATIVE,
+    DORMANT,
+    ENTRY_ENTERPRISE,
+    INDIVIDUAL,
+    MEDIUM,
+    MICRO,
+    OPERATING,
+    REGISTERED,
+    ROW_KINDS,
+    SMALL,
+)
+from model.world.parameters import run_values
+from model.world.policy_state import Policy, PolicyState
+from model.world.population import Population, RowList
+from model.world.starting_stock import add_starting_stock
+
+CELL_EVENTS = ("registration", "opening", "conversion", "upgrade", "tier_crossing")
+CHAIN_LEADER_SECTORS = {"manufacturing": 0.6, "energy": 0.4}  # assumption: Shanxi's key chains
+
+
+class DoublingModel(mesa.Model):
+    """Market entities of Shanxi, month by month, under a policy (levers of 晋发〔2021〕67号).
+
+    Entities are rows of a column store (model.world.population), `scale` real entities per row; chain
+    leaders (链主) are Mesa agents. A step is one month; `datacollector` holds one row per month,
+    starting with the end-2020 state.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        scale: float = 20.0,
+        until: str = DEFAULT_UNTIL,
+        policy: Policy | None = None,
+        uncertainty: bool = True,
+        parameters: dict[str, float] | None = None,
+    ):
+        super().__init__(rng=seed)
+        if not scale > 0:
+            raise ValueError(f"scale must be positive, got {scale}")
+        self.seed = seed
+        self.scale = float(scale)
+        self.last_month = month_index(until, what="until")
+        self.streams = streams.Streams(seed)
+        draws = self.streams.get(streams.PARAMETER_DRAWS) if uncertainty else None
+        self.values = run_values(draws, parameters)
+        self.places = places()
+        self.demography = Demography.from_values(self.values)
+        self.policy = policy or Policy.none()
+        self.policy_state = PolicyState.neutral()
+        self.fiscal = Fiscal(self.policy.costs)
+        self.t = -1
+        self.start_stock = self.values["start_stock_total"]
+
+        n_sectors, n_cities = len(self.places.sectors), len(self.places.cities)
+        self._cell_shape = (4, ROW_KINDS, n_sectors, n_cities)
+        self.stock_rows = np.zeros(self._cell_shape, dtype=np.int64)
+        self.event_cells = {}
+        self.flows = {}
+        self._reset_month()
+        self.pending_reentries: dict[int, list] = {}
+        self.pending_referrals: list = []
+        self.entry_rows_per_month = self._entry_rows_per_month()
+
+        expected_rows = self.start_stock / self.scale * (1 + 0.25 * (self.last_month + 1) / 12)
+        self.pop = Population(capacity=int(expected_rows))
+        self.enterprise_rows = RowList()  # every row that has been an enterprise
+        self.agenda = Agenda(self.last_month)
+        add_starting_stock(self, self.start_stock, self.streams.get(streams.POPULATION))
+        self._add_chain_leaders()
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in VALUES}
+        )
+        self.city_rows: list[dict] = []
+        self._collect()
+
+    # --- set-up ----------------------------------------------------------------------------
+
+    def _entry_rows_per_month(self) -> np.ndarray:
+        """No-policy registrations per month in 2021-01, by [entry kind, sector, city], in rows."""
+        v = self.values
+        per_month = v["entry_rate_per_year"] * self.start_stock / 12.0 / self.scale
+        kind_share = np.array(
+            [v["entry_share_individual"], v["entry_share_enterprise"], v["entry_share_cooperative"]]
+        )
+        kind_share = kind_share / kind_share.sum()
+        return (
+            per_month
+            * kind_share[:, None, None]
+            * self.places.sector_shares[:, :, None]
+            * self.places.city_shares[:, None, :]
+        )
+
+    def _add_chain_leaders(self) -> None:
+        v = self.values
+        rng = self.streams.get(streams.CHAIN_LEADERS, "start")
+        count = int(v["chain_leader_count"])
+        sectors = [self.places.sectors.index(name) for name in CHAIN_LEADER_SECTORS]
+        sector = rng.choice(sectors, count, p=list(CHAIN_LEADER_SECTORS.values()))
+        city = rng.choice(
+            len(self.places.cities), count, p=self.places.city_shares[ENTRY_ENTERPRISE]
+        )
+        log_revenue = np.log(v["chain_leader_revenue_median_yuan"]) + v[
+            "chain_leader_revenue_sigma"
+        ] * rng.standard_normal(count)
+        for s, c, r in zip(sector, city, log_revenue, strict=True):
+            ChainLeader(self, int(s), int(c), float(r))
+
+    # --- bookkeeping used by the events -----------------------------------------------------
+
+    def cell_count(self, status: np.ndarray, kind: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Counts of rows by [status, kind, sector, city]."""
+        flat = np.ravel_multi_index(
+            (status, kind, self.pop.sector[rows], self.pop.city[rows]), self._cell_shape
+        )
+        return np.bincount(flat, minlength=self.stock_rows.size).reshape(self._cell_shape)
+
+    def count_event(self, name: str, rows: np.ndarray) -> None:
+        """Count rows having event `name` this month by [kind, sector, city] (for fiscal costs)."""
+        if len(rows):
+            cells = self.event_cells[name]
+            flat = np.ravel_multi_index(
+                (self.pop.kind[rows], self.pop.sector[rows], self.pop.city[rows]), cells.shape
+            )
+            cells += np.bincount(flat, minlength=cells.size).reshape(cells.shape)
+
+    def count_chain_event(self, name: str, leader: ChainLeader, count: int) -> None:
+        """Chain-leader events count as real entities: divide by scale to express them in rows."""
+        self.event_cells[name][CHAIN_LEADER, leader.sector, leader.city] += count / self.scale
+
+    def _reset_month(self) -> None:
+        self.flows = dict.fromkeys(FLOWS, 0)
+        shape = (ROW_KINDS + 1, *self._cell_shape[2:])  # row kinds and chain leaders
+        self.event_cells = {name: np.zeros(shape) for name in CELL_EVENTS}
+
+    # --- the month ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One month: policy in force, chain leaders, registrations, then the events falling due."""
+        self.t += 1
+        t = self.t
+        self._reset_month()
+        if t in self.policy.states:
+            state = self.policy.states[t]
+            changed = state.changed_hooks(self.policy_state)
+            self.policy_state = state
+            events.apply_policy_change(self, t, changed)
+        self.agents.shuffle_do("step")
+        events.register(self, t)
+        events.status_events(self, t)
+        events.convert(self, t)
+        events.move_size(self, t)
+        events.rehazard(self, t)
+        self.fiscal.account(self, t)
+        self._collect()
+        if t >= self.last_month:
+            self.running = False
+
+    def run(self) -> DoublingModel:
+        while self.running:
+            self.step()
+        return self
+
+    # --- reporting ---------------------------------------------------------------------------
+
+    def _collect(self) -> None:
+        self.report = self._tally()
+        self.datacollector.collect(self)
+        if self.t % 12 == 11 or self.t == -1:
+            self._collect_cities()
+
+    def _tally(self) -> dict[str, float]:
+        s = self.scale
+        by_status_kind = self.stock_rows.sum(axis=(2, 3))  # [status, kind]
+        present = by_status_kind[[REGISTERED, OPERATING, DORMANT]].sum(axis=0)  # by kind
+        leaders = len(self.agents)
+        report = {
+            "n_registered": present.sum() * s + leaders,
+            "n_operating": by_status_kind[OPERATING].sum() * s + leaders,
+            "n_dormant": by_status_kind[DORMANT].sum() * s,
+            "n_individual": present[INDIVIDUAL] * s,
+            "n_enterprise": present[MICRO : ABOVE_SCALE + 1].sum() * s + leaders,
+            "n_micro": present[MICRO] * s,
+            "n_small": present[SMALL] * s,
+            "n_medium": present[MEDIUM] * s,
+            "n_above_scale": present[ABOVE_SCALE] * s,
+            "n_chain_leader": leaders,
+            "n_cooperative": present[COOPERATIVE] * s,
+            "n_employed": self._employed(by_status_kind[OPERATING]),
+            "cum_fiscal_cost": self.fiscal.total,
+        }
+        report.update({name: value * s for name, value in self.flows.items()})
+        return {name: float(value) for name, value in report.items()}
+
+    def _employed(self, operating_by_kind: np.ndarray) -> float:
+        """Persons working in operating entities: fixed per individual business and cooperative;
+        for enterprises a function of revenue (elasticity from base_rates.csv)."""
+        v, pop = self.values, self.pop
+        fixed = (
+            operating_by_kind[INDIVIDUAL] * v["employees_individual"]
+            + operating_by_kind[COOPERATIVE] * v["employees_cooperative"]
+        )
+        ever = self.enterprise_rows.rows  # rows that are or were enterprises
+        rows = ever[pop.status[ever] == OPERATING]
+        log_ratio = events.log_revenue(self, rows, max(self.t, 0)) - np.log(
+            v["revenue_median_new_enterprise_yuan"]
+        )
+        enterprise = (
+            employees_at_median_new_revenue(v)
+            * np.exp(v["employment_revenue_elasticity"] * log_ratio).sum()
+        )
+        leaders = sum(agent.employees for agent in self.agents)
+        return (fixed + enterprise) * self.scale + leaders
+
+    def _collect_cities(self) -> None:
+        by_city = self.stock_rows.sum(axis=(1, 2))  # [status, city]
+        leaders = np.bincount([a.city for a in self.agents], minlength=by_city.shape[1])
+        registered = by_city[[REGISTERED, OPERATING, DORMANT]].sum(axis=0) * self.scale + leaders
+        operating = by_city[OPERATING] * self.scale + leaders
+        for index, city in enumerate(self.places.cities):
+            self.city_rows.append(
+                {
+                    "month": self.t,
+                    "city": city,
+                    "n_registered": float(registered[index]),
+                    "n_operating": float(operating[index]),
+                }
+            )
+
+
+def employees_at_median_new_revenue(v: dict[str, float]) -> float:
+    """Persons in a new enterprise of median revenue, such that new enterprises average
+    `employees_new_enterprise` (a lognormal revenue raised to the elasticity has mean
+    exp(elasticity^2 sigma^2 / 2) times its median)."""
+    spread = (v["employment_revenue_elasticity"] * v["revenue_sigma_new_enterprise"]) ** 2 / 2
+    return v["employees_new_enterprise"] / np.exp(spread)
+
+
+def _reporter(name: str):
+    def report(model: DoublingModel) -> float:
+        return model.report[name]
+
+    report.__name__ = name
+    return report

@@ -1,0 +1,150 @@
+"""The end-2020 starting stock: entities by kind, sector, city and age, with histories drawn from the
+same hazards the simulation uses, so that whether each one is operating, dormant or not yet open at
+the start follows from the demography rather than being set by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.world import events
+from model.world.agenda import STATUS
+from model.world.clock import NEVER
+from model.world.kinds import (
+    DORMANT,
+    ENTRY_COOPERATIVE,
+    ENTRY_ENTERPRISE,
+    ENTRY_INDIVIDUAL,
+    INDIVIDUAL,
+    NEVER_OPENS,
+    OPERATING,
+    REGISTERED,
+    is_enterprise,
+)
+
+CHUNK_ROWS = 250_000  # rows built at a time (bounds peak memory at full scale)
+REDRAWS = 60  # rejection rounds for histories; the rare rest is set operating (see _histories)
+
+
+def _vector_choice(cumulative: np.ndarray, entry_kind: np.ndarray, u: np.ndarray) -> np.ndarray:
+    out = np.empty(len(u), dtype=np.int8)
+    for k in range(cumulative.shape[0]):
+        rows = entry_kind == k
+        out[rows] = np.searchsorted(cumulative[k], u[rows], side="right")
+    return out
+
+
+def _ages_in_months(v: dict[str, float], rng, n: int) -> np.ndarray:
+    """Ages from the SAIC 2013 age structure: 49.4 % under 5 years, 32.9 % 5-10, the rest older
+    (national_demography.csv enterprise_age_share_*), uniform within the bands."""
+    under5, five_to_ten = v["start_age_share_under_5y"], v["start_age_share_5_to_10y"]
+    u = rng.random(n)
+    young = rng.uniform(0, 60, n)
+    middle = rng.uniform(60, 120, n)
+    old = 120 + rng.exponential(12 * v["start_age_mean_over_10y"], n)
+    return np.where(u < under5, young, np.where(u < under5 + five_to_ten, middle, old)).astype(
+        np.int32
+    )
+
+
+def _histories(m, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
+    """Opening, failure and exit months from registration on; redraw those already gone by 2021."""
+    demo, kind = m.demography, drawn["kind"]
+    mult = demo.failure_kind_multiplier[kind]
+    todo = np.arange(len(born))
+    opened = np.empty(len(born), dtype=np.int32)
+    ceased = np.empty(len(born), dtype=np.int32)
+    exited = np.empty(len(born), dtype=np.int32)
+    for _ in range(REDRAWS):
+        b = born[todo]
+        k, one = kind[todo], np.ones(len(todo))
+        o = demo.event_month(REGISTERED, k, b, b, drawn["open_draw"][todo], one)
+        o = np.where(drawn["never_opens"][todo], NEVER, o)
+        c = demo.event_month(OPERATING, k, b, o + 1, drawn["draw_fail"][todo], mult[todo])
+        c = np.where(drawn["never_opens"][todo], b, c)
+        e = demo.event_month(DORMANT, k, c, c, drawn["draw_dormant"][todo], one)
+        opened[todo], ceased[todo], exited[todo] = o, c, e
+        gone = e < 0
+        todo = todo[gone]
+        if len(todo) == 0:
+            break
+        for name in ("open_draw", "draw_fail", "draw_dormant"):
+            drawn[name][todo] = rng.standard_exponential(len(todo))
+        drawn["never_opens"][todo] = rng.random(len(todo)) < m.values["never_open_share"]
+    # The few still gone after REDRAWS (the oldest): operating now, failure hazard from now on.
+    drawn["never_opens"][todo] = False
+    opened[todo] = born[todo]
+    ceased[todo] = exited[todo] = 0
+    drawn["draw_fail"][todo] = demo.used(
+        OPERATING, kind[todo], born[todo], born[todo] + 1, 0, mult[todo]
+    ) + rng.standard_exponential(len(todo))
+    return {"opened": opened, "ceased": ceased, "exited": exited}
+
+
+def add_starting_stock(m, total: float, rng: np.random.Generator) -> None:
+    """Append the end-2020 stock (total real entities, `m.scale` per row) to the population, in
+    chunks so that the working arrays stay small beside the population itself."""
+    rows = int(round(total / m.scale))
+    for begin in range(0, rows, CHUNK_ROWS):
+        _add_chunk(m, min(CHUNK_ROWS, rows - begin), rng)
+
+
+def _add_chunk(m, n: int, rng: np.random.Generator) -> None:
+    v, places = m.values, m.places
+    share_individual, share_cooperative = v["start_share_individual"], v["start_share_cooperative"]
+    entry_kind = rng.choice(
+        [ENTRY_INDIVIDUAL, ENTRY_ENTERPRISE, ENTRY_COOPERATIVE],
+        size=n,
+        p=[share_individual, 1.0 - share_individual - share_cooperative, share_cooperative],
+    ).astype(np.int8)
+    sector = _vector_choice(np.cumsum(places.sector_shares, axis=1), entry_kind, rng.random(n))
+    city = _vector_choice(np.cumsum(places.city_shares, axis=1), entry_kind, rng.random(n))
+    born = -1 - _ages_in_months(v, rng, n)
+    enterprise = entry_kind == ENTRY_ENTERPRISE
+    log_revenue = np.where(
+        enterprise,
+        np.log(v["revenue_median_stock_enterprise_yuan"])
+        + v["revenue_sigma_stock_enterprise"] * rng.standard_normal(n),
+        np.log(v["revenue_median_individual_yuan"])
+        + v["revenue_sigma_individual"] * rng.standard_normal(n),
+    )
+    drawn = events.draw_entities(v, entry_kind, rng, revenue=log_revenue)
+    history = _histories(m, drawn, born, rng)
+    opened, ceased, exited = history["opened"], history["ceased"], history["exited"]
+    never = drawn.pop("never_opens")
+    status = np.where(
+        never | (ceased < 0), DORMANT, np.where(opened >= 0, REGISTERED, OPERATING)
+    ).astype(np.int8)
+    dormant_origin = np.where(never, born, ceased)
+    origin = np.where(status == DORMANT, dormant_origin, born)
+    start = np.select([status == OPERATING, status == DORMANT], [opened + 1, dormant_origin], born)
+    left = np.select(
+        [status == OPERATING, status == DORMANT],
+        [drawn["draw_fail"], drawn["draw_dormant"]],
+        drawn["open_draw"],
+    )
+    drawn.pop("open_draw")
+    operating_now = status == OPERATING
+    due = np.select([operating_now, status == DORMANT], [ceased, exited], opened)
+    mult = np.where(operating_now, m.demography.failure_kind_multiplier[drawn["kind"]], 1.0)
+    rows = m.pop.append(
+        sector=sector,
+        city=city,
+        flags=np.where(never, NEVER_OPENS, 0).astype(np.uint8),
+        born=born,
+        status=status,
+        clock_origin=origin,
+        clock_start=start,
+        hazard_left=left,
+        hazard_mult=mult,
+        due=due,
+        **drawn,
+    )
+    m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
+    m.enterprise_rows.add(rows[enterprise])
+    m.agenda.push(STATUS, rows, due, 0)  # the histories above already solved these events
+    operating = rows[status == OPERATING]
+    individual = operating[m.pop.kind[operating] == INDIVIDUAL]
+    m.pop.conv_start[individual] = 0
+    events.schedule_conversion(m, individual, 0)
+    events.set_growth(m, operating[is_enterprise(m.pop.kind[operating])], 0)
