@@ -35,10 +35,10 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _command_run(args: argparse.Namespace) -> int:
+def _run_batch(args: argparse.Namespace) -> Path:
     from model.experiments.ensemble import run_batch
 
-    run_batch(
+    return run_batch(
         [Path(p) for p in args.scenarios],
         runs=args.runs,
         scale=args.scale,
@@ -49,25 +49,19 @@ def _command_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         quiet=args.quiet,
     )
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    _run_batch(args)
     return 0
 
 
 def _command_default(args: argparse.Namespace) -> int:
-    from model.experiments.ensemble import run_batch
+    """Every scenario of scenarios/ with the default settings, then the comparison table."""
     from model.experiments.store import format_comparison
 
-    scenarios = default_scenario_files(SCENARIO_DIR)
-    out = run_batch(
-        scenarios,
-        runs=DEFAULT_RUNS,
-        scale=DEFAULT_SCALE,
-        until=DEFAULT_UNTIL,
-        seed=DEFAULT_SEED,
-        out=DEFAULT_RESULTS,
-        workers=None,
-        scheduler=None,
-        quiet=args.quiet,
-    )
+    defaults = build_parser().parse_args(["run", *map(str, default_scenario_files(SCENARIO_DIR))])
+    out = _run_batch(argparse.Namespace(**vars(defaults) | {"quiet": args.quiet}))
     print(format_comparison(out, "table"))
     print(f"\nResults: {out}\nOpen the dashboard: uv run python run.py dashboard --results {out}")
     return 0

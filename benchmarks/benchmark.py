@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from model.defaults import DEFAULT_UNTIL
+
 
 def _agent_steps(registered_by_month: list[float], scale: float) -> float:
     """Rows present at the start of each simulated month, summed over months."""
@@ -71,7 +73,7 @@ def _in_child(function: str, scale: float, until: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--until", default="2025-12")
+    parser.add_argument("--until", default=DEFAULT_UNTIL)
     parser.add_argument("--reference-scale", type=float, default=500.0)
     parser.add_argument("--reference-until", default="2022-12")
     args = parser.parse_args()

@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 from scipy.stats import poisson
 
+from model.defaults import DEFAULT_UNTIL
 from model.world.events import ENTRY_KIND_OF_ROW_KIND, draw_entities
 from model.world.kinds import (
     ABOVE_SCALE,
@@ -56,8 +57,8 @@ class Entity(mesa.Agent):
             mult = demo.failure_kind_multiplier[self.kind]
             if rng.random() < curve.monthly_probability(t - self.born, mult):
                 self.status, self.dormant_since = DORMANT, t
-                if rng.random() < m.values["reentry_share"]:
-                    delay = 1 + rng.geometric(1.0 / m.values["reentry_delay_months"])
+                if rng.random() < m.rates.reentry_share:
+                    delay = 1 + rng.geometric(1.0 / m.rates.reentry_delay_months)
                     m.reentries.setdefault(t + delay, []).append(
                         (self.kind, self.sector, self.city)
                     )
@@ -81,7 +82,7 @@ class Entity(mesa.Agent):
         """个转企: a new enterprise life (the failure clock restarts at the conversion month)."""
         revenue = self.log_rev0
         drawn = draw_entities(
-            self.model.values, np.array([ENTRY_ENTERPRISE]), self.model.rng, np.array([revenue])
+            self.model.rates, np.array([ENTRY_ENTERPRISE]), self.model.rng, np.array([revenue])
         )
         self.kind, self.born, self.opened = int(drawn["kind"][0]), t, t
         self.growth = float(drawn["growth"][0])
@@ -97,10 +98,10 @@ class PerAgentModel(mesa.Model):
     """The no-policy world with one Mesa agent per entity, starting from the same end-2020 stock
     as the vectorised model with the same seed."""
 
-    def __init__(self, *, seed: int, scale: float, until: str = "2025-12"):
+    def __init__(self, *, seed: int, scale: float, until: str = DEFAULT_UNTIL):
         super().__init__(rng=seed + 1)
         start = DoublingModel(seed=seed, scale=scale, until=until, uncertainty=False)
-        self.values, self.demography, self.scale = start.values, start.demography, scale
+        self.rates, self.demography, self.scale = start.rates, start.demography, scale
         self.entry_rows_per_month = start.entry_rows_per_month
         self.last_month, self.t = start.last_month, -1
         self.reentries: dict[int, list] = {}
@@ -131,14 +132,14 @@ class PerAgentModel(mesa.Model):
 
     def _register(self) -> None:
         t = self.t
-        base = self.entry_rows_per_month * (1.0 + self.values["entry_trend_per_year"]) ** (t / 12)
+        base = self.entry_rows_per_month * (1.0 + self.rates.entry_trend_per_year) ** (t / 12)
         counts = poisson.rvs(base, random_state=self.rng)
         cells = np.repeat(np.arange(counts.size), counts.ravel())
         entry_kind, sector, city = np.unravel_index(cells, counts.shape)
         for kind, s, c in self.reentries.pop(t, []):
             entry_kind = np.append(entry_kind, ENTRY_KIND_OF_ROW_KIND[kind])
             sector, city = np.append(sector, s), np.append(city, c)
-        drawn = draw_entities(self.values, entry_kind, self.rng)
+        drawn = draw_entities(self.rates, entry_kind, self.rng)
         for i in range(len(entry_kind)):
             never = bool(drawn["never_opens"][i])
             growth = float(drawn["growth"][i])

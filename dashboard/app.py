@@ -21,7 +21,7 @@ from dashboard.pages import PAGES
 from dashboard.pages.base import CONTROL, View, register_updates, render_page
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-PAGE_BY_PATH = {page.PATH: page for page in PAGES}
+PAGE_BY_PATH = {page.path: page for page in PAGES}
 
 
 def shell() -> html.Div:
@@ -63,10 +63,10 @@ def header(lang: str) -> list:
 def nav(lang: str, path: str) -> list:
     return [
         dcc.Link(
-            t(page.NAV, lang),
-            href=page.PATH,
-            id=f"nav-{page.__name__.rsplit('.', 1)[-1]}",
-            className="nav-link active" if path == page.PATH else "nav-link",
+            t(page.nav, lang),
+            href=page.path,
+            id=f"nav-{page.name}",
+            className="nav-link active" if path == page.path else "nav-link",
         )
         for page in PAGES
     ]
@@ -109,8 +109,8 @@ def page_view(page_lang: str, results: Results, selections, whatif) -> View:
     )
 
 
-def register_shell(app: Dash, source: ResultsSource) -> None:
-    """Routing, the language switch, remembered control values and CSV downloads."""
+def register_routing(app: Dash, source: ResultsSource) -> None:
+    """The page for the address, with header, navigation and footer in the language."""
 
     @app.callback(
         Output("header-titles", "children"),
@@ -138,6 +138,10 @@ def register_shell(app: Dash, source: ResultsSource) -> None:
             content = page.layout(view, render_page(page, view))
         return header(lang), nav(lang, path), content, footer(results, lang), *classes
 
+
+def register_language(app: Dash) -> None:
+    """The language buttons set the `lang` store."""
+
     @app.callback(
         Output("lang", "data"),
         *[Input(f"lang-{lang}", "n_clicks") for lang in LANGS],
@@ -146,7 +150,9 @@ def register_shell(app: Dash, source: ResultsSource) -> None:
     def switch_language(*_clicks):
         return str(ctx.triggered_id).removeprefix("lang-")
 
-    # Control values are remembered in the browser, without a round trip to the server.
+
+def register_selections(app: Dash) -> None:
+    """Control values are remembered in the browser, without a round trip to the server."""
     app.clientside_callback(
         """(values, ids, selections) => {
             const merged = Object.assign({}, selections || {});
@@ -159,6 +165,10 @@ def register_shell(app: Dash, source: ResultsSource) -> None:
         State("selections", "data"),
         prevent_initial_call=True,
     )
+
+
+def register_downloads(app: Dash, source: ResultsSource) -> None:
+    """The CSV button of a chart downloads its data table."""
 
     @app.callback(
         Output({"type": components.CSV_DOWNLOAD, "chart": MATCH}, "data"),
@@ -173,7 +183,7 @@ def register_shell(app: Dash, source: ResultsSource) -> None:
         """The data table of the clicked chart, as its page shows it now."""
         page = PAGE_BY_PATH.get(path or "/")
         chart_id = ctx.triggered_id["chart"]
-        if not n_clicks or page is None or chart_id not in page.CHART_IDS:
+        if not n_clicks or page is None or chart_id not in page.chart_ids:
             raise PreventUpdate
         try:
             view = page_view(lang, source.get(), selections, whatif)
@@ -181,6 +191,14 @@ def register_shell(app: Dash, source: ResultsSource) -> None:
             raise PreventUpdate from error
         table = render_page(page, view).charts[chart_id][1]
         return components.csv_download(table, chart_id)
+
+
+def register_shell(app: Dash, source: ResultsSource) -> None:
+    """Routing, the language switch, remembered control values and CSV downloads."""
+    register_routing(app, source)
+    register_language(app)
+    register_selections(app)
+    register_downloads(app, source)
 
 
 def warm_up(source: ResultsSource) -> None:
@@ -209,9 +227,9 @@ def create_app(results: Path) -> Dash:
     app.layout = shell()
     register_shell(app, source)
     for page in PAGES:
-        if page.CONTROLS:
+        if page.controls:
             register_updates(app, source, page)
-        if hasattr(page, "register"):
+        if page.register is not None:
             page.register(app, source)
     threading.Thread(target=warm_up, args=(source,), daemon=True, name="warm-up").start()
     return app

@@ -6,11 +6,10 @@ it on load, `stats.py` and `figures.py` use the column names.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from model.experiments import (  # noqa: F401 (re-exported: every gain is measured against BASELINE)
     BASELINE,
     COLUMNS,
+    DEADLINE,
     FORMAT_VERSION,
     MANIFEST,
 )
@@ -36,7 +35,3 @@ REQUIRED_TABLES = {
     BY_CITY: BY_CITY_COLUMNS,
     SUMMARY: SUMMARY_COLUMNS,
 }
-
-DEADLINE = pd.Timestamp("2025-12-31")  # end of the 14th Five-Year Plan: the doubling deadline
-START = pd.Timestamp("2020-12-31")  # the starting stock (end-2020)
-QUANTILES = (0.05, 0.5, 0.95)  # the bands shown everywhere: 5 %, median, 95 %

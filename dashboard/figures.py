@@ -134,48 +134,91 @@ def message_figure(text: str, title: str = "") -> go.Figure:
     return _style(fig, title, height=320)
 
 
+def _reference_line(
+    fig: go.Figure,
+    at,
+    *,
+    vertical: bool,
+    color: str,
+    dash: str,
+    label: str = "",
+    width: float | None = 2,
+    xanchor: str | None = None,
+) -> None:
+    """A line across the plot at x = `at` (`vertical`) or y = `at`, its label at its top or left."""
+    if vertical:
+        span = {"yref": "paper", "y0": 0, "y1": 1, "x0": at, "x1": at}
+        place = {"yref": "paper", "y": 1, "x": at}
+    else:
+        span = {"xref": "paper", "x0": 0, "x1": 1, "y0": at, "y1": at}
+        place = {"xref": "paper", "x": 0.01, "y": at}
+    fig.add_shape(type="line", **span, line={"color": color, "width": width, "dash": dash})
+    if label:
+        fig.add_annotation(
+            **place,
+            yanchor="bottom",
+            xanchor=xanchor,
+            text=label,
+            showarrow=False,
+            font={"color": color},
+        )
+
+
 def _reference_lines(fig: go.Figure, lang: str, level: float | None, deadline: pd.Timestamp | None):
     """The doubling line (horizontal) and the deadline (vertical), each labelled."""
     if level is not None:
-        fig.add_shape(
-            type="line",
-            xref="paper",
-            x0=0,
-            x1=1,
-            y0=level,
-            y1=level,
-            line={"color": "#c0392b", "width": 2, "dash": "dash"},
-        )
-        fig.add_annotation(
-            xref="paper",
-            x=0.01,
-            y=level,
-            yanchor="bottom",
-            xanchor="left",
-            text=t("chart.doubling_line", lang),
-            showarrow=False,
-            font={"color": "#c0392b"},
+        label = t("chart.doubling_line", lang)
+        _reference_line(
+            fig, level, vertical=False, color="#c0392b", dash="dash", label=label, xanchor="left"
         )
     if deadline is not None:
-        fig.add_shape(
-            type="line",
-            yref="paper",
-            y0=0,
-            y1=1,
-            x0=deadline,
-            x1=deadline,
-            line={"color": "#566573", "width": 2, "dash": "dot"},
+        label = t("chart.deadline", lang)
+        _reference_line(
+            fig, deadline, vertical=True, color="#566573", dash="dot", label=label, xanchor="right"
         )
-        fig.add_annotation(
-            yref="paper",
-            y=1,
-            x=deadline,
-            xanchor="right",
-            yanchor="bottom",
-            text=t("chart.deadline", lang),
-            showarrow=False,
-            font={"color": "#566573"},
-        )
+
+
+def _whiskers(rows: pd.DataFrame, centre: str, axis: Axis, **style) -> dict:
+    """Error bars from the `centre` column down to p05 and up to p95, in axis units."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        **style,
+        "array": (rows["p95"] - rows[centre]) / axis.divisor,
+        "arrayminus": (rows[centre] - rows["p05"]) / axis.divisor,
+    }
+
+
+def _band_trace(rows: pd.DataFrame, name: str, label: str, color: str, axis: Axis) -> go.Scatter:
+    """The shaded 5–95 % band of one scenario over time."""
+    x = list(rows["date"]) + list(rows["date"][::-1])
+    y = list(rows["p95"] / axis.divisor) + list(rows["p05"][::-1] / axis.divisor)
+    return go.Scatter(
+        x=x,
+        y=y,
+        fill="toself",
+        fillcolor=_rgba(color, 0.16),
+        line={"width": 0},
+        hoverinfo="skip",
+        legendgroup=name,
+        showlegend=False,
+        name=f"{label} 5–95%",
+    )
+
+
+def _median_trace(
+    rows: pd.DataFrame, name: str, label: str, line: dict, axis: Axis, lang: str
+) -> go.Scatter:
+    """The median line of one scenario over time."""
+    return go.Scatter(
+        x=rows["date"],
+        y=rows["p50"] / axis.divisor,
+        mode="lines",
+        name=label,
+        legendgroup=name,
+        line=line,
+        hovertemplate=_hover(label, f"%{{x|{date_hover(lang)}}}", "y", axis),
+    )
 
 
 def fan_chart(
@@ -185,10 +228,10 @@ def fan_chart(
     lang: str,
     title: str,
     *,
-    kind: str = "count",
     doubling: float | None = None,
     deadline: pd.Timestamp | None = DEADLINE,
     dashed: Sequence[str] = (),
+    kind: str = "count",
 ) -> go.Figure:
     """Median line and 5–95 % band per scenario over time (`bands`: scenario, date, p05, p50, p95).
 
@@ -200,32 +243,9 @@ def fan_chart(
     for name in [n for n in titles if n in set(bands["scenario"])]:
         rows = bands[bands["scenario"] == name].sort_values("date")
         color = colors.get(name, PALETTE[0])
-        x = list(rows["date"]) + list(rows["date"][::-1])
-        y = list(rows["p95"] / axis.divisor) + list(rows["p05"][::-1] / axis.divisor)
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                fill="toself",
-                fillcolor=_rgba(color, 0.16),
-                line={"width": 0},
-                hoverinfo="skip",
-                legendgroup=name,
-                showlegend=False,
-                name=f"{titles[name]} 5–95%",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=rows["date"],
-                y=rows["p50"] / axis.divisor,
-                mode="lines",
-                name=titles[name],
-                legendgroup=name,
-                line={"color": color, "width": 3, "dash": "dash" if name in dashed else "solid"},
-                hovertemplate=_hover(titles[name], f"%{{x|{date_hover(lang)}}}", "y", axis),
-            )
-        )
+        line = {"color": color, "width": 3, "dash": "dash" if name in dashed else "solid"}
+        fig.add_trace(_band_trace(rows, name, titles[name], color, axis))
+        fig.add_trace(_median_trace(rows, name, titles[name], line, axis, lang))
     _apply_axis(fig, axis, zero=False)
     _reference_lines(fig, lang, None if doubling is None else doubling / axis.divisor, deadline)
     shown = sum(1 for trace in fig.data if trace.showlegend is not False)
@@ -255,6 +275,14 @@ def stacked_area(long: pd.DataFrame, labels: Mapping[str, str], lang: str, title
     return _style(fig, title)
 
 
+def _series_rows(
+    table: pd.DataFrame, column: str, name: str, category: str, category_labels: Mapping
+) -> pd.DataFrame:
+    """The rows of series `name` (in `column`), indexed by category in the order of the labels."""
+    rows = table[table[column] == name].set_index(category)
+    return rows.reindex([c for c in category_labels if c in rows.index])
+
+
 def bar_chart(
     long: pd.DataFrame,
     category: str,
@@ -275,19 +303,10 @@ def bar_chart(
     axis = value_axis(kind, high.max() if len(long) else 0, lang)
     fig = go.Figure()
     for i, (series, label) in enumerate(series_labels.items()):
-        rows = long[long["series"] == series].set_index(category)
-        rows = rows.reindex([c for c in category_labels if c in rows.index])
+        rows = _series_rows(long, "series", series, category, category_labels)
         names = [str(category_labels[c]) for c in rows.index]
         values = rows["value"] / axis.divisor
-        error = None
-        if "p05" in rows:
-            error = {
-                "type": "data",
-                "symmetric": False,
-                "color": "#34495e",
-                "array": (rows["p95"] - rows["value"]) / axis.divisor,
-                "arrayminus": (rows["value"] - rows["p05"]) / axis.divisor,
-            }
+        error = _whiskers(rows, "value", axis, color="#34495e") if "p05" in rows else None
         x, y = (values, names) if horizontal else (names, values)
         fig.add_trace(
             go.Bar(
@@ -309,6 +328,31 @@ def bar_chart(
         fig.update_yaxes(autorange="reversed", automargin=True)
     height = max(460, 140 + 34 * len(category_labels)) if horizontal else 460
     return _style(fig, title, height=height)
+
+
+def _range_trace(
+    rows: pd.DataFrame, name: str, label: str, category_labels: Mapping, color: str, axis: Axis
+) -> go.Scatter:
+    """One series of a range chart: median dots with 5–95 % whiskers, a row per category."""
+    return go.Scatter(
+        x=rows["p50"] / axis.divisor,
+        y=[str(category_labels[c]) for c in rows.index],
+        mode="markers",
+        name=label,
+        offsetgroup=name,
+        orientation="h",
+        marker={"size": 13, "color": color},
+        error_x=_whiskers(rows, "p50", axis, thickness=2),
+        hovertemplate=_hover(label, "%{y}", "x", axis),
+    )
+
+
+def _value_range(table: pd.DataFrame, reference: float | None, axis: Axis) -> list[float]:
+    """The value axis's range: every whisker and the reference, padded by 8 %."""
+    low = min(table["p05"].min(), reference if reference is not None else np.inf)
+    high = max(table["p95"].max(), reference if reference is not None else -np.inf)
+    pad = 0.08 * (high - low or abs(high) or 1)
+    return [(low - pad) / axis.divisor, (high + pad) / axis.divisor]
 
 
 def range_chart(
@@ -335,56 +379,53 @@ def range_chart(
     axis = value_axis(kind, magnitude, lang)
     fig = go.Figure()
     for name, label in series_labels.items():
-        rows = table[table[series] == name].set_index(category)
-        rows = rows.reindex([c for c in category_labels if c in rows.index])
-        fig.add_trace(
-            go.Scatter(
-                x=rows["p50"] / axis.divisor,
-                y=[str(category_labels[c]) for c in rows.index],
-                mode="markers",
-                name=label,
-                offsetgroup=name,
-                orientation="h",
-                marker={"size": 13, "color": series_colors.get(name, PALETTE[0])},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "thickness": 2,
-                    "array": (rows["p95"] - rows["p50"]) / axis.divisor,
-                    "arrayminus": (rows["p50"] - rows["p05"]) / axis.divisor,
-                },
-                hovertemplate=_hover(label, "%{y}", "x", axis),
-            )
-        )
+        rows = _series_rows(table, series, name, category, category_labels)
+        color = series_colors.get(name, PALETTE[0])
+        fig.add_trace(_range_trace(rows, name, label, category_labels, color, axis))
     if reference is not None:
-        fig.add_shape(
-            type="line",
-            yref="paper",
-            y0=0,
-            y1=1,
-            x0=reference / axis.divisor,
-            x1=reference / axis.divisor,
-            line={"color": "#c0392b", "dash": "dash"},
+        _reference_line(
+            fig,
+            reference / axis.divisor,
+            vertical=True,
+            color="#c0392b",
+            dash="dash",
+            label=reference_label,
+            width=None,
         )
-        if reference_label:
-            fig.add_annotation(
-                yref="paper",
-                y=1,
-                x=reference / axis.divisor,
-                yanchor="bottom",
-                text=reference_label,
-                showarrow=False,
-                font={"color": "#c0392b"},
-            )
     _apply_axis(fig, axis, "x", zero=False)
     if len(table):  # scatter groups would otherwise pull the axis to zero
-        low = min(table["p05"].min(), reference if reference is not None else np.inf)
-        high = max(table["p95"].max(), reference if reference is not None else -np.inf)
-        pad = 0.08 * (high - low or abs(high) or 1)
-        fig.update_xaxes(range=[(low - pad) / axis.divisor, (high + pad) / axis.divisor])
+        fig.update_xaxes(range=_value_range(table, reference, axis))
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(showlegend=len(series_labels) > 1, scattermode="group", scattergap=0.4)
     return _style(fig, title, height=max(400, 150 + 40 * len(category_labels)))
+
+
+def _bands_of(table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Columns `<value>_p05`, `_p50`, `_p95` of the comparison as p05, p50, p95, series `value`."""
+    columns = ["scenario", f"{value}_p05", f"{value}_p50", f"{value}_p95"]
+    return table[columns].set_axis(["scenario", "p05", "p50", "p95"], axis=1).assign(series=value)
+
+
+def _target_trace(
+    table: pd.DataFrame, titles: Mapping[str, str], lang: str, axis: Axis
+) -> go.Scatter:
+    """The doubling target of each scenario, a tick on the registered row."""
+    rows = table.set_index("scenario").reindex([n for n in titles if n in set(table["scenario"])])
+    return go.Scatter(
+        x=rows["target"] / axis.divisor,
+        y=[titles[n] for n in rows.index],
+        mode="markers",
+        name=t("overview.target", lang),
+        offsetgroup="end_registered",
+        orientation="h",
+        marker={
+            "symbol": "line-ns-open",
+            "size": 30,
+            "color": "#c0392b",
+            "line": {"width": 3, "color": "#c0392b"},
+        },
+        hovertemplate=_hover(t("overview.target", lang), "%{y}", "x", axis),
+    )
 
 
 def overview_chart(
@@ -392,15 +433,10 @@ def overview_chart(
 ) -> go.Figure:
     """End-2025 registered and operating per scenario (bands) beside its doubling target.
 
-    `table` is `stats.overview`: scenario, end_registered_p05/p50/p95, end_operating_…, target.
+    `table` is the comparison: scenario, end_registered_p05/p50/p95, end_operating_…, target.
     """
     long = pd.concat(
-        [
-            table[["scenario", f"{value}_p05", f"{value}_p50", f"{value}_p95"]]
-            .set_axis(["scenario", "p05", "p50", "p95"], axis=1)
-            .assign(series=value)
-            for value in ("end_registered", "end_operating")
-        ],
+        [_bands_of(table, value) for value in ("end_registered", "end_operating")],
         ignore_index=True,
     )
     labels = {
@@ -419,23 +455,5 @@ def overview_chart(
         t("overview.chart", lang),
         magnitude=magnitude,
     )
-    axis = value_axis("count", magnitude, lang)
-    rows = table.set_index("scenario").reindex([n for n in titles if n in set(table["scenario"])])
-    fig.add_trace(
-        go.Scatter(
-            x=rows["target"] / axis.divisor,
-            y=[titles[n] for n in rows.index],
-            mode="markers",
-            name=t("overview.target", lang),
-            offsetgroup="end_registered",
-            orientation="h",
-            marker={
-                "symbol": "line-ns-open",
-                "size": 30,
-                "color": "#c0392b",
-                "line": {"width": 3, "color": "#c0392b"},
-            },
-            hovertemplate=_hover(t("overview.target", lang), "%{y}", "x", axis),
-        )
-    )
+    fig.add_trace(_target_trace(table, titles, lang, value_axis("count", magnitude, lang)))
     return fig.update_layout(showlegend=True)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard import stats
-from model.experiments import scenario_file
+from model.experiments import DEFAULT_UNTIL, compare, scenario_file
 
 NAME = "whatif"
 TITLE_ZH, TITLE_EN = "推演方案", "What-if"
@@ -76,7 +76,7 @@ def make_request(
         },
         runs=int(_clip(runs, 1, MAX_RUNS, 3)),
         scale=max(float(manifest.get("scale") or MIN_SCALE), MIN_SCALE),
-        until=str(manifest.get("until") or "2025-12"),
+        until=str(manifest.get("until") or DEFAULT_UNTIL),
         seed=int(manifest.get("seed") or 0),
     )
 
@@ -121,7 +121,7 @@ def payload(timeseries: pd.DataFrame, summary: pd.DataFrame, request: Request) -
         .to_dict("records")
         for value in BAND_VALUES
     }
-    row = stats.overview(summary, timeseries).iloc[0].to_dict()
+    row = compare(summary, timeseries).iloc[0].to_dict()
     row = {
         key: (None if pd.isna(value) else str(value) if isinstance(value, pd.Timestamp) else value)
         for key, value in row.items()
@@ -136,7 +136,7 @@ def bands_of(result: Mapping, value: str) -> pd.DataFrame:
 
 
 def overview_of(result: Mapping) -> pd.DataFrame:
-    """The payload's overview row as a one-row `stats.overview` table."""
+    """The payload's overview row as a one-row `compare` table."""
     table = pd.DataFrame([result["overview"]])
     return table.assign(median_month=pd.to_datetime(table["median_month"]))
 

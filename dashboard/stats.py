@@ -8,72 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
-from dashboard.contract import DEADLINE, QUANTILES, START
-
-BAND_COLUMNS = ("p05", "p50", "p95")
-
-
-def quantile_bands(table: pd.DataFrame, value: str, by: Iterable[str]) -> pd.DataFrame:
-    """The 5, 50 and 95 % quantiles of `value` over runs, per group: `*by, p05, p50, p95`."""
-    by = list(by)
-    values = table[value].replace([np.inf, -np.inf], np.nan)
-    grouped = values.groupby([table[c] for c in by]).quantile(list(QUANTILES)).unstack()
-    grouped.columns = list(BAND_COLUMNS)
-    return grouped.reset_index()
-
-
-def at_deadline(timeseries: pd.DataFrame, deadline: pd.Timestamp = DEADLINE) -> pd.DataFrame:
-    """One row per scenario and run: the last month on or before the deadline."""
-    upto = timeseries[timeseries["date"] <= deadline]
-    last = upto.groupby(["scenario", "run"])["date"].transform("max")
-    return upto[upto["date"] == last].reset_index(drop=True)
-
-
-def median_month(months: pd.Series, deadline: pd.Timestamp = DEADLINE) -> pd.Timestamp:
-    """The first month by which at least half of the runs had doubled (NaT if half never did)."""
-    reached = months[months.notna() & (months <= deadline)].sort_values()
-    needed = int(np.ceil(len(months) / 2))
-    if len(months) == 0 or len(reached) < needed:
-        return pd.NaT
-    return reached.iloc[needed - 1]
-
-
-def overview(summary: pd.DataFrame, timeseries: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario: P(doubled by the deadline), median month, end values, cost (with bands)."""
-    end = at_deadline(timeseries)
-    end = end.merge(summary[["scenario", "run", "start_registered"]], on=["scenario", "run"])
-    end["ratio"] = end["n_registered"] / end["start_registered"]
-    cost = summary.assign(
-        cost_per_net_new=summary["cost_per_net_new"].where(summary["cost_per_net_new"] > 0)
-    )
-    parts = [
-        _band(end, "n_registered", "end_registered"),
-        _band(end, "n_operating", "end_operating"),
-        _band(end, "ratio", "ratio"),
-        _band(summary, "start_registered", "start_registered"),
-        _band(summary, "cum_fiscal_cost", "fiscal_cost"),
-        _band(cost, "cost_per_net_new", "cost_per_net_new"),
-    ]
-    months = summary.groupby("scenario")["month_doubled"]
-    table = pd.DataFrame(
-        {
-            "p_doubled": months.apply(lambda m: float((m.notna() & (m <= DEADLINE)).mean())),
-            "median_month": months.apply(median_month),
-            "runs": months.size(),
-        }
-    )
-    for part in parts:
-        table = table.join(part)
-    table["target"] = 2 * table["start_registered_p50"]
-    return table.rename_axis("scenario").reset_index()
-
-
-def _band(table: pd.DataFrame, value: str, prefix: str) -> pd.DataFrame:
-    bands = quantile_bands(table, value, ["scenario"]).set_index("scenario")
-    return bands.add_prefix(f"{prefix}_")
+from model.experiments import BAND_COLUMNS, START, at_deadline, quantile_bands
 
 
 def trajectory_bands(timeseries: pd.DataFrame, value: str) -> pd.DataFrame:

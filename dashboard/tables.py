@@ -1,4 +1,4 @@
-"""Pure formatting of the overview table (`stats.overview`) into the rows the page shows."""
+"""Pure formatting of the comparison (`model.experiments.compare`) into the rows the page shows."""
 
 from __future__ import annotations
 

@@ -25,8 +25,8 @@ def settings_args(**changes) -> list[str]:
 
 
 def project_env() -> dict[str, str]:
-    """The environment of a subprocess that must import the project (Dask workers included)."""
-    return os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    """The environment of a subprocess: the user's own (the project is installed), unbuffered."""
+    return os.environ | {"PYTHONUNBUFFERED": "1"}
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:

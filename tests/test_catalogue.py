@@ -14,19 +14,15 @@ from pathlib import Path
 import pytest
 
 from model.errors import InputError
-from model.policy.catalogue import (
-    CATALOGUE_DIR,
+from model.policy.catalogue import CATALOGUE_DIR, FAMILIES, HOOKS, format_catalogue, load_catalogue
+from model.policy.document import (
     DOCUMENT_FILE,
-    FAMILIES,
-    HOOKS,
     POLICY_DIR,
     article_texts,
     excerpt_fragments,
-    format_catalogue,
-    load_catalogue,
     normalise,
-    value_at,
 )
+from model.policy.schedule import value_at
 from model.world.parameters import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +91,7 @@ def catalogue():
 
 
 def _distributions(lever):
-    """(what, Distribution) for every uncertain number of a lever."""
+    """(what, Estimate) for every uncertain number of a lever."""
     if lever.take_up is not None:
         yield "take_up", lever.take_up
     for i, effect in enumerate(lever.effects):
@@ -264,14 +260,14 @@ def test_values_lie_in_their_hooks_range(catalogue):
     for lever in catalogue.levers.values():
         for effect in lever.effects:
             hook, value = HOOKS[effect.hook], effect.value
-            assert hook.minimum <= value.low <= value.central <= value.high <= hook.maximum
+            assert hook.minimum <= value.low <= value.value <= value.high <= hook.maximum
             if hook.scope == "global":
                 assert effect.target.kinds == effect.target.sectors == effect.target.cities == ()
         for cost in lever.costs:
-            assert 0 <= cost.yuan.low <= cost.yuan.central <= cost.yuan.high
+            assert 0 <= cost.yuan.low <= cost.yuan.value <= cost.yuan.high
             assert (cost.event is not None) == (cost.basis == "per_event")
         if lever.take_up is not None:
-            assert 0 < lever.take_up.low <= lever.take_up.central <= lever.take_up.high <= 1
+            assert 0 < lever.take_up.low <= lever.take_up.value <= lever.take_up.high <= 1
 
 
 def _effect(catalogue, lever_id, hook):
@@ -300,7 +296,7 @@ def _effect(catalogue, lever_id, hook):
 )
 def test_headline_effects(catalogue, lever_id, hook, central, low, high):
     value = _effect(catalogue, lever_id, hook).value
-    assert (value.central, value.low, value.high) == pytest.approx((central, low, high))
+    assert (value.value, value.low, value.high) == pytest.approx((central, low, high))
 
 
 def test_first_time_founders_act_on_young_entrants(catalogue):
@@ -319,7 +315,7 @@ def test_registration_entry_is_the_largest_broad_entry_lever(catalogue):
     for lever in catalogue.levers.values():
         for effect in lever.effects:
             if effect.hook == "entry":
-                assert 1.0 <= effect.value.central <= 1.06, lever.id
+                assert 1.0 <= effect.value.value <= 1.06, lever.id
                 assert effect.value.high <= 1.15, lever.id
 
 
@@ -357,10 +353,10 @@ def test_all_levers_together_raise_entry_by_10_to_30_percent(catalogue):
                     and (not target.kinds or kind in target.kinds)
                     and (not target.sectors or sector in target.sectors)
                 ):
-                    multiplier *= effect.value.central
+                    multiplier *= effect.value.value
         weighted += weight * multiplier
     assert 1.10 <= weighted <= 1.30
-    delivered = 1 + (weighted - 1) * _effect(catalogue, "implementation", "fidelity").value.central
+    delivered = 1 + (weighted - 1) * _effect(catalogue, "implementation", "fidelity").value.value
     assert delivered >= 1.08
 
 
@@ -520,7 +516,44 @@ def _edit(path: Path, old: str, new: str) -> None:
             "serving_firms.yaml",
             "- id: associations",
             "- id: credit_guarantee",
-            r"serving_firms\.yaml:\d+: levers\[4\]\.id: duplicate lever id 'credit_guarantee'",
+            r"serving_firms\.yaml:\d+: levers\[credit_guarantee\]\.id: "
+            r"duplicate lever id 'credit_guarantee'",
+        ),
+        (  # a value outside its hook's range
+            "finance.yaml",
+            "{central: 0.027, low: 0.0, high: 0.057}",
+            "{central: 0.027, low: 0.0, high: 1.5}",
+            r"levers\[credit_guarantee\]\.effects\[1\]\.value\.high: 1\.5 is outside \[-1, 1\]",
+        ),
+        (  # a take-up above 1
+            "finance.yaml",
+            "      central: 0.03\n      low: 0.01\n      high: 0.08",
+            "      central: 0.03\n      low: 0.01\n      high: 1.2",
+            r"levers\[credit_guarantee\]\.take_up\.high: 1\.2 is outside \[0, 1\]",
+        ),
+        (  # a knob quote that is not in the lever's excerpt
+            "finance.yaml",
+            "quote: 分期设立10亿元省级天使投资基金",
+            "quote: 分期设立20亿元省级天使投资基金",
+            r"levers\[equity_finance\]\.knobs\[0\]\.quote: .* is not in the lever's text_zh",
+        ),
+        (  # a schedule that does not reach the document's value
+            "finance.yaml",
+            "{from: 2025-01, value: 5}",
+            "{from: 2025-01, value: 4}",
+            r"knobs\[0\]\.schedule: expected the last step to reach document_value",
+        ),
+        (  # a per-event cost without its event
+            "finance.yaml",
+            "      - basis: per_entity_year\n",
+            "      - basis: per_event\n",
+            r"levers\[credit_guarantee\]\.costs\[0\]\.event: missing",
+        ),
+        (  # a string where a number belongs
+            "finance.yaml",
+            "    ramp_months: 12\n    knobs:",
+            "    ramp_months: twelve\n    knobs:",
+            r"levers\[credit_guarantee\]\.ramp_months: expected a whole number, got 'twelve'",
         ),
     ],
 )
@@ -537,6 +570,20 @@ def test_an_uncovered_article_fails(catalogue_copy):
     path.write_text(text[: text.index("  - id: associations")], encoding="utf-8")
     with pytest.raises(InputError, match=r"articles: no lever covers articles \[43\]"):
         load_catalogue(catalogue_copy)
+
+
+def test_every_problem_of_a_catalogue_file_is_reported(catalogue_copy):
+    path = catalogue_copy / "finance.yaml"
+    _edit(path, "- hook: failure_hazard", "- hook: hazard")
+    _edit(
+        path, "    ramp_months: 12\n    knobs:", "    ramp_months: 12\n    colour: red\n    knobs:"
+    )
+    _edit(path, "quote: 分期设立10亿元省级天使投资基金", "quote: 分期设立20亿元省级天使投资基金")
+    with pytest.raises(InputError) as error:
+        load_catalogue(catalogue_copy)
+    lines = str(error.value).splitlines()
+    assert len(lines) == 3, lines
+    assert all(line.startswith(f"{path}:") for line in lines)
 
 
 def test_bad_catalogue_reports_the_right_line(catalogue_copy):

@@ -19,7 +19,8 @@ from dashboard.data import ResultsError, ResultsSource, load_results
 from dashboard.i18n import LANGS
 from dashboard.pages import PAGES
 from dashboard.pages.base import View
-from model.experiments import scenario_file
+from dashboard.pages.overview import overview_table
+from model.experiments import START, compare, scenario_file
 from tests.dashboard_fixtures import copy_results
 
 
@@ -37,7 +38,7 @@ def test_load_results_reads_every_table_of_a_real_batch(results_dir, manifest):
         assert set(table["scenario"]) <= set(manifest["scenarios"])
     assert set(results.summary["scenario"]) == set(manifest["scenarios"])
     assert "as_enacted" in set(results.fiscal["scenario"])  # a scenario without cost has no rows
-    assert results.timeseries["date"].min() == contract.START
+    assert results.timeseries["date"].min() == START
     assert pd.api.types.is_datetime64_any_dtype(results.summary["month_doubled"])
     as_enacted = results.scenario("as_enacted")
     assert as_enacted.title_zh and as_enacted.title_en and as_enacted.levers
@@ -125,7 +126,7 @@ def test_source_reloads_when_the_folder_changes(results_dir, tmp_path):
 
 def test_overview_of_real_results(results_dir):
     results = load_results(results_dir)
-    table = stats.overview(results.summary, results.timeseries)
+    table = overview_table(results)
     assert list(table["scenario"].sort_values()) == sorted(results.scenario_names)
     assert table["p_doubled"].between(0, 1).all()
     assert (table["median_month"].isna() | (table["median_month"] <= contract.DEADLINE)).all()
@@ -140,8 +141,8 @@ def test_every_page_renders_from_real_results(results_dir, lang):
         view = View(results, lang, {}, None)
         layout = page.layout(view, page.render(view))
         text = str(layout)
-        assert "Traceback" not in text, page.__name__
-        assert "figure" in text, page.__name__
+        assert "Traceback" not in text, page.name
+        assert "figure" in text, page.name
 
 
 @pytest.mark.parametrize(
@@ -157,8 +158,8 @@ def test_pages_render_with_other_choices(results_dir, choices):
     results = load_results(results_dir)
     for page in PAGES:
         rendered = page.render(View(results, "en", choices, None))
-        assert set(rendered.charts) == set(page.CHART_IDS)
-        assert set(rendered.blocks) == set(page.BLOCKS)
+        assert set(rendered.charts) == set(page.chart_ids)
+        assert set(rendered.blocks) == set(page.blocks)
         for figure, table in rendered.charts.values():
             assert figure.layout.title.text
             assert table is not None
@@ -228,5 +229,5 @@ def test_live_payload_round_trips_through_json(results_dir):
     assert bands["date"].tolist() == expected["date"].tolist()
     row = live.overview_of(payload).iloc[0]
     assert row["end_registered_p50"] == pytest.approx(
-        stats.overview(summary, one)["end_registered_p50"].iloc[0]
+        compare(summary, one)["end_registered_p50"].iloc[0]
     )

@@ -23,6 +23,7 @@ from dashboard.formats import (
 )
 from dashboard.i18n import LANGS, TEXT, t
 from dashboard.tables import likelihood, overview_rows
+from model.experiments import compare
 
 MONTHS = pd.date_range("2020-12-31", periods=4, freq="ME")
 
@@ -115,47 +116,6 @@ def test_every_label_has_chinese_and_english_with_the_same_fields():
 
 
 # --- reductions ----------------------------------------------------------------------------
-
-
-def test_quantile_bands_per_group():
-    table = pd.DataFrame({"g": ["x"] * 101, "v": np.arange(101.0)})
-    bands = stats.quantile_bands(table, "v", ["g"])
-    assert bands.loc[0, ["p05", "p50", "p95"]].tolist() == [5.0, 50.0, 95.0]
-
-
-def test_median_month_is_the_month_half_the_runs_have_doubled_by():
-    months = pd.Series(pd.to_datetime(["2024-03-31", "2025-01-31", None, "2023-06-30"]))
-    assert stats.median_month(months) == pd.Timestamp("2024-03-31")
-    late = pd.Series(pd.to_datetime(["2026-03-31", None, None, "2023-06-30"]))
-    assert stats.median_month(late) is pd.NaT
-
-
-def test_overview_counts_doubling_only_by_the_deadline():
-    ts = timeseries()
-    summary = pd.DataFrame(
-        {
-            "scenario": ["no_policy"] * 3 + ["policy"] * 3,
-            "run": [0, 1, 2] * 2,
-            "start_registered": [1.0e6, 1.1e6, 1.2e6] * 2,
-            "end_registered": [0.0] * 6,
-            "ratio": [0.0] * 6,
-            "doubled": [False, False, False, True, True, True],
-            "month_doubled": pd.to_datetime(
-                [None, None, None, "2024-01-31", "2025-12-31", "2026-06-30"]
-            ),
-            "cum_fiscal_cost": [0.0, 0.0, 0.0, 1e9, 2e9, 3e9],
-            "cost_per_net_new": [np.nan, np.nan, np.nan, 1000.0, 2000.0, np.inf],
-        }
-    )
-    table = stats.overview(summary, ts).set_index("scenario")
-    assert table.loc["policy", "p_doubled"] == pytest.approx(2 / 3)
-    assert table.loc["no_policy", "p_doubled"] == 0
-    assert table.loc["policy", "median_month"] == pd.Timestamp("2025-12-31")
-    assert pd.isna(table.loc["no_policy", "median_month"])
-    assert table.loc["policy", "fiscal_cost_p50"] == 2e9
-    assert table.loc["policy", "cost_per_net_new_p50"] == 1500.0  # inf is not a cost
-    assert table.loc["policy", "target"] == 2 * 1.1e6
-    assert table.loc["policy", "end_registered_p50"] == 1.1e6 + 3 * 2e5
 
 
 def test_annual_flows_leave_out_the_starting_row_and_take_the_median_over_runs():
@@ -311,7 +271,7 @@ def test_range_chart_and_overview_chart():
         cum_fiscal_cost=0.0,
         cost_per_net_new=np.nan,
     )
-    table = stats.overview(summary, ts)
+    table = compare(summary, ts)
     fig = figures.overview_chart(table, {"no_policy": "无政策", "policy": "政策"}, {}, "zh")
     names = [trace.name for trace in fig.data]
     assert names == [

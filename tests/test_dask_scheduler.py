@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -38,11 +40,20 @@ def _wait_for_file(path, process, timeout: float = 40) -> dict:
     raise AssertionError(f"no {path} after {timeout} s")
 
 
+def _uv() -> str:
+    """The uv that runs these tests (uv sets UV for its children), else the one on PATH."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    assert found, "uv is not installed (README: python -m pip install uv)"
+    return found
+
+
 @pytest.fixture(scope="module")
 def dask_cluster(tmp_path_factory):
     """The address of a Dask scheduler on 127.0.0.1 with two single-thread workers, each a process.
 
-    Workers start from the project root with the project importable, as on a real cluster.
+    Started as the README's "Running on a cluster" says (`uv run --project PROJECT dask ...`), from
+    a folder other than the project, with the user's environment (no PYTHONPATH); only the port is
+    0 (any free one) and the dashboards are off, so that tests never clash with a running cluster.
     """
     from dask.distributed import Client
 
@@ -52,21 +63,20 @@ def dask_cluster(tmp_path_factory):
     def start(name: str, *args: str) -> subprocess.Popen:
         log = (tmp_path / f"{name}.log").open("w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "dask", *args], cwd=ROOT, env=project_env(),
-            stdout=log, stderr=subprocess.STDOUT,
+            [_uv(), "run", "--project", str(ROOT), "dask", *args], cwd=tmp_path,
+            env=project_env(), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         processes.append(process)
         return process
 
     scheduler_file = tmp_path / "scheduler.json"
     try:
-        scheduler = start("scheduler", "scheduler", "--host=127.0.0.1", "--port=0",
-                          "--no-dashboard", f"--scheduler-file={scheduler_file}")  # fmt: skip
+        scheduler = start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                          "--no-dashboard", "--scheduler-file", str(scheduler_file))  # fmt: skip
         address = _wait_for_file(scheduler_file, scheduler)["address"]
         for i in range(2):
-            start(f"worker{i}", "worker", address, "--nworkers=1", "--nthreads=1",
-                  "--host=127.0.0.1", "--no-dashboard", f"--name=worker{i}",
-                  f"--local-directory={tmp_path / f'worker{i}'}")  # fmt: skip
+            start(f"worker{i}", "worker", address, "--nworkers", "1", "--nthreads", "1",
+                  "--no-dashboard", f"--name=worker{i}")  # fmt: skip
         with Client(address, timeout="10s") as client:
             client.wait_for_workers(2, timeout=60)
         yield address

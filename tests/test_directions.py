@@ -52,8 +52,8 @@ def _expected_moves(family: str) -> dict[str, int]:
             if effect.hook in OUTCOME_OF_HOOK:
                 column, sign = OUTCOME_OF_HOOK[effect.hook]
                 neutral = 0.0 if effect.hook in ("chain_referrals", "shell_registrations") else 1.0
-                if effect.value.central != neutral:
-                    moves[column] = sign * (1 if effect.value.central > neutral else -1)
+                if effect.value.value != neutral:
+                    moves[column] = sign * (1 if effect.value.value > neutral else -1)
     return moves
 
 

@@ -24,7 +24,7 @@ def _only(lever_id: str):
 def test_a_lump_sum_is_paid_at_the_levers_strength_month_by_month():
     """equity_finance: 250 M yuan a year, ramped over 12 months in quarterly steps from 2022-01."""
     out = simulate(_only("equity_finance"), seed=1, scale=500, until="2025-12", uncertainty=False)
-    yearly = load_catalogue().levers["equity_finance"].costs[0].yuan.central
+    yearly = load_catalogue().levers["equity_finance"].costs[0].yuan.value
     ramp = 3 * (0.25 + 0.5 + 0.75 + 1.0)  # 2022: four quarters at a quarter more each
     expected = (ramp + 36) * yearly / 12
     assert out.timeseries["cum_fiscal_cost"].iloc[-1] == pytest.approx(expected, rel=1e-9)
@@ -38,7 +38,7 @@ def test_a_reward_per_event_is_paid_for_each_event_from_the_start():
     out = simulate(
         _only("individual_to_enterprise"), seed=2, scale=100, until="2023-12", uncertainty=False
     )
-    reward = load_catalogue().levers["individual_to_enterprise"].costs[0].yuan.central
+    reward = load_catalogue().levers["individual_to_enterprise"].costs[0].yuan.value
     ts = out.timeseries.iloc[1:].reset_index(drop=True)  # months 2021-01 .. 2023-12
     month = np.arange(len(ts))
     strength = np.where(month < 12, 0, np.minimum(1.0, ((month - 12) // 3 + 1) * 3 / 12))

@@ -95,9 +95,9 @@ def test_employment_counts_operating_entities_only():
     model = empty_model(scale=10)
     place(model, kind=INDIVIDUAL, status=OPERATING)
     place(model, kind=INDIVIDUAL, status=DORMANT)
-    place(model, kind=MICRO, status=OPERATING, revenue_yuan=model.values[
-        "revenue_median_new_enterprise_yuan"])  # fmt: skip
+    median = model.rates.revenue_median_new_enterprise_yuan
+    place(model, kind=MICRO, status=OPERATING, revenue_yuan=median)
     model.step()
-    v = model.values
-    expected = 10 * (v["employees_individual"] + employees_at_median_new_revenue(v))
+    v = model.rates
+    expected = 10 * (v.employees_individual + employees_at_median_new_revenue(v))
     assert model.report["n_employed"] == pytest.approx(expected)

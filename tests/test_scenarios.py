@@ -271,6 +271,31 @@ def _line_of(path: Path, text: str) -> int:
             "before the start",
         ),
         ("extends: nowhere\n", "extends", "extends", "no scenario 'nowhere'"),
+        (
+            "levers:\n  credit_guarantee: {intensity: '2'}\n",
+            "levers.credit_guarantee.intensity",
+            "intensity",
+            "expected a number, got '2'",
+        ),
+        (
+            "levers:\n  credit_guarantee:\n    ramp_months: 2.5\n",
+            "levers.credit_guarantee.ramp_months",
+            "ramp_months",
+            "expected a whole number, got 2.5",
+        ),
+        (
+            "levers:\n  bank_credit:\n    knobs: {anything: 1}\n",
+            "levers.bank_credit.knobs",
+            "knobs",
+            "lever bank_credit has no knobs",
+        ),
+        (
+            "levers:\n  credit_guarantee:\n    knobs:\n      risk_compensation_permille:\n"
+            "        - {from: 2023-01, value: 2}\n        - {from: 2022-01, value: 5}\n",
+            "levers.credit_guarantee.knobs.risk_compensation_permille",
+            "permille:",
+            "expected months in increasing order",
+        ),
     ],
 )
 def test_bad_scenario_exits_2_naming_file_and_key(tmp_path, capsys, body, key, at, message):
@@ -320,12 +345,14 @@ def test_extends_itself(tmp_path, capsys):
     assert f"{path}:3: extends: cycle: loop.yaml -> loop.yaml" in err
 
 
-def test_problems_of_a_parent_are_reported_with_the_parent(tmp_path, capsys):
+@pytest.mark.parametrize("child_problem", ["", "colour: red\n"], ids=["valid child", "bad child"])
+def test_problems_of_a_parent_are_reported_with_the_parent(tmp_path, capsys, child_problem):
     parent = _write(tmp_path, "base", "levers:\n  credit_guarantee: {intensity: 9}\n")
-    child = _write(tmp_path, "derived", "extends: base\n")
+    child = _write(tmp_path, "derived", "extends: base\n" + child_problem)
     code, err = _validate(capsys, child)
     assert code == 2
     assert f"{parent}:4: levers.credit_guarantee.intensity: 9 is outside [0, 3]" in err
+    assert (f"{child}:4: colour: unknown key" in err) == bool(child_problem)
 
 
 def test_every_problem_of_every_file_is_reported(tmp_path, capsys):
@@ -345,6 +372,31 @@ def test_every_problem_of_every_file_is_reported(tmp_path, capsys):
         str(tmp_path / "gone.yaml"),
     ]
     assert str(good) not in err
+
+
+def test_knob_problems_are_reported_beside_the_other_levers_problems(tmp_path, capsys):
+    path = _write(
+        tmp_path,
+        "mixed",
+        "levers:\n"
+        "  credit_guarantee:\n    knobs: {risk_compensation_permille: 12}\n"
+        "  bank_credit: {intensity: 7}\n"
+        "  no_such_lever: {}\n",
+    )
+    code, err = _validate(capsys, path)
+    assert code == 2
+    assert [line.split(": ")[1] for line in err.strip().splitlines()] == [
+        "levers.credit_guarantee.knobs.risk_compensation_permille",
+        "levers.bank_credit.intensity",
+        "levers.no_such_lever",
+    ], err
+
+
+def test_python_tags_are_not_loaded(tmp_path, capsys):
+    path = _write(tmp_path, "tagged", "levers: !!python/object/apply:os.system [echo]\n")
+    code, err = _validate(capsys, path)
+    assert code == 2
+    assert f"{path}:3: (YAML syntax): could not determine a constructor" in err
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path, capsys):

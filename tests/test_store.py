@@ -236,17 +236,11 @@ def test_comparison_of_scenarios_in_every_format(tmp_path):
     rows = json.loads(store.format_comparison(out, "json"))
     assert [r["scenario"] for r in rows] == ["slow", "fast"]  # the manifest's order
     fast = rows[1]
-    assert fast["p_doubled"] == 1.0 and fast["median_month_doubled"] is not None
-    assert rows[0]["p_doubled"] == 0.0 and rows[0]["median_month_doubled"] is None
+    assert fast["p_doubled"] == 1.0 and fast["median_month"] is not None
+    assert rows[0]["p_doubled"] == 0.0 and rows[0]["median_month"] is None
     assert fast["end_registered_p50"] == pytest.approx(260)
     csv = store.format_comparison(out, "csv").splitlines()
-    assert csv[0].startswith("scenario,runs,end_month,p_doubled,median_month_doubled")
+    assert csv[0].startswith("scenario,runs,end_month,p_doubled,median_month")
     assert len(csv) == 3
     text = store.format_comparison(out, "table")
     assert "not within horizon" in text and "100%" in text
-
-
-def test_median_month_needs_half_of_the_runs():
-    months = pd.Series(pd.to_datetime(["2024-03-31", "2025-01-31", None, None]))
-    assert summary._median_month(months) == "2025-01"
-    assert summary._median_month(months.iloc[1:]) is None

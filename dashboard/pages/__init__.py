@@ -1,10 +1,17 @@
 """The dashboard's pages, one module each, in the order of the navigation bar.
 
-Each page module has `PATH`, `NAV` (the i18n key of its tab), `CONTROLS`, `CHART_IDS`, `BLOCKS`,
-`render(view)` (its figures, data tables and blocks), `layout(view, rendered)`, and may have
-`register(app, source)` for callbacks of its own (see `pages/base.py`).
+Each page module exposes one `PAGE` (a `pages.base.Page`: path, navigation key, controls, chart
+ids, blocks, `render`, `layout`, optional `register` for callbacks of its own).
 """
 
 from dashboard.pages import cities, composition, levers, overview, trajectories, whatif
+from dashboard.pages.base import Page
 
-PAGES = (overview, trajectories, composition, cities, levers, whatif)
+PAGES: tuple[Page, ...] = (
+    overview.PAGE,
+    trajectories.PAGE,
+    composition.PAGE,
+    cities.PAGE,
+    levers.PAGE,
+    whatif.PAGE,
+)

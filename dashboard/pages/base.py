@@ -1,15 +1,15 @@
-"""What every page shares: the view it renders from, control ids, the chart-update callback.
+"""What every page shares: the `Page` type, the view it renders from, controls, chart updates.
 
-A page module declares `CONTROLS` (its control names), `CHART_IDS`, `BLOCKS` and `render(view)`,
-which returns the figures and data tables of its charts and its other blocks. The page's layout
-shows `render`'s charts at once (a page switch is one round trip); its controls re-render them.
+Each page module exposes one `PAGE`. Its `render(view)` returns the figures and data tables of
+its charts and its other blocks; its `layout(view, rendered)` shows them at once (a page switch is
+one round trip); its controls re-render them.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import plotly.graph_objects as go
@@ -67,32 +67,50 @@ def chart_cards(rendered: Rendered, lang: str, ids: list[str] | None = None) -> 
     ]
 
 
-def render_page(page: ModuleType, view: View) -> Rendered:
+@dataclass(frozen=True)
+class Page:
+    """One page of the dashboard, as the shell routes, renders and updates it.
+
+    `controls` are the control names whose values re-render `chart_ids` (figures) and `blocks`
+    (children); `register(app, source)` adds callbacks of the page's own; `whatif_input` says its
+    charts follow the live what-if run.
+    """
+
+    name: str  # the navigation link is `nav-<name>`, its text the i18n key `nav.<name>`
+    path: str
+    render: Callable[[View], Rendered]
+    layout: Callable[[View, Rendered], html.Div]
+    controls: tuple[str, ...] = ()
+    chart_ids: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
+    register: Callable[[Dash, ResultsSource], None] | None = None
+    whatif_input: bool = False
+
+    @property
+    def nav(self) -> str:
+        """The i18n key of the page's navigation link."""
+        return f"nav.{self.name}"
+
+
+def render_page(page: Page, view: View) -> Rendered:
     """`page.render(view)`, kept per language and control values (a live run is never kept).
 
     Figures of stored results are built once; a later visit only sends them again.
     """
-    if follows_live_run(page) and view.whatif is not None:
+    if page.whatif_input and view.whatif is not None:
         return page.render(view)
-    values = json.dumps([view.selections.get(name) for name in page.CONTROLS], default=str)
-    return view.results.memo(
-        ("render", page.__name__, view.lang, values), lambda: page.render(view)
-    )
+    values = json.dumps([view.selections.get(name) for name in page.controls], default=str)
+    return view.results.memo(("render", page.name, view.lang, values), lambda: page.render(view))
 
 
-def follows_live_run(page: ModuleType) -> bool:
-    """Whether the page's charts show the live what-if run (`WHATIF_INPUT`)."""
-    return getattr(page, "WHATIF_INPUT", False)
-
-
-def register_updates(app: Dash, source: ResultsSource, page: ModuleType) -> None:
+def register_updates(app: Dash, source: ResultsSource, page: Page) -> None:
     """Re-render a page's charts (and blocks) when one of its controls (or the live run) changes."""
-    outputs = [Output(c, "figure") for c in page.CHART_IDS]
-    outputs += [Output(b, "children") for b in page.BLOCKS]
-    inputs = [Input(control_id(name), "value") for name in page.CONTROLS]
-    live = Input if follows_live_run(page) else State
+    outputs = [Output(c, "figure") for c in page.chart_ids]
+    outputs += [Output(b, "children") for b in page.blocks]
+    inputs = [Input(control_id(name), "value") for name in page.controls]
+    live = Input if page.whatif_input else State
     states = [State("lang", "data"), State("selections", "data"), live("whatif-result", "data")]
-    count = len(page.CONTROLS)
+    count = len(page.controls)
 
     def update(*args):
         values, (lang, selections, whatif) = args[:count], args[count:]
@@ -100,10 +118,10 @@ def register_updates(app: Dash, source: ResultsSource, page: ModuleType) -> None
             results = source.get()
         except ResultsError as error:
             raise PreventUpdate from error
-        chosen = {**(selections or {}), **dict(zip(page.CONTROLS, values, strict=True))}
+        chosen = {**(selections or {}), **dict(zip(page.controls, values, strict=True))}
         rendered = render_page(page, View(results, lang or "zh", chosen, whatif))
-        return [rendered.charts[c][0] for c in page.CHART_IDS] + [
-            rendered.blocks[b] for b in page.BLOCKS
+        return [rendered.charts[c][0] for c in page.chart_ids] + [
+            rendered.blocks[b] for b in page.blocks
         ]
 
     app.callback(outputs, inputs + states, prevent_initial_call=True)(update)
@@ -115,14 +133,17 @@ def main_scenario(results: Results) -> str:
     return "as_enacted" if "as_enacted" in names else names[0]
 
 
-def single_picker(view: View, name: str, label_key: str):
-    """The control bar with one stored-scenario dropdown (a page about one scenario)."""
-    names = view.results.scenario_names
+def scenario_control(
+    view: View, name: str, default: Any, label_key: str, *, multi: bool
+) -> html.Div:
+    """A labelled dropdown of stored scenarios for control `name` (`default` if unset or stale)."""
+    value = view.choice(name, default, allowed=view.results.scenario_names)
     picker = components.scenario_picker(
-        control_id(name),
-        view.results.scenarios,
-        view.lang,
-        view.choice(name, main_scenario(view.results), allowed=names),
-        multi=False,
+        control_id(name), view.results.scenarios, view.lang, value, multi=multi
     )
     return components.control(t(label_key, view.lang), picker)
+
+
+def single_picker(view: View, name: str, label_key: str) -> html.Div:
+    """The control with one stored-scenario dropdown (a page about one scenario)."""
+    return scenario_control(view, name, main_scenario(view.results), label_key, multi=False)

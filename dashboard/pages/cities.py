@@ -9,6 +9,7 @@ from dashboard.contract import BASELINE
 from dashboard.data import Results, load_cities
 from dashboard.i18n import pick, t
 from dashboard.pages.base import (
+    Page,
     Rendered,
     View,
     chart_cards,
@@ -17,13 +18,9 @@ from dashboard.pages.base import (
     single_picker,
 )
 
-PATH = "/cities"
-NAV = "nav.cities"
 SCENARIO = "city-scenario"
 YEAR = "city-year"
-CONTROLS = (SCENARIO, YEAR)
-CHART_IDS = ("city-levels", "city-growth")
-BLOCKS: tuple[str, ...] = ()
+LEVELS, GROWTH = "city-levels", "city-growth"
 MEASURES = {"n_registered": "overview.registered", "n_operating": "overview.operating"}
 
 
@@ -37,51 +34,59 @@ def years(results: Results) -> list[int]:
     return results.memo(("city_years",), lambda: stats.city_years(results.by_city))
 
 
+def levels_chart(results: Results, scenario: str, year, lang: str, subtitle: str):
+    """Registered and operating entities per city at a year-end, one scenario."""
+    levels = results.memo(
+        ("city_levels", scenario, year), lambda: stats.city_levels(results.by_city, scenario, year)
+    )
+    figure = figures.bar_chart(
+        levels,
+        "city",
+        city_names(lang),
+        {key: t(label, lang) for key, label in MEASURES.items()},
+        lang,
+        figures.with_subtitle(t("cities.levels", lang, year=year), subtitle),
+        horizontal=True,
+    )
+    return figure, levels.assign(scenario=scenario, year=year)
+
+
+def growth_chart(results: Results, scenario: str, year, lang: str):
+    """Each city's ratio to end-2020 at a year-end, the scenario beside no policy."""
+    growth = results.memo(("city_growth", year), lambda: stats.city_growth(results.by_city, year))
+    titles = components.titles(results.scenarios, lang)
+    shown = {n: title for n, title in titles.items() if n in (BASELINE, scenario)}
+    growth = growth[growth["scenario"].isin(shown)]
+    title = t("cities.growth", lang, year=year)
+    if growth.empty:
+        figure = figures.message_figure(t("cities.no_start", lang), title)
+    else:
+        figure = figures.range_chart(
+            growth,
+            "city",
+            city_names(lang),
+            "scenario",
+            shown,
+            figures.scenario_colors(results.scenario_names),
+            lang,
+            title,
+            kind="ratio",
+            reference=2.0,
+            reference_label=t("overview.target", lang),
+        )
+    return figure, growth.assign(year=year)
+
+
 def render(view: View) -> Rendered:
     results, lang = view.results, view.lang
     scenario = view.choice(SCENARIO, main_scenario(results), allowed=results.scenario_names)
     available = years(results)
     year = view.choice(YEAR, available[-1] if available else None, allowed=available)
-    names = city_names(lang)
-    titles = components.titles(results.scenarios, lang)
-    levels = results.memo(
-        ("city_levels", scenario, year), lambda: stats.city_levels(results.by_city, scenario, year)
-    )
-    growth = results.memo(("city_growth", year), lambda: stats.city_growth(results.by_city, year))
-    shown = {n: title for n, title in titles.items() if n in (BASELINE, scenario)}
-    growth = growth[growth["scenario"].isin(shown)]  # the scenario beside no policy
-    level_labels = {key: t(label, lang) for key, label in MEASURES.items()}
-    levels_figure = figures.bar_chart(
-        levels,
-        "city",
-        names,
-        level_labels,
-        lang,
-        figures.with_subtitle(t("cities.levels", lang, year=year), titles[scenario]),
-        horizontal=True,
-    )
-    if growth.empty:
-        growth_figure = figures.message_figure(
-            t("cities.no_start", lang), t("cities.growth", lang, year=year)
-        )
-    else:
-        growth_figure = figures.range_chart(
-            growth,
-            "city",
-            names,
-            "scenario",
-            shown,
-            figures.scenario_colors(results.scenario_names),
-            lang,
-            t("cities.growth", lang, year=year),
-            kind="ratio",
-            reference=2.0,
-            reference_label=t("overview.target", lang),
-        )
+    subtitle = components.titles(results.scenarios, lang)[scenario]
     return Rendered(
         {
-            "city-levels": (levels_figure, levels.assign(scenario=scenario, year=year)),
-            "city-growth": (growth_figure, growth.assign(year=year)),
+            LEVELS: levels_chart(results, scenario, year, lang, subtitle),
+            GROWTH: growth_chart(results, scenario, year, lang),
         }
     )
 
@@ -107,3 +112,8 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         ),
         html.Div(chart_cards(rendered, view.lang), className="grid-2"),
     )
+
+
+PAGE = Page(
+    "cities", "/cities", render, layout, controls=(SCENARIO, YEAR), chart_ids=(LEVELS, GROWTH)
+)

@@ -11,6 +11,7 @@ from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
 from dashboard.contract import BASELINE
 from dashboard.i18n import pick, t
 from dashboard.pages.base import (
+    Page,
     Rendered,
     View,
     chart_cards,
@@ -20,14 +21,10 @@ from dashboard.pages.base import (
 )
 from model.experiments import Family, Lever
 
-PATH = "/levers"
-NAV = "nav.levers"
 GROUP = "lever-group"
 SCENARIO = "lever-scenario"
 CATALOGUE = "lever-catalogue"
-CONTROLS = (GROUP, SCENARIO)
-CHART_IDS = ("lever-cost", "lever-gains")
-BLOCKS = (CATALOGUE,)
+COST, GAINS = "lever-cost", "lever-gains"
 GROUPS = ("family", "department")
 ZH_NUMERALS = "一二三四五六七八九十"
 GAIN_SERIES = {"n_registered": "overview.registered", "n_operating": "overview.operating"}
@@ -201,8 +198,8 @@ def render(view: View) -> Rendered:
         listing = html.Div(catalogue_groups(catalogue, group, lang))
         count = len(catalogue.levers)
     charts = {
-        "lever-cost": cost_chart(view, catalogue, scenario, group),
-        "lever-gains": gains_chart(view, catalogue),
+        COST: cost_chart(view, catalogue, scenario, group),
+        GAINS: gains_chart(view, catalogue),
     }
     charts = {
         k: (fig, table if table is not None else pd.DataFrame())
@@ -233,3 +230,14 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         html.Div(chart_cards(rendered, lang), className="grid-1"),
         html.Div(rendered.blocks[CATALOGUE], id=CATALOGUE, className="catalogue"),
     )
+
+
+PAGE = Page(
+    "levers",
+    "/levers",
+    render,
+    layout,
+    controls=(GROUP, SCENARIO),
+    chart_ids=(COST, GAINS),
+    blocks=(CATALOGUE,),
+)

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard import components, figures, stats
+from dashboard import components, figures
 from dashboard.data import Results
 from dashboard.i18n import t
-from dashboard.pages.base import Rendered, View, chart_cards
+from dashboard.pages.base import Page, Rendered, View, chart_cards
 from dashboard.tables import OVERVIEW_COLUMNS, overview_headers, overview_rows
+from model.experiments import compare
 
-PATH = "/"
-NAV = "nav.overview"
 CHART = "overview-end"
-CONTROLS: tuple[str, ...] = ()
-CHART_IDS = (CHART,)
-BLOCKS = ("overview-table",)
+TABLE = "overview-table"
 
 
 def overview_table(results: Results):
     """The overview statistics of a results folder (computed once)."""
-    return results.memo(("overview",), lambda: stats.overview(results.summary, results.timeseries))
+    return results.memo(("overview",), lambda: compare(results.summary, results.timeseries))
 
 
 def _cell(value: str | tuple[str, str]):
@@ -56,15 +53,16 @@ def render(view: View) -> Rendered:
     titles = components.titles(results.scenarios, lang)
     figure = figures.overview_chart(table, titles, {}, lang)
     rows = overview_rows(table, titles, lang)
-    return Rendered(
-        {CHART: (figure, table)}, {"overview-table": table_component(rows, lang, "overview-table")}
-    )
+    return Rendered({CHART: (figure, table)}, {TABLE: table_component(rows, lang, TABLE)})
 
 
 def layout(view: View, rendered: Rendered) -> html.Div:
     return components.page(
         t("overview.heading", view.lang),
-        html.Div(rendered.blocks["overview-table"], className="table-wrap"),
+        html.Div(rendered.blocks[TABLE], className="table-wrap"),
         *chart_cards(rendered, view.lang),
         note=t("overview.note", view.lang),
     )
+
+
+PAGE = Page("overview", "/", render, layout, chart_ids=(CHART,), blocks=(TABLE,))

@@ -20,27 +20,25 @@ from dashboard.i18n import pick, t
 from dashboard.pages import overview, trajectories
 from dashboard.pages.base import (
     CONTROL,
+    Page,
     Rendered,
     View,
     chart_cards,
     control_id,
+    scenario_control,
 )
 from dashboard.tables import overview_rows
 from model.experiments import scenario_file
 
-PATH = "/whatif"
-NAV = "nav.whatif"
 BASE = "whatif-base"
 LEVERS = "whatif-levers"
 RUNS = "whatif-runs"
 COMPARE = "whatif-compare"
 INTENSITY = "intensity:"  # control name prefix of a lever's intensity slider
 CHARTS = {"whatif-registered": "n_registered", "whatif-operating": "n_operating"}
-CONTROLS = (COMPARE,)
-CHART_IDS = tuple(CHARTS)
-BLOCKS = ("whatif-table", "whatif-status")
+TABLE = "whatif-table"
+STATUS = "whatif-status"
 RUN_OUTPUT = "whatif-run-output"
-WHATIF_INPUT = True  # its charts follow the live run
 
 
 def bases(view: View) -> list:
@@ -117,6 +115,18 @@ def status(view: View) -> str:
     return t("whatif.done", view.lang, runs=request["runs"], scale=f"{request['scale']:g}")
 
 
+def overview_block(view: View, compare: list[str], titles: dict, whatif: dict | None):
+    """The overview table of the compared scenarios and the live run."""
+    results, lang = view.results, view.lang
+    rows = overview.overview_table(results)
+    rows = rows[rows["scenario"].isin(compare)]
+    if whatif:
+        rows = pd.concat(
+            [rows, live.overview_of(whatif).assign(scenario=live.NAME)], ignore_index=True
+        )
+    return overview.table_component(overview_rows(rows, titles, lang), lang, "whatif-overview")
+
+
 def render(view: View) -> Rendered:
     results, lang = view.results, view.lang
     names = results.scenario_names
@@ -124,36 +134,19 @@ def render(view: View) -> Rendered:
     titles = {k: v for k, v in components.titles(results.scenarios, lang).items() if k in compare}
     colors = figures.scenario_colors(names)
     whatif = view.whatif if view.whatif and "bands" in view.whatif else None
+    extra = None
     if whatif:
         titles[live.NAME] = t("whatif.label", lang)
         colors[live.NAME] = figures.WHATIF_COLOR
-    charts = {}
-    for chart_id, value in CHARTS.items():
-        table = trajectories.bands(results, value)
-        table = table[table["scenario"].isin(compare)]
-        if whatif:
-            table = pd.concat(
-                [table, live.bands_of(whatif, value).assign(scenario=live.NAME)], ignore_index=True
-            )
-        level = trajectories.doubling_level(results) if value == "n_registered" else None
-        figure = figures.fan_chart(
-            table,
-            titles,
-            colors,
-            lang,
-            t(trajectories.TITLES[value], lang),
-            doubling=level,
-            dashed=[live.NAME],
-        )
-        charts[chart_id] = (figure, table.assign(value=value))
-    rows = overview.overview_table(results)
-    rows = rows[rows["scenario"].isin(compare)]
-    if whatif:
-        rows = pd.concat(
-            [rows, live.overview_of(whatif).assign(scenario=live.NAME)], ignore_index=True
-        )
-    table = overview.table_component(overview_rows(rows, titles, lang), lang, "whatif-overview")
-    return Rendered(charts, {"whatif-table": table, "whatif-status": status(view)})
+        extra = {
+            value: live.bands_of(whatif, value).assign(scenario=live.NAME)
+            for value in CHARTS.values()
+        }
+    charts = trajectories.fan_charts(
+        view, CHARTS, compare, titles, colors, extra=extra, dashed=[live.NAME]
+    )
+    table = overview_block(view, compare, titles, whatif)
+    return Rendered(charts, {TABLE: table, STATUS: status(view)})
 
 
 def _lever_options(catalogue: CatalogueView, lang: str) -> list[dict]:
@@ -167,52 +160,46 @@ def _lever_options(catalogue: CatalogueView, lang: str) -> list[dict]:
     return [{"label": label(lv), "value": lv.id} for lv in catalogue.levers]
 
 
-def layout(view: View, rendered: Rendered) -> html.Div:
-    lang = view.lang
-    reason = live.unavailable_reason()
-    try:
-        catalogue = load_view()
-    except CatalogueUnavailable as error:
-        catalogue, reason = None, reason or str(error)
-    base_options = components.scenario_options(bases(view), lang)
-    controls = [
-        components.control(
-            t("whatif.base", lang),
-            components.dropdown(
-                lang,
-                id=control_id(BASE),
-                options=base_options,
-                value=view.choice(
-                    BASE, default_base(view), allowed=[o["value"] for o in base_options]
-                ),
-                clearable=False,
-                className="picker",
-            ),
+def _dropdown_control(view: View, label_key: str, name: str, value, options, **props):
+    """A labelled dropdown for control `name`."""
+    dropdown = components.dropdown(
+        view.lang, id=control_id(name), options=options, value=value, **props
+    )
+    return components.control(t(label_key, view.lang), dropdown)
+
+
+def controls(view: View, base_options: list[dict], catalogue: CatalogueView | None) -> list:
+    """The base scenario, the number of runs and the levers."""
+    base_values = [o["value"] for o in base_options]
+    base = view.choice(BASE, default_base(view), allowed=base_values)
+    return [
+        _dropdown_control(
+            view, "whatif.base", BASE, base, base_options, clearable=False, className="picker"
         ),
-        components.control(
-            t("whatif.runs", lang),
-            components.dropdown(
-                lang,
-                id=control_id(RUNS),
-                options=list(range(1, live.MAX_RUNS + 1)),
-                value=view.choice(RUNS, 3),
-                clearable=False,
-                className="picker picker-narrow",
-            ),
+        _dropdown_control(
+            view,
+            "whatif.runs",
+            RUNS,
+            view.choice(RUNS, 3),
+            list(range(1, live.MAX_RUNS + 1)),
+            clearable=False,
+            className="picker picker-narrow",
         ),
-        components.control(
-            t("whatif.levers", lang),
-            components.dropdown(
-                lang,
-                id=control_id(LEVERS),
-                options=_lever_options(catalogue, lang) if catalogue else [],
-                value=view.choice(LEVERS, []),
-                multi=True,
-                className="picker picker-wide",
-            ),
+        _dropdown_control(
+            view,
+            "whatif.levers",
+            LEVERS,
+            view.choice(LEVERS, []),
+            _lever_options(catalogue, view.lang) if catalogue else [],
+            multi=True,
+            className="picker picker-wide",
         ),
     ]
-    runner = html.Div(
+
+
+def runner(lang: str, disabled: bool) -> html.Div:
+    """Run and cancel buttons, the progress bar and the page's store of the run's result."""
+    return html.Div(
         className="runner",
         children=[
             html.Button(
@@ -220,7 +207,7 @@ def layout(view: View, rendered: Rendered) -> html.Div:
                 id="whatif-run",
                 n_clicks=0,
                 className="button-primary",
-                disabled=reason is not None or not base_options,
+                disabled=disabled,
             ),
             html.Button(t("whatif.cancel", lang), id="whatif-cancel", disabled=True, n_clicks=0),
             html.Div(
@@ -234,26 +221,30 @@ def layout(view: View, rendered: Rendered) -> html.Div:
             dcc.Store(id=RUN_OUTPUT),
         ],
     )
-    compare = components.scenario_picker(
-        control_id(COMPARE),
-        view.results.scenarios,
-        lang,
-        view.choice(COMPARE, default_compare(view), allowed=view.results.scenario_names),
-        multi=True,
-    )
+
+
+def layout(view: View, rendered: Rendered) -> html.Div:
+    lang = view.lang
+    reason = live.unavailable_reason()
+    try:
+        catalogue = load_view()
+    except CatalogueUnavailable as error:
+        catalogue, reason = None, reason or str(error)
+    base_options = components.scenario_options(bases(view), lang)
+    compare = scenario_control(view, COMPARE, default_compare(view), "whatif.compare", multi=True)
     return components.page(
         t("whatif.heading", lang),
         components.message(t("whatif.unavailable", lang, detail=reason), kind="error")
         if reason
         else None,
-        html.Div(controls, className="controls"),
+        html.Div(controls(view, base_options, catalogue), className="controls"),
         html.Div(
             sliders(view, catalogue) if catalogue else [], id="whatif-sliders", className="sliders"
         ),
-        runner,
-        html.P(rendered.blocks["whatif-status"], id="whatif-status", className="status"),
-        html.Div(components.control(t("whatif.compare", lang), compare), className="controls"),
-        html.Div(rendered.blocks["whatif-table"], id="whatif-table", className="table-wrap"),
+        runner(lang, reason is not None or not base_options),
+        html.P(rendered.blocks[STATUS], id=STATUS, className="status"),
+        html.Div(compare, className="controls"),
+        html.Div(rendered.blocks[TABLE], id=TABLE, className="table-wrap"),
         html.Div(chart_cards(rendered, lang), className="grid-2"),
         note=t("whatif.note", lang),
     )
@@ -263,8 +254,36 @@ def _values(values: list, ids: list[dict]) -> dict:
     return {i["name"]: v for i, v in zip(ids, values, strict=True)}
 
 
-def register(app: Dash, source: ResultsSource) -> None:
-    live.unavailable_reason()  # imports the model now, so each forked run starts with it loaded
+def run_request(source: ResultsSource, chosen: dict, lang: str, set_progress) -> dict:
+    """Run the what-if that `chosen` (control name → value) describes.
+
+    Returns the run's payload, or `{"error": ...}` when it cannot run.
+    """
+    try:
+        results, catalogue = source.get(), load_view()
+        if scenario_file(chosen.get(BASE)) is None:
+            raise ValueError(f"no scenario file for {chosen.get(BASE)!r}")
+        levers = chosen.get(LEVERS) or []
+        request = live.make_request(
+            chosen.get(BASE),
+            {lv: chosen.get(INTENSITY + lv, 1.0) for lv in levers},
+            chosen.get(RUNS),
+            results.manifest,
+            [lv.id for lv in catalogue.levers],
+        )
+
+        def progress(done: int, total: int) -> None:
+            text = t("whatif.progress", lang, done=done, total=total)
+            set_progress((str(done), str(total), text))
+
+        progress(0, request.runs)
+        return live.run(request, progress)
+    except Exception as error:  # noqa: BLE001 - a failed run is reported in the page
+        return {"error": f"{type(error).__name__}: {error}"}
+
+
+def register_sliders(app: Dash, source: ResultsSource) -> None:
+    """A slider per chosen lever, set to its intensity in the base scenario."""
 
     @app.callback(
         Output("whatif-sliders", "children"),
@@ -278,9 +297,13 @@ def register(app: Dash, source: ResultsSource) -> None:
         view = View(source.get(), lang or "zh", {**(selections or {}), LEVERS: levers, BASE: base})
         return sliders(view, load_view())
 
-    # The run's result lands in the page's own store first: a callback whose inputs come with a
-    # new page but whose output lies outside it would fire on every visit (Dash's rule for
-    # inserted layout). A browser-side callback then copies it to the app-level store.
+
+def register_result_copy(app: Dash) -> None:
+    """Copy the run's result from the page's own store to the app-level `whatif-result`.
+
+    A callback whose inputs come with a new page but whose output lies outside it would fire on
+    every visit (Dash's rule for inserted layout), so the run writes inside the page first.
+    """
     app.clientside_callback(
         """(result) => {
             if (!result) { throw window.dash_clientside.PreventUpdate; }
@@ -290,6 +313,10 @@ def register(app: Dash, source: ResultsSource) -> None:
         Input(RUN_OUTPUT, "data"),
         prevent_initial_call=True,
     )
+
+
+def register_run(app: Dash, source: ResultsSource) -> None:
+    """The live run: a background callback with progress and cancel."""
 
     @app.callback(
         Output(RUN_OUTPUT, "data"),
@@ -318,30 +345,24 @@ def register(app: Dash, source: ResultsSource) -> None:
     def run_whatif(set_progress, n_clicks, values, ids, lang):
         if not n_clicks:
             raise PreventUpdate
-        chosen = _values(values, ids)
-        try:
-            results, catalogue = source.get(), load_view()
-            if scenario_file(chosen.get(BASE)) is None:
-                raise ValueError(f"no scenario file for {chosen.get(BASE)!r}")
-            levers = chosen.get(LEVERS) or []
-            request = live.make_request(
-                chosen.get(BASE),
-                {lv: chosen.get(INTENSITY + lv, 1.0) for lv in levers},
-                chosen.get(RUNS),
-                results.manifest,
-                [lv.id for lv in catalogue.levers],
-            )
+        return run_request(source, _values(values, ids), lang or "zh", set_progress)
 
-            def progress(done: int, total: int) -> None:
-                set_progress(
-                    (
-                        str(done),
-                        str(total),
-                        t("whatif.progress", lang or "zh", done=done, total=total),
-                    )
-                )
 
-            progress(0, request.runs)
-            return live.run(request, progress)
-        except Exception as error:  # noqa: BLE001 - a failed run is reported in the page
-            return {"error": f"{type(error).__name__}: {error}"}
+def register(app: Dash, source: ResultsSource) -> None:
+    live.unavailable_reason()  # imports the model now, so each forked run starts with it loaded
+    register_sliders(app, source)
+    register_result_copy(app)
+    register_run(app, source)
+
+
+PAGE = Page(
+    "whatif",
+    "/whatif",
+    render,
+    layout,
+    controls=(COMPARE,),
+    chart_ids=tuple(CHARTS),
+    blocks=(TABLE, STATUS),
+    register=register,
+    whatif_input=True,  # its charts follow the live run
+)

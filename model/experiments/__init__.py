@@ -15,6 +15,7 @@ _PUBLIC = {
     "FORMAT_VERSION": "model.columns",
     "MANIFEST": "model.columns",
     "BASELINE": "model.defaults",
+    "DEFAULT_UNTIL": "model.defaults",
     "SHOWN_FIRST": "model.defaults",
     "scenario_file": "model.defaults",
     "InputError": "model.errors",
@@ -26,6 +27,12 @@ _PUBLIC = {
     "LeverSetting": "model.policy.scenario",
     "load_scenario": "model.policy.scenario",
     "run_ensemble": "model.experiments.ensemble",
+    "BAND_COLUMNS": "model.experiments.comparison",
+    "DEADLINE": "model.experiments.comparison",
+    "START": "model.experiments.comparison",
+    "at_deadline": "model.experiments.comparison",
+    "compare": "model.experiments.comparison",
+    "quantile_bands": "model.experiments.comparison",
 }
 __all__ = sorted(_PUBLIC)
 

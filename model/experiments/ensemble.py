@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ from model.experiments.store import (
     write_results,
 )
 from model.world.clock import month_index
+
+if TYPE_CHECKING:
+    from model.policy.scenario import Scenario
 
 MODEL_DIR = Path(model.__file__).resolve().parent
 PACKAGES = ("numpy", "pandas", "mesa", "dask", "distributed", "pyarrow")  # versions in the manifest
@@ -82,7 +85,7 @@ class Settings:
 class Task(NamedTuple):
     """The arguments of one call of `simulate_run`."""
 
-    scenario: object
+    scenario: Scenario
     run: int
     seed: int
     scale: float
@@ -220,7 +223,7 @@ def build_manifest(
     """Everything needed to reproduce the batch (see the design, "Results folder")."""
     from model.world.parameters import base_rates
 
-    stock = base_rates()["start_stock_total"]
+    stock = base_rates().start_stock_total
     first = scenarios[0].name  # every scenario draws the same starting stock (common numbers)
     return {
         "format_version": FORMAT_VERSION,
@@ -233,7 +236,7 @@ def build_manifest(
         "run_seeds": settings.seeds,
         "scenarios": {s.name: _scenario_entry(s) for s in scenarios},
         "start_stock": {
-            "parameter": stock.name,
+            "parameter": "start_stock_total",
             **{key: getattr(stock, key) for key in ("value", "low", "high", "unit", "source")},
             "per_run": [r.start_stock for r in records if r.scenario == first],
         },
@@ -247,7 +250,7 @@ def build_manifest(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _load_scenarios(paths: Sequence[Path]) -> list:
+def _load_scenarios(paths: Sequence[Path]) -> list[Scenario]:
     """The scenario files loaded; InputError for a missing file or a name used twice."""
     from model.policy.scenario import load_scenario
 
@@ -298,7 +301,7 @@ def _git_commit() -> str | None:
 
 
 def _versions(packages: Iterable[str]) -> dict[str, str | None]:
-    found = {}
+    found: dict[str, str | None] = {}
     for package in packages:
         try:
             found[package] = metadata.version(package)

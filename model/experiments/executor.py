@@ -55,18 +55,20 @@ class Executor:
 def open_executor(
     *, tasks: int, workers: int | None = None, scheduler: str | None = None
 ) -> Iterator[Executor]:
-    """The executor for `tasks` tasks: the given scheduler, else in-process for one, else local Dask.
+    """The executor for `tasks` tasks: the given scheduler, else local Dask worker processes, or
+    this process when one would do (a single task, or a single worker: no cluster to start).
 
     `workers` sets the number of local worker processes (default: up to 2, one thread each).
     Raises SchedulerUnreachable (before anything runs) if the scheduler does not answer.
     """
+    local_workers = min(workers or min(2, os.cpu_count() or 1), tasks)
     if scheduler:
         with _remote_client(scheduler) as client:
             yield Executor(client)
-    elif tasks <= 1:
+    elif local_workers <= 1:
         yield Executor()
     else:
-        with _local_client(min(workers or min(2, os.cpu_count() or 1), tasks)) as client:
+        with _local_client(local_workers) as client:
             yield Executor(client)
 
 

@@ -22,6 +22,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 import pyarrow as pa
@@ -29,7 +30,7 @@ import pyarrow.parquet as pq
 
 from model.columns import COLUMNS, FORMAT_VERSION, KEYS, MANIFEST
 from model.errors import InputError
-from model.experiments.comparison import comparison, render
+from model.experiments.comparison import compare, render
 
 SORT = {
     "timeseries": [*KEYS, "date"],
@@ -147,7 +148,7 @@ def format_comparison(folder: Path, fmt: str) -> str:
     manifest, tables = read_results(folder)
     order = [n for n in manifest.get("scenarios", {}) if n in set(tables.summary["scenario"])]
     order += sorted(set(tables.summary["scenario"]) - set(order))
-    return render(comparison(tables.summary, tables.timeseries, order), fmt)
+    return render(compare(tables.summary, tables.timeseries, order), fmt)
 
 
 # --- the work folder of an unfinished batch --------------------------------------------------
@@ -179,7 +180,7 @@ class PartialBatch:
     def __init__(self, out: Path):
         self.folder = out.parent / f".{out.name}.partial"
         self.runs = self.folder / "runs"
-        self._lock = None
+        self._lock: IO[str] | None = None
 
     def check(self, identity: dict) -> None:
         """Raise InputError if the work folder belongs to a batch with another identity."""
@@ -241,8 +242,9 @@ class PartialBatch:
     def load(self, scenario: str, run: int) -> RunRecord:
         folder = self._run_folder(scenario, run)
         info = json.loads((folder / _RUN_INFO).read_text(encoding="utf-8"))
-        tables = {name: read_table(folder / f"{name}.parquet") for name in _RUN_TABLES}
-        return RunRecord(scenario=scenario, run=run, **tables, **info)
+        timeseries, by_city, fiscal = (read_table(folder / f"{n}.parquet") for n in _RUN_TABLES)
+        return RunRecord(scenario, run, info["seed"], timeseries, by_city, fiscal,
+                         info["start_stock"], info["lever_draws"])  # fmt: skip
 
     def remove(self) -> None:
         """Delete the work folder (its batch is finished)."""

@@ -1,39 +1,70 @@
-"""The lever catalogue (政策杠杆目录): load, check and format `model/policy/levers/*.yaml`.
+"""The lever catalogue (政策杠杆目录): the declared schema of `model/policy/levers/*.yaml`, loading
+and formatting.
 
-The data format is SCHEMA.md beside this file. Loading checks a closed schema, and the catalogue
-against the document it encodes: every article covered, departments (责任单位) equal to the union
-of the articles' departments, excerpts in the articles' own words. Any problem is an InputError
-naming the file, the line and the key. YAML is read by `model/policy/yamlfile.py`.
+The data format is SCHEMA.md beside this file (its field tables are generated from the models
+here). Loading checks the closed schema, and the catalogue against the document it encodes: every
+article covered, departments (责任单位) equal to the union of the articles' departments, excerpts in
+the articles' own words (model/policy/document.py). Every problem of every file is reported at
+once, each naming the file, the line and the key, in one InputError.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import math
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from model.defaults import PROJECT_ROOT
 from model.errors import InputError
-from model.policy.yamlfile import KeyPath, Schedule, YamlFile
-from model.world.geography import places
+from model.policy.document import (
+    N_ARTICLES,
+    departments_of,
+    excerpt_problems,
+    normalise,
+    references,
+)
+from model.policy.fields import (
+    Between,
+    Frozen,
+    Identifier,
+    Month,
+    Number,
+    Problem,
+    Text,
+    WholeNumber,
+    custom,
+    fail,
+    known,
+    outside,
+    under,
+    unique,
+)
+from model.policy.schedule import Schedule, Steps, as_schedule, out_of_range
+from model.policy.yamlfile import YamlFile
+from model.texttable import text_table
+from model.world.estimate import Estimate
 from model.world.kinds import ENTERPRISE_KINDS, KIND_NAMES
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "levers"
-POLICY_DIR = Path(__file__).resolve().parent / "document"
-DOCUMENT_FILE = POLICY_DIR / "jinfa-2021-67.zh.txt"
-
-N_ARTICLES = 48
 MAX_RAMP_MONTHS = 120
 
 # The nine families (政策类别), in the document's order; one YAML file each.
-FAMILIES = (
+FamilyName = Literal[
     "market_access",
     "easier_opening",
     "platforms",
@@ -43,15 +74,31 @@ FAMILIES = (
     "finance",
     "serving_firms",
     "implementation",
-)
+]
+FAMILIES: tuple[str, ...] = get_args(FamilyName)
 
 # Kinds a target can name (model/world/kinds.py), and the group names that expand to several kinds.
 KINDS = KIND_NAMES
 KIND_GROUPS = {"enterprise": tuple(KIND_NAMES[k] for k in ENTERPRISE_KINDS)}
 
-COST_BASES = ("per_event", "per_entity_year", "per_year")
-COST_EVENTS = ("registration", "opening", "conversion", "upgrade", "tier_crossing")
-KNOB_SCALES = ("effects", "cost")
+CostBasis = Literal["per_event", "per_entity_year", "per_year"]
+CostEvent = Literal["registration", "opening", "conversion", "upgrade", "tier_crossing"]
+Scale = Literal["effects", "cost"]
+HookName = Literal[
+    "entry",
+    "opening_speed",
+    "failure_hazard",
+    "dormant_exit",
+    "conversion",
+    "growth",
+    "upgrade",
+    "induced_quality",
+    "reentry",
+    "shell_registrations",
+    "chain_referrals",
+    "fidelity",
+    "take_up",
+]
 
 
 @dataclass(frozen=True)
@@ -70,7 +117,7 @@ class Hook:
     meaning: str
 
 
-# The hook table of SCHEMA.md: the only mechanisms a lever can act through.
+# The hook table of SCHEMA.md: the only mechanisms a lever can act through (one per HookName).
 HOOKS: dict[str, Hook] = {
     "entry": Hook(1.0, 0.0, 10.0, "cell", "multiplier on the registration rate"),
     "opening_speed": Hook(1.0, 0.0, 10.0, "user", "multiplier on the monthly opening hazard"),
@@ -97,46 +144,198 @@ HOOKS: dict[str, Hook] = {
 AGE_LIMITED_HOOKS = ("failure_hazard",)
 
 
-@dataclass(frozen=True)
-class Distribution:
-    """An uncertain number: central value, range for draws, and where it comes from."""
-
-    central: float
-    low: float
-    high: float
-    source: str
+def _reasoned(source: str) -> str:
+    if re.fullmatch(r"assumption:?\s*", source):
+        raise custom("an assumption must give its reasoning after 'assumption:'")
+    return source
 
 
-@dataclass(frozen=True)
-class Target:
-    """Cells a lever acts on; empty tuples mean all. `enterprise` is already expanded into kinds."""
-
-    kinds: tuple[str, ...] = ()
-    sectors: tuple[str, ...] = ()
-    cities: tuple[str, ...] = ()
-    max_age_months: int | None = None
-
-
-@dataclass(frozen=True)
-class Effect:
-    hook: str
-    target: Target
-    value: Distribution
+_SOURCE = "a citation, or `derived:` and the arithmetic, or `assumption:` and the reasoning"
+Source = Annotated[Text, AfterValidator(_reasoned)]
+Article = Annotated[WholeNumber, Between(1, N_ARTICLES)]
+Department = Annotated[str, known("department", lambda: references().departments)]
+Kind = Annotated[str, known("kind", (*KINDS, *KIND_GROUPS))]
+Sector = Annotated[str, known("sector", lambda: references().sectors)]
+City = Annotated[str, known("city", lambda: references().cities)]
 
 
-@dataclass(frozen=True)
-class Knob:
+def _expand_groups(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k for kind in kinds for k in KIND_GROUPS.get(kind, (kind,))))
+
+
+class Spread(Frozen):
+    """An uncertain number as the files give it: central value and the range draws come from."""
+
+    central: Number = Field(description="the value a run without uncertainty uses")
+    low: Number = Field(description="lowest value drawn")
+    high: Number = Field(description="highest value drawn (triangular on low, central, high)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.low <= self.central <= self.high:
+            got = f"{self.low:g}, {self.central:g}, {self.high:g}"
+            raise custom(f"expected low <= central <= high, got {got}")
+        return self
+
+    def estimate(self, source: str) -> Estimate:
+        return Estimate(self.central, self.low, self.high, source)
+
+    def outside(self, low: float, high: float) -> list[Problem]:
+        """Problems of the three numbers outside [low, high], each at its key."""
+        numbers = {"central": self.central, "low": self.low, "high": self.high}
+        return [((k,), m, v) for k, v in numbers.items() if (m := outside(v, low, high))]
+
+
+class TakeUp(Spread):
+    """The share of the target that uses a lever, in [0, 1], with its source."""
+
+    source: Source = Field(description=_SOURCE)
+
+    @model_validator(mode="after")
+    def _share(self) -> Self:
+        fail(self.outside(0.0, 1.0))
+        return self
+
+
+class Target(Frozen):
+    """Cells a lever acts on; empty lists mean all. `enterprise` is expanded into its kinds."""
+
+    kinds: Annotated[tuple[Kind, ...], AfterValidator(unique), AfterValidator(_expand_groups)] = (
+        Field(
+            default=(),
+            description="individual, micro, small, medium, above_scale, chain_leader, "
+            "cooperative; enterprise = micro+small+medium+above_scale",
+        )
+    )
+    sectors: Annotated[tuple[Sector, ...], AfterValidator(unique)] = Field(
+        default=(), description="ids of model/world/data/sectors.csv"
+    )
+    cities: Annotated[tuple[City, ...], AfterValidator(unique)] = Field(
+        default=(), description="ids of model/world/data/cities.csv"
+    )
+    max_age_months: Annotated[WholeNumber, Between(1, 600)] | None = Field(
+        default=None,
+        description="only on failure_hazard: the effect holds while the entity is younger",
+    )
+
+
+class _Sourced(Frozen):
+    """Base of effects and costs: a `spread` whose `source` is beside it in the file."""
+
+    if TYPE_CHECKING:
+        spread: Spread
+        source: str
+
+    def estimate(self) -> Estimate:
+        return self.spread.estimate(self.source)
+
+    @field_serializer("spread", check_fields=False)
+    def _with_source(self, spread: Spread) -> dict[str, Any]:
+        return {**spread.model_dump(), "source": self.source}
+
+
+class Effect(_Sourced):
+    """What a lever does through one hook, on its target."""
+
+    hook: Annotated[HookName, known("hook", HOOKS)] = Field(description="see Hooks")
+    target: Target = Field(
+        default=Target(), description="optional filters, AND-ed; none on a global hook"
+    )
+    spread: Spread = Field(alias="value", description="in the hook's range")
+    source: Source = Field(exclude=True, description=_SOURCE)
+
+    @model_validator(mode="after")
+    def _fits_the_hook(self) -> Self:
+        hook = HOOKS[self.hook]
+        problems = under(("value",), self.spread.outside(hook.minimum, hook.maximum))
+        if hook.scope == "global" and self.target != Target():
+            problems.append(
+                (("target",), f"hook {self.hook} acts on the whole model: no target", None)
+            )
+        if self.target.max_age_months is not None and self.hook not in AGE_LIMITED_HOOKS:
+            limited = ", ".join(AGE_LIMITED_HOOKS)
+            problems.append(
+                (
+                    ("target", "max_age_months"),
+                    f"only {limited} can be limited to young entities",
+                    self.target.max_age_months,
+                )
+            )
+        fail(problems)
+        return self
+
+    @property
+    def value(self) -> Estimate:
+        return self.estimate()
+
+
+class Cost(_Sourced):
+    """What a lever costs the budget, on one basis."""
+
+    basis: Annotated[CostBasis, known("cost basis", get_args(CostBasis))] = Field(
+        description="see Cost bases"
+    )
+    event: Annotated[CostEvent, known("event", get_args(CostEvent))] | None = Field(
+        default=None, description="only (and required) with per_event"
+    )
+    target: Target = Field(default=Target(), description="none on per_year")
+    spread: Spread = Field(alias="yuan", description="yuan, ≥ 0")
+    source: Source = Field(exclude=True, description=_SOURCE)
+
+    @model_validator(mode="after")
+    def _fits_the_basis(self) -> Self:
+        problems = under(("yuan",), self.spread.outside(0.0, math.inf))
+        if self.basis == "per_event" and self.event is None:
+            problems.append((("event",), "missing (required for a per_event cost)", None))
+        if self.basis != "per_event" and self.event is not None:
+            problems.append((("event",), "only a per_event cost names an event", self.event))
+        if self.basis == "per_year" and self.target != Target():
+            problems.append((("target",), "a per_year cost is a lump sum: no target", None))
+        fail(problems)
+        return self
+
+    @property
+    def yuan(self) -> Estimate:
+        return self.estimate()
+
+
+class Knob(Frozen):
     """One of the document's own numbers, as a parameter. `quote` is the document's words for it."""
 
-    id: str
-    unit: str
-    document_value: float
-    schedule: Schedule
-    min: float
-    max: float
-    scales: tuple[str, ...]
-    quote: str
-    note: str = ""
+    id: Identifier = Field(description="unique within the lever")
+    unit: Text = Field(description="what the number counts")
+    document_value: Number = Field(description="the value the effects and costs refer to")
+    steps: Steps = Field(
+        default=(), alias="schedule", description="the document's path to that value"
+    )
+    min: Number = Field(description="lowest value a scenario may set")
+    max: Number = Field(description="highest value a scenario may set")
+    scales: Annotated[
+        tuple[Annotated[Scale, known("scale", get_args(Scale))], ...], AfterValidator(unique)
+    ] = Field(description="what moves with value / document_value")
+    quote: Text = Field(description="the document's words for the number, in the lever's text_zh")
+    note: Text = Field(default="", description="how the words became the number")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.min > self.max:
+            fail([(("min",), f"min {self.min:g} > max {self.max:g}", self.min)])
+        problems = [
+            *under(("document_value",), out_of_range(self.document_value, self.min, self.max)),
+            *under(("schedule",), out_of_range(self.steps, self.min, self.max)),
+        ]
+        if self.steps and self.steps[-1].value != self.document_value:
+            problems.append((("schedule",), "expected the last step to reach document_value", None))
+        if self.scales and self.document_value == 0:
+            problems.append(
+                (("scales",), "a knob whose document value is 0 cannot scale anything", None)
+            )
+        fail(problems)
+        return self
+
+    @property
+    def schedule(self) -> Schedule:
+        return as_schedule(self.steps)
 
     def factor(self, value: float) -> float:
         """Scale of the effect deviation and/or cost at this value (1 at the document's value)."""
@@ -147,41 +346,101 @@ class Knob:
         return self.schedule or self.document_value
 
 
-@dataclass(frozen=True)
-class Cost:
-    basis: str
-    event: str | None
-    target: Target
-    yuan: Distribution
+class Lever(Frozen):
+    """A lever: what of the document it encodes, its knobs, take-up, effects and costs."""
 
+    id: Identifier = Field(description="unique across the catalogue")
+    articles: Annotated[tuple[Article, ...], Field(min_length=1), AfterValidator(unique)] = Field(
+        description="article numbers of 晋发〔2021〕67号"
+    )
+    departments: Annotated[tuple[Department, ...], AfterValidator(unique)] = Field(
+        description="ids of document/departments.csv: the union of the articles' departments"
+    )
+    title_zh: Text
+    title_en: Text
+    text_zh: Text = Field(description="the articles' own words (excerpt, elisions as ……)")
+    start: Month = Field(description="default start")
+    ramp_months: Annotated[WholeNumber, Between(0, MAX_RAMP_MONTHS)] = Field(
+        description="months from start to full effect"
+    )
+    knobs: tuple[Knob, ...] = Field(default=(), description="the document's own numbers")
+    take_up_spread: TakeUp | None = Field(
+        default=None, alias="take_up", description="share of the target that uses it"
+    )
+    effects: Annotated[tuple[Effect, ...], Field(min_length=1)] = Field(
+        description="each acts through one hook"
+    )
+    costs: tuple[Cost, ...] = Field(default=(), description="what it costs the budget")
+    _family: str = PrivateAttr("")
+    _source_file: Path = PrivateAttr(Path())
 
-@dataclass(frozen=True)
-class Lever:
-    id: str
-    family: str
-    articles: tuple[int, ...]
-    departments: tuple[str, ...]
-    title_zh: str
-    title_en: str
-    text_zh: str
-    start: str
-    ramp_months: int
-    knobs: tuple[Knob, ...]
-    take_up: Distribution | None
-    effects: tuple[Effect, ...]
-    costs: tuple[Cost, ...]
-    source_file: Path
+    @model_validator(mode="after")
+    def _matches_the_document(self, info: ValidationInfo) -> Self:
+        fail(self._document_problems())
+        context = info.context or {}
+        self._family = context.get("family", "")
+        self._source_file = context.get("path", Path())
+        return self
+
+    def _document_problems(self) -> list[Problem]:
+        """The excerpt, departments and knob quotes against the document; knob ids unique."""
+        problems: list[Problem] = [
+            (("text_zh",), m, None) for m in excerpt_problems(self.text_zh, self.articles)
+        ]
+        given, expected = set(self.departments), set(departments_of(self.articles))
+        if given != expected:
+            missing = ", ".join(sorted(expected - given)) or "none"
+            extra = ", ".join(sorted(given - expected)) or "none"
+            problem = (
+                f"expected the departments article_departments.csv gives for articles "
+                f"{list(self.articles)}; missing: {missing}; not named there: {extra}"
+            )
+            problems.append((("departments",), problem, None))
+        ids = [k.id for k in self.knobs]
+        if len(set(ids)) != len(ids):
+            twice = ", ".join(sorted({i for i in ids if ids.count(i) > 1}))
+            problems.append((("knobs",), f"duplicate knob id: {twice}", None))
+        text = normalise(self.text_zh)
+        for index, knob in enumerate(self.knobs):
+            if normalise(knob.quote) not in text:
+                problem = f"'{knob.quote}' is not in the lever's text_zh"
+                problems.append((("knobs", index, "quote"), problem, None))
+        return problems
+
+    @property
+    def family(self) -> str:
+        return self._family
+
+    @property
+    def source_file(self) -> Path:
+        return self._source_file
+
+    @property
+    def take_up(self) -> Estimate | None:
+        spread = self.take_up_spread
+        return None if spread is None else spread.estimate(spread.source)
 
     def knob(self, knob_id: str) -> Knob:
         return next(k for k in self.knobs if k.id == knob_id)
 
 
-@dataclass(frozen=True)
-class Family:
-    id: str
-    title_zh: str
-    title_en: str
-    levers: tuple[Lever, ...]
+class Family(Frozen):
+    """One family file: the family's id and titles and its levers."""
+
+    id: Annotated[FamilyName, known("family", FAMILIES)] = Field(
+        alias="family", description="equals the file name stem"
+    )
+    title_zh: Text
+    title_en: Text
+    levers: Annotated[tuple[Lever, ...], Field(min_length=1)]
+
+    @field_validator("id")
+    @classmethod
+    def _named_as_its_file(cls, family_id: str, info: ValidationInfo) -> str:
+        stem = (info.context or {}).get("family", family_id)
+        if family_id != stem:
+            raise custom(f"{family_id!r} must equal the file name stem")
+        return family_id
 
 
 @dataclass(frozen=True)
@@ -200,374 +459,12 @@ class Catalogue:
         )
 
 
-def value_at(schedule: Schedule, month: str) -> float:
-    """The value of a schedule in `month` ('YYYY-MM'); before its first step, the first value."""
-    current = schedule[0][1]
-    for step_month, value in schedule:
-        if step_month <= month:
-            current = value
-    return current
-
-
-def schedule_to_list(schedule: Schedule) -> list[dict[str, Any]]:
-    """A schedule as in the YAML files: [{from: 'YYYY-MM', value: x}, ...]."""
-    return [{"from": month, "value": value} for month, value in schedule]
-
-
-# ---------------------------------------------------------------------------------------------
-# Reference data the catalogue is checked against
-
-
-@dataclass(frozen=True)
-class _References:
-    sectors: tuple[str, ...]
-    cities: tuple[str, ...]
-    departments: dict[str, tuple[str, str]]
-    article_departments: dict[int, tuple[str, ...]]
-    article_texts: dict[int, str]
-
-
-def _csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-# The document's scan mixes full-width and ASCII punctuation; excerpts match either.
-_PUNCTUATION = str.maketrans("，：；（）！？", ",:;()!?")
-
-
-def normalise(text: str) -> str:
-    """Text without whitespace and with ASCII punctuation, so excerpts match across line breaks."""
-    return re.sub(r"\s+", "", text).translate(_PUNCTUATION)
-
-
-def article_texts(document: str) -> dict[int, str]:
-    """The document's 48 articles (条), normalised: article number -> text."""
-    articles: dict[int, list[str]] = {}
-    current = 0
-    for line in document.splitlines():
-        match = re.match(r"^(\d{1,2})\.\s", line)
-        if match and int(match.group(1)) == current + 1:
-            current += 1
-            articles[current] = []
-        if current:
-            articles[current].append(line)
-    texts = {n: normalise("".join(lines)) for n, lines in articles.items()}
-    if sorted(texts) != list(range(1, N_ARTICLES + 1)):
-        raise InputError(f"{DOCUMENT_FILE}: expected articles 1-{N_ARTICLES}, found {len(texts)}")
-    return texts
-
-
-def excerpt_fragments(text_zh: str) -> list[str]:
-    """The pieces of an excerpt between elisions (……), normalised."""
-    return [f for f in (normalise(p) for p in re.split(r"…+", text_zh)) if f]
-
-
-@functools.cache
-def _references() -> _References:
-    article_departments = {
-        int(row["article"]): tuple(row["departments"].split())
-        for row in _csv_rows(POLICY_DIR / "article_departments.csv")
-    }
-    return _References(
-        sectors=places().sectors,
-        cities=places().cities,
-        departments={
-            row["id"]: (row["name_zh"], row["name_en"])
-            for row in _csv_rows(POLICY_DIR / "departments.csv")
-        },
-        article_departments=article_departments,
-        article_texts=article_texts(DOCUMENT_FILE.read_text(encoding="utf-8")),
-    )
-
-
-def departments_of(articles: Iterable[int]) -> tuple[str, ...]:
-    """The union of the departments (责任单位) the document names for these articles, in order."""
-    table = _references().article_departments
-    union: dict[str, None] = {}
-    for article in articles:
-        union.update(dict.fromkeys(table.get(article, ())))
-    return tuple(union)
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading one family file
-
-_FAMILY_KEYS = ("family", "title_zh", "title_en", "levers")
-_LEVER_REQUIRED = (
-    "id",
-    "articles",
-    "departments",
-    "title_zh",
-    "title_en",
-    "text_zh",
-    "start",
-    "ramp_months",
-    "effects",
-)
-_LEVER_OPTIONAL = ("knobs", "take_up", "costs")
-_DISTRIBUTION_KEYS = ("central", "low", "high")
-
-
-class _FamilyReader:
-    """Reads and checks one family file; problems accumulate in `file.problems`."""
-
-    def __init__(self, file: YamlFile, refs: _References):
-        self.file = file
-        self.refs = refs
-
-    def family(self) -> Family | None:
-        data = self.file.mapping((), self.file.data, required=_FAMILY_KEYS)
-        if data is None:
-            return None
-        family_id = self.file.choice(("family",), data.get("family"), FAMILIES, "family")
-        if family_id is not None and family_id != self.file.path.stem:
-            self.file.fail(("family",), f"{family_id!r} must equal the file name stem")
-        items = self.file.sequence(("levers",), data.get("levers"), nonempty=True) or []
-        levers = [self.lever(("levers", i), item, family_id) for i, item in enumerate(items)]
-        title_zh = self.file.text(("title_zh",), data.get("title_zh"))
-        title_en = self.file.text(("title_en",), data.get("title_en"))
-        if self.file.problems:
-            return None
-        return Family(family_id, title_zh, title_en, tuple(levers))
-
-    def lever(self, path: KeyPath, item: Any, family_id: str | None) -> Lever | None:
-        file = self.file
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            file.label(path, item["id"])  # problems below name the lever, not its index
-        data = file.mapping(path, item, required=_LEVER_REQUIRED, optional=_LEVER_OPTIONAL)
-        if data is None:
-            return None
-        lever_id = file.identifier((*path, "id"), data.get("id"))
-        articles = self.articles((*path, "articles"), data.get("articles"))
-        text_zh = file.text((*path, "text_zh"), data.get("text_zh"))
-        self.check_departments((*path, "departments"), data.get("departments"), articles)
-        self.check_excerpt((*path, "text_zh"), text_zh, articles)
-        knobs = [
-            self.knob((*path, "knobs", i), knob, text_zh)
-            for i, knob in enumerate(file.sequence((*path, "knobs"), data.get("knobs", [])) or [])
-        ]
-        self.check_unique((*path, "knobs"), [k.id for k in knobs if k is not None], "knob id")
-        take_up = data.get("take_up")
-        effects = file.sequence((*path, "effects"), data.get("effects"), nonempty=True) or []
-        costs = file.sequence((*path, "costs"), data.get("costs", [])) or []
-        return Lever(
-            id=lever_id,
-            family=family_id,
-            articles=articles,
-            departments=tuple(data.get("departments") or ()),
-            title_zh=file.text((*path, "title_zh"), data.get("title_zh")),
-            title_en=file.text((*path, "title_en"), data.get("title_en")),
-            text_zh=text_zh,
-            start=file.month((*path, "start"), data.get("start")),
-            ramp_months=file.integer(
-                (*path, "ramp_months"), data.get("ramp_months"), 0, MAX_RAMP_MONTHS
-            ),
-            knobs=tuple(knobs),
-            take_up=None if take_up is None else self.take_up((*path, "take_up"), take_up),
-            effects=tuple(self.effect((*path, "effects", i), e) for i, e in enumerate(effects)),
-            costs=tuple(self.cost((*path, "costs", i), c) for i, c in enumerate(costs)),
-            source_file=file.path,
-        )
-
-    def articles(self, path: KeyPath, value: Any) -> tuple[int, ...]:
-        """Distinct article numbers 1-48."""
-        items = self.file.sequence(path, value, nonempty=True) or []
-        numbers = [self.file.integer((*path, i), a, 1, N_ARTICLES) for i, a in enumerate(items)]
-        valid = tuple(n for n in numbers if n is not None)
-        if len(set(valid)) != len(valid):
-            self.file.fail(path, "duplicate article numbers")
-        return valid
-
-    def check_departments(self, path: KeyPath, value: Any, articles: tuple[int, ...]) -> None:
-        """Departments must be known ids and equal the union of the articles' departments."""
-        given = set(self.file.choices(path, value, self.refs.departments, "department"))
-        expected = set(departments_of(articles))
-        if articles and given != expected:
-            missing = ", ".join(sorted(expected - given)) or "none"
-            extra = ", ".join(sorted(given - expected)) or "none"
-            self.file.fail(
-                path,
-                f"expected the departments article_departments.csv gives for articles "
-                f"{list(articles)}; missing: {missing}; not named there: {extra}",
-            )
-
-    def check_excerpt(self, path: KeyPath, text_zh: str | None, articles: tuple[int, ...]) -> None:
-        """Every fragment of the excerpt (between ……) must be the words of one of its articles."""
-        if text_zh is None or not articles:
-            return
-        sources = [self.refs.article_texts[a] for a in articles]
-        for fragment in excerpt_fragments(text_zh):
-            if not any(fragment in source for source in sources):
-                shown = fragment if len(fragment) <= 30 else fragment[:30] + "…"
-                self.file.fail(
-                    path,
-                    f"'{shown}' is not in the text of articles {list(articles)} of the document",
-                )
-
-    def check_unique(self, path: KeyPath, ids: list[str], what: str) -> None:
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            self.file.fail(path, f"duplicate {what}: {', '.join(duplicates)}")
-
-    def knob(self, path: KeyPath, value: Any, text_zh: str | None) -> Knob | None:
-        file = self.file
-        data = file.mapping(
-            path,
-            value,
-            required=("id", "unit", "document_value", "min", "max", "scales", "quote"),
-            optional=("schedule", "note"),
-        )
-        if data is None:
-            return None
-        low = file.number((*path, "min"), data.get("min"))
-        high = file.number((*path, "max"), data.get("max"))
-        if low is None or high is None:
-            return None
-        if low > high:
-            file.fail((*path, "min"), f"min {low:g} > max {high:g}")
-            return None
-        document_value = file.number(
-            (*path, "document_value"), data.get("document_value"), low, high
-        )
-        schedule = ()
-        if "schedule" in data:
-            schedule = file.schedule((*path, "schedule"), data["schedule"], low, high) or ()
-            if schedule and schedule[-1][1] != document_value:
-                file.fail((*path, "schedule"), "expected the last step to reach document_value")
-        scales = file.choices((*path, "scales"), data.get("scales"), KNOB_SCALES, "scale")
-        if scales and document_value == 0:
-            file.fail((*path, "scales"), "a knob whose document value is 0 cannot scale anything")
-        quote = file.text((*path, "quote"), data.get("quote"))
-        if quote and text_zh and normalise(quote) not in normalise(text_zh):
-            file.fail((*path, "quote"), f"'{quote}' is not in the lever's text_zh")
-        return Knob(
-            id=file.identifier((*path, "id"), data.get("id")),
-            unit=file.text((*path, "unit"), data.get("unit")),
-            document_value=document_value,
-            schedule=schedule,
-            min=low,
-            max=high,
-            scales=scales,
-            quote=quote,
-            note=file.text((*path, "note"), data["note"]) if "note" in data else "",
-        )
-
-    def take_up(self, path: KeyPath, value: Any) -> Distribution | None:
-        """A take-up share: {central, low, high, source} within [0, 1]."""
-        data = self.file.mapping(path, value, required=(*_DISTRIBUTION_KEYS, "source"))
-        if data is None:
-            return None
-        numbers = {k: data.get(k) for k in _DISTRIBUTION_KEYS}
-        return self.distribution(path, numbers, 0.0, 1.0, (*path, "source"), data.get("source"))
-
-    def distribution(
-        self, path: KeyPath, value: Any, low: float, high: float, source_path: KeyPath, source: Any
-    ) -> Distribution | None:
-        """{central, low, high} within [low, high] with low <= central <= high, and its source."""
-        data = self.file.mapping(path, value, required=_DISTRIBUTION_KEYS)
-        checked_source = self.source(source_path, source)
-        if data is None:
-            return None
-        numbers = [self.file.number((*path, k), data.get(k), low, high) for k in _DISTRIBUTION_KEYS]
-        if None in numbers or checked_source is None:
-            return None
-        central, lowest, highest = numbers
-        if not lowest <= central <= highest:
-            self.file.fail(
-                path, f"expected low <= central <= high, got {lowest:g}, {central:g}, {highest:g}"
-            )
-            return None
-        return Distribution(central, lowest, highest, checked_source)
-
-    def source(self, path: KeyPath, value: Any) -> str | None:
-        """A citation, or 'assumption: <reasoning>' (a missing source is reported as missing)."""
-        if value is None:
-            return None
-        text = self.file.text(path, value)
-        if text is not None and re.fullmatch(r"assumption:?\s*", text):
-            self.file.fail(path, "an assumption must give its reasoning after 'assumption:'")
-            return None
-        return text
-
-    def target(self, path: KeyPath, value: Any) -> Target:
-        data = self.file.mapping(
-            path, value or {}, optional=("kinds", "sectors", "cities", "max_age_months")
-        )
-        if not data:
-            return Target()
-        kinds = self.file.choices(
-            (*path, "kinds"), data.get("kinds", []), (*KINDS, *KIND_GROUPS), "kind"
-        )
-        expanded = dict.fromkeys(k for kind in kinds for k in KIND_GROUPS.get(kind, (kind,)))
-        max_age = data.get("max_age_months")
-        return Target(
-            kinds=tuple(expanded),
-            sectors=self.file.choices(
-                (*path, "sectors"), data.get("sectors", []), self.refs.sectors, "sector"
-            ),
-            cities=self.file.choices(
-                (*path, "cities"), data.get("cities", []), self.refs.cities, "city"
-            ),
-            max_age_months=None
-            if max_age is None
-            else self.file.integer((*path, "max_age_months"), max_age, 1, 600),
-        )
-
-    def effect(self, path: KeyPath, value: Any) -> Effect | None:
-        data = self.file.mapping(
-            path, value, required=("hook", "value", "source"), optional=("target",)
-        )
-        if data is None:
-            return None
-        hook_id = self.file.choice((*path, "hook"), data.get("hook"), HOOKS, "hook")
-        if hook_id is None:
-            return None
-        hook = HOOKS[hook_id]
-        if hook.scope == "global" and data.get("target"):
-            self.file.fail((*path, "target"), f"hook {hook_id} acts on the whole model: no target")
-        distribution = self.distribution(
-            (*path, "value"),
-            data.get("value"),
-            hook.minimum,
-            hook.maximum,
-            (*path, "source"),
-            data.get("source"),
-        )
-        target = self.target((*path, "target"), data.get("target"))
-        if target.max_age_months is not None and hook_id not in AGE_LIMITED_HOOKS:
-            self.file.fail(
-                (*path, "target", "max_age_months"),
-                f"only {', '.join(AGE_LIMITED_HOOKS)} can be limited to young entities",
-            )
-        return Effect(hook_id, target, distribution)
-
-    def cost(self, path: KeyPath, value: Any) -> Cost | None:
-        data = self.file.mapping(
-            path, value, required=("basis", "yuan", "source"), optional=("event", "target")
-        )
-        if data is None:
-            return None
-        basis = self.file.choice((*path, "basis"), data.get("basis"), COST_BASES, "cost basis")
-        event = None
-        if basis == "per_event":
-            event = self.file.choice((*path, "event"), data.get("event"), COST_EVENTS, "event")
-        elif "event" in data:
-            self.file.fail((*path, "event"), "only a per_event cost names an event")
-        if basis == "per_year" and data.get("target"):
-            self.file.fail((*path, "target"), "a per_year cost is a lump sum: no target")
-        yuan = self.distribution(
-            (*path, "yuan"), data.get("yuan"), 0.0, math.inf, (*path, "source"), data.get("source")
-        )
-        return Cost(basis, event, self.target((*path, "target"), data.get("target")), yuan)
-
-
 # ---------------------------------------------------------------------------------------------
 # The whole catalogue
 
 
 def load_catalogue(directory: Path | None = None) -> Catalogue:
-    """The lever catalogue from `directory` (default: model/policy/catalogue), fully checked."""
+    """The lever catalogue from `directory` (default: model/policy/levers), fully checked."""
     if directory is None:
         return _default_catalogue()
     return _load(Path(directory))
@@ -579,44 +476,51 @@ def _default_catalogue() -> Catalogue:
 
 
 def _load(directory: Path) -> Catalogue:
-    refs = _references()
-    problems: list[str] = []
     files = {path.stem: path for path in sorted(directory.glob("*.yaml"))}
-    for stem in sorted(files.keys() - set(FAMILIES)):
-        problems.append(f"{files[stem]}: family: unknown family file; expected one of {FAMILIES}")
-    families = []
+    problems = [
+        f"{files[stem]}: family: unknown family file; expected one of {FAMILIES}"
+        for stem in sorted(files.keys() - set(FAMILIES))
+    ]
+    families: list[tuple[Family, YamlFile]] = []
     for family_id in FAMILIES:
         if family_id not in files:
             problems.append(f"{directory / (family_id + '.yaml')}: file not found")
             continue
         file = YamlFile(files[family_id])
-        family = _FamilyReader(file, refs).family() if not file.problems else None
+        _label_levers(file)
+        family = file.validate(Family, family=family_id, path=file.path)
         problems += file.problems
         if family is not None:
-            families.append(family)
+            families.append((family, file))
     if not problems:
         problems += _whole_catalogue_problems(directory, families)
     if problems:
         raise InputError("\n".join(problems))
-    levers = {lever.id: lever for family in families for lever in family.levers}
-    return Catalogue(tuple(families), levers, dict(refs.departments))
+    levers = {lever.id: lever for family, _ in families for lever in family.levers}
+    return Catalogue(tuple(f for f, _ in families), levers, dict(references().departments))
 
 
-def _whole_catalogue_problems(directory: Path, families: list[Family]) -> list[str]:
+def _label_levers(file: YamlFile) -> None:
+    """Problems of a lever name it by its id, not its index."""
+    items = file.data.get("levers") if isinstance(file.data, dict) else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            file.label(("levers", index), item["id"])
+
+
+def _whole_catalogue_problems(
+    directory: Path, families: list[tuple[Family, YamlFile]]
+) -> list[str]:
     """Lever ids unique across files; every article 1-48 covered by at least one lever."""
     problems = []
     seen: dict[str, Path] = {}
-    for family in families:
+    for family, file in families:
         for index, lever in enumerate(family.levers):
             if lever.id in seen:
-                file = YamlFile(lever.source_file)
-                file.fail(
-                    ("levers", index, "id"),
-                    f"duplicate lever id {lever.id!r} (also in {seen[lever.id]})",
-                )
-                problems += file.problems
-            seen.setdefault(lever.id, lever.source_file)
-    covered = {a for family in families for lever in family.levers for a in lever.articles}
+                problem = f"duplicate lever id {lever.id!r} (also in {seen[lever.id]})"
+                problems.append(file.fail(("levers", index, "id"), problem))
+            seen.setdefault(lever.id, file.path)
+    covered = {a for family, _ in families for lever in family.levers for a in lever.articles}
     uncovered = sorted(set(range(1, N_ARTICLES + 1)) - covered)
     if uncovered:
         problems.append(f"{directory}: articles: no lever covers articles {uncovered}")
@@ -629,23 +533,13 @@ def _whole_catalogue_problems(directory: Path, families: list[Family]) -> list[s
 
 def lever_to_dict(lever: Lever) -> dict[str, Any]:
     """Every field of a lever, JSON-serialisable (schedules as [{from, value}])."""
-    return _plain(lever)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Knob):
-        plain = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-        plain["schedule"] = schedule_to_list(value.schedule)
-        return plain
-    if is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, Path):
-        return relative_path(value)
-    return value
+    data = lever.model_dump(mode="json", by_alias=True)
+    return {
+        "id": data.pop("id"),
+        "family": lever.family,
+        **data,
+        "source_file": relative_path(lever.source_file),
+    }
 
 
 def relative_path(path: Path) -> str:
@@ -687,22 +581,10 @@ def format_catalogue(catalogue: Catalogue, family: str | None = None, fmt: str =
         )
         for lever in levers
     ]
-    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [_table_line(row, widths) for row in [header, tuple("-" * w for w in widths), *rows]]
-    lines.append(f"\n{_count(len(levers), 'lever')} in {_count(len(families), 'family')}")
-    return "\n".join(lines)
+    count = f"{_count(len(levers), 'lever')} in {_count(len(families), 'family')}"
+    return f"{text_table(header, rows, left=len(header))}\n\n{count}"
 
 
 def _count(n: int, word: str) -> str:
     plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
     return f"{n} {word if n == 1 else plural}"
-
-
-def _width(text: str) -> int:
-    """Columns the text takes on a terminal: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _table_line(cells: Iterable[str], widths: list[int]) -> str:
-    padded = (c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True))
-    return "  ".join(padded).rstrip()

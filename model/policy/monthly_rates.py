@@ -10,11 +10,14 @@ Effects of several levers on one hook multiply (multipliers) or add (additive ho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.policy.schedule import KnobValue, value_at
 from model.world import streams
 from model.world.clock import month_index, month_label
+from model.world.estimate import Estimate
 from model.world.fiscal import CostLine
 from model.world.geography import places
 from model.world.kinds import (
@@ -30,6 +33,9 @@ from model.world.kinds import (
 from model.world.parameters import base_rates
 from model.world.policy_state import Policy, PolicyState
 
+if TYPE_CHECKING:
+    from model.policy.catalogue import Lever
+
 RAMP_STEP_MONTHS = 3  # ramps advance quarterly: fewer re-solves, and the document's dispatch rhythm
 ADDITIVE_HOOKS = {"growth", "shell_registrations", "chain_referrals"}
 
@@ -38,12 +44,12 @@ ADDITIVE_HOOKS = {"growth", "shell_registrations", "chain_referrals"}
 class ActiveLever:
     """A lever as a scenario sets it, with this run's draws of its uncertain numbers."""
 
-    lever: object  # model.policy.catalogue.Lever
+    lever: Lever
     intensity: float
     start: int
     end: int | None
     ramp_months: int
-    knobs: dict  # knob id -> value or schedule
+    knobs: dict[str, KnobValue]
     effect_values: tuple[float, ...]
     take_up: float
     cost_yuan: tuple[float, ...]
@@ -62,7 +68,8 @@ class ActiveLever:
         factor = 1.0
         for knob in self.lever.knobs:
             if scales in knob.scales:
-                factor *= knob.factor(_knob_value(self.knobs.get(knob.id, knob.default()), t))
+                value = self.knobs.get(knob.id, knob.default())
+                factor *= knob.factor(value_at(value, month_label(t)))
         return factor
 
     def change_months(self) -> set[int]:
@@ -76,22 +83,9 @@ class ActiveLever:
         return months
 
 
-def _knob_value(value, t: int) -> float:
-    if not isinstance(value, tuple):
-        return float(value)
-    label = month_label(t)
-    current = value[0][1]
-    for month, step in value:
-        if month <= label:
-            current = step
-    return float(current)
-
-
-def _draw(rng: np.random.Generator | None, distribution) -> float:
-    """Central value, or a triangular draw on [low, central, high] when uncertainty is on."""
-    if rng is None or distribution.low == distribution.high:
-        return float(distribution.central)
-    return float(rng.triangular(distribution.low, distribution.central, distribution.high))
+def _draw(rng: np.random.Generator | None, estimate: Estimate) -> float:
+    """The central value, or a draw (Estimate.draw) when uncertainty is on."""
+    return float(estimate.value if rng is None else estimate.draw(rng))
 
 
 def activate(scenario, catalogue, seed: int, uncertainty: bool) -> list[ActiveLever]:
@@ -206,7 +200,7 @@ class _StateBuilder:
 def _fidelity(active: list[ActiveLever], scenario_fidelity: float, t: int) -> float:
     """Share of nominal effects delivered: the scenario's fidelity times the delivery the
     implementation mechanism (articles 44-48) achieves, or the base delivery without it."""
-    without = base_rates()["fidelity_without_implementation"].value
+    without = base_rates().fidelity_without_implementation.value
     delivered = without
     for a in active:
         for effect, value in zip(a.lever.effects, a.effect_values, strict=True):

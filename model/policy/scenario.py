@@ -1,36 +1,67 @@
-"""Scenarios (情景): load, check and resolve `scenarios/*.yaml` against the lever catalogue.
+"""Scenarios (情景): the declared schema of `scenarios/*.yaml`, resolved against the lever catalogue.
 
 A scenario switches levers on (intensity, dates, ramp, knob values) and sets the implementation
 fidelity; `extends` inherits another scenario of the same folder, the child overriding the parent
 key by key. What a scenario leaves out comes from the catalogue (start, ramp, the document's knob
-values). The format: `scenarios/README.md`. Problems read `FILE:LINE: key: what was expected`.
+values). The format: `scenarios/README.md` (its key tables are generated from the models here).
+Problems read `FILE:LINE: key: what was expected`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from model.errors import InputError
 from model.policy.catalogue import (
     MAX_RAMP_MONTHS,
     Catalogue,
     Lever,
-    Schedule,
     load_catalogue,
     relative_path,
+)
+from model.policy.fields import (
+    ID_PATTERN,
+    Between,
+    Frozen,
+    Identifier,
+    Month,
+    Number,
+    Problem,
+    Text,
+    WholeNumber,
+    custom,
+    fail,
+    reworded,
+    under,
+    unknown,
+)
+from model.policy.schedule import (
+    KnobValue,
+    Steps,
+    as_schedule,
+    out_of_range,
     schedule_to_list,
     value_at,
 )
 from model.policy.yamlfile import YamlFile
 
 MAX_INTENSITY = 3.0
-_TOP_REQUIRED = ("name", "title")
-_TOP_OPTIONAL = ("extends", "levers", "implementation")
-_LEVER_KEYS = ("intensity", "start", "end", "ramp_months", "knobs")
-
-KnobValue = float | Schedule
 
 
 @dataclass(frozen=True)
@@ -45,8 +76,7 @@ class LeverSetting:
 
     def knob_at(self, knob_id: str, month: str) -> float:
         """The knob's value in `month` ('YYYY-MM'), following its schedule if it has one."""
-        value = self.knobs[knob_id]
-        return value_at(value, month) if isinstance(value, tuple) else value
+        return value_at(self.knobs[knob_id], month)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,11 +114,179 @@ class Scenario:
         }
 
 
+# ---------------------------------------------------------------------------------------------
+# The schema of a scenario file
+
+
+def _knob_form(value: Any) -> str:
+    return "schedule" if isinstance(value, list | tuple) else "number"
+
+
+# A knob's value in a scenario: a number, or a schedule [{from: YYYY-MM, value: x}, ...].
+KnobSetting = Annotated[
+    Annotated[Number, Tag("number")] | Annotated[Steps, Tag("schedule")],
+    Discriminator(_knob_form),
+]
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    """The validation context: `catalogue` and `path` (YamlFile.validate passes them)."""
+    if info.context is None:
+        raise TypeError("a scenario file is validated with context catalogue= and path=")
+    return info.context
+
+
+def _a_lever(lever_id: str, info: ValidationInfo) -> str:
+    levers = _context(info)["catalogue"].levers
+    if lever_id not in levers:
+        raise custom(unknown("lever", lever_id, tuple(levers)))
+    return lever_id
+
+
+class LeverSettings(Frozen):
+    """What a scenario file sets for one lever; what it leaves out is inherited or the lever's."""
+
+    intensity: Annotated[Number, Between(0, MAX_INTENSITY)] = Field(
+        default=1.0,
+        description="1 = as the document says; 0 = off; 2 = twice the effect (its deviation "
+        "from neutral) and twice the cost",
+    )
+    start: Month | None = Field(
+        default=None, description="first month the lever acts; default: the lever's start (2022-01)"
+    )
+    end: Month | None = Field(
+        default=None, description="last month it acts (≥ `start`); null: no end"
+    )
+    ramp_months: Annotated[WholeNumber, Between(0, MAX_RAMP_MONTHS)] | None = Field(
+        default=None, description="months from start to full effect; default: the lever's ramp"
+    )
+    knobs: dict[str, KnobSetting] = Field(
+        default={},
+        description="knob id → a number, or a schedule [{from: YYYY-MM, value: x}, …], within "
+        "the knob's [min, max]; default: the document's value or schedule",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nothing_is_empty(cls, data: Any) -> Any:
+        return {} if data is None else data
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Self:
+        if self.start and self.end and self.end < self.start:
+            fail([(("end",), f"{self.end} is before the start {self.start}", self.end)])
+        return self
+
+    def given(self) -> dict[str, Any]:
+        """The settings the file gives, schedules as (month, value) pairs."""
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        if "knobs" in given:
+            given["knobs"] = {
+                k: as_schedule(v) if isinstance(v, tuple) else v for k, v in self.knobs.items()
+            }
+        return given
+
+
+class Title(Frozen):
+    zh: Text = Field(description="in Chinese")
+    en: Text = Field(description="in English")
+
+
+class Implementation(Frozen):
+    fidelity: Annotated[Number, Between(0, 1)] | None = Field(
+        default=None,
+        description="a factor on the share of every lever's effect delivered; default 1",
+    )
+
+
+class ScenarioFile(Frozen):
+    """A scenario file. Validated with context `catalogue` (a Catalogue) and `path`."""
+
+    name: Identifier = Field(description="snake_case id; must equal the file name without .yaml")
+    title: Title = Field(description="{zh: …, en: …}, shown in the comparison and the dashboard")
+    extends: Identifier | None = Field(
+        default=None, description="the `name` of another scenario in this folder to start from"
+    )
+    levers: dict[Annotated[str, AfterValidator(_a_lever)], LeverSettings] = Field(
+        default={}, description="lever id → settings (below); a lever not listed is off"
+    )
+    implementation: Implementation | None = Field(
+        default=None,
+        description="{fidelity: x}, 0–1: a factor on the share of every lever's effect",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _named_as_its_file(cls, name: str, info: ValidationInfo) -> str:
+        stem = Path(_context(info)["path"]).stem
+        if name != stem:
+            raise custom(f"{name!r} must equal the file name stem {stem!r}")
+        return name
+
+    @field_validator("levers", mode="wrap")
+    @classmethod
+    def _knobs_of_the_catalogue(
+        cls, raw: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> dict[str, LeverSettings]:
+        """The levers' own problems and, for every lever whose settings are valid, its knobs'
+        problems against the catalogue: all at once."""
+        catalogue = _context(info)["catalogue"]
+        errors = []
+        try:
+            levers = handler({} if raw is None else raw)
+        except ValidationError as error:
+            errors = reworded(error)
+            levers = _valid_settings(raw, catalogue)
+        problems = [
+            problem
+            for lever_id, settings in levers.items()
+            for problem in under(
+                (lever_id, "knobs"), _knob_problems(catalogue.levers[lever_id], settings)
+            )
+        ]
+        fail(problems, also=errors)
+        return levers
+
+    @property
+    def fidelity(self) -> float | None:
+        return None if self.implementation is None else self.implementation.fidelity
+
+
+def _valid_settings(raw: Any, catalogue: Catalogue) -> dict[str, LeverSettings]:
+    """The settings of known levers that are valid on their own (the others have problems)."""
+    valid = {}
+    for lever_id, settings in raw.items() if isinstance(raw, dict) else ():
+        with contextlib.suppress(ValidationError):
+            if lever_id in catalogue.levers:
+                valid[lever_id] = LeverSettings.model_validate(settings)
+    return valid
+
+
+def _knob_problems(lever: Lever, settings: LeverSettings) -> list[Problem]:
+    """Knobs the lever does not have, and values outside the knob's [min, max]."""
+    if settings.knobs and not lever.knobs:
+        return [((), f"lever {lever.id} has no knobs", None)]
+    ids = tuple(k.id for k in lever.knobs)
+    problems: list[Problem] = []
+    for knob_id, value in settings.knobs.items():
+        if knob_id not in ids:
+            problems.append(((knob_id,), unknown("knob", knob_id, ids), knob_id))
+            continue
+        knob = lever.knob(knob_id)
+        problems += under((knob_id,), out_of_range(value, knob.min, knob.max))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading: a file, its `extends` chain, the settings merged and completed from the catalogue
+
+
 def load_scenario(path: Path, catalogue: Catalogue | None = None) -> Scenario:
     """The scenario in `path`, resolved; InputError listing every problem otherwise."""
     scenario, problems = _check(Path(path), catalogue or load_catalogue())
     if problems:
         raise InputError("\n".join(problems))
+    assert scenario is not None
     return scenario
 
 
@@ -101,19 +299,14 @@ def validate_files(paths: list[Path], catalogue: Catalogue | None = None) -> lis
     return list(problems)
 
 
-# ---------------------------------------------------------------------------------------------
-
-
 @dataclass
 class _Layer:
-    """What one file says, checked: partial lever settings to lay over its parent's."""
+    """A checked file with the partial lever settings of it laid over its ancestors'."""
 
     file: YamlFile
-    name: str | None = None
-    title: tuple[str, str] | None = None
-    extends: str | None = None
-    fidelity: float | None = None
-    levers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    content: ScenarioFile
+    levers: dict[str, dict[str, Any]]
+    fidelity: float | None
 
 
 def _check(path: Path, catalogue: Catalogue) -> tuple[Scenario | None, list[str]]:
@@ -129,30 +322,43 @@ def _check(path: Path, catalogue: Catalogue) -> tuple[Scenario | None, list[str]
 def _resolve(
     path: Path, catalogue: Catalogue, problems: list[str], chain: tuple[Path, ...]
 ) -> _Layer | None:
-    """The file's layer merged over its ancestors'; problems of every file in the chain recorded."""
-    layer = _read_layer(path, catalogue)
-    problems += layer.file.problems
-    if layer.extends is None:
-        return layer
-    parent_path = path.parent / f"{layer.extends}.yaml"
-    visited = (*chain, path)
-    if parent_path.resolve() in {p.resolve() for p in visited}:
-        cycle = " -> ".join(p.name for p in (*visited, parent_path))
-        problems.append(layer.file.fail(("extends",), f"cycle: {cycle}"))
+    """The file's layer merged over its ancestors'; problems of every file in the chain recorded
+    (the parent's too when the child has problems of its own)."""
+    file = YamlFile(path)
+    content = file.validate(ScenarioFile, catalogue=catalogue, path=path)
+    problems += file.problems
+    extends = content.extends if content is not None else _declared_parent(file)
+    parent = None
+    if extends is not None:
+        parent_path = path.parent / f"{extends}.yaml"
+        visited = (*chain, path)
+        if parent_path.resolve() in {p.resolve() for p in visited}:
+            cycle = " -> ".join(p.name for p in (*visited, parent_path))
+            problems.append(file.fail(("extends",), f"cycle: {cycle}"))
+            return None
+        if not parent_path.is_file():
+            expected = f"no scenario {extends!r} (expected {parent_path})"
+            problems.append(file.fail(("extends",), expected))
+            return None
+        parent = _resolve(parent_path, catalogue, problems, visited)
+    if content is None or (extends is not None and parent is None):
         return None
-    if not parent_path.is_file():
-        expected = f"no scenario {layer.extends!r} (expected {parent_path})"
-        problems.append(layer.file.fail(("extends",), expected))
-        return None
-    parent = _resolve(parent_path, catalogue, problems, visited)
+    levers = {lever_id: s.given() for lever_id, s in content.levers.items()}
     if parent is None:
-        return None
-    layer.levers = _merge(parent.levers, layer.levers)
-    layer.fidelity = parent.fidelity if layer.fidelity is None else layer.fidelity
-    return layer
+        return _Layer(file, content, levers, content.fidelity)
+    fidelity = parent.fidelity if content.fidelity is None else content.fidelity
+    return _Layer(file, content, _merge(parent.levers, levers), fidelity)
 
 
-def _merge(parent: dict[str, dict[str, Any]], child: dict[str, dict[str, Any]]) -> dict:
+def _declared_parent(file: YamlFile) -> str | None:
+    """The `extends` of a file with problems, when it names a scenario."""
+    extends = file.data.get("extends") if isinstance(file.data, dict) else None
+    return extends if isinstance(extends, str) and re.fullmatch(ID_PATTERN, extends) else None
+
+
+def _merge(
+    parent: dict[str, dict[str, Any]], child: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Child settings over the parent's, key by key (knobs knob by knob)."""
     merged = {lever_id: dict(settings) for lever_id, settings in parent.items()}
     for lever_id, settings in child.items():
@@ -169,11 +375,12 @@ def _finish(layer: _Layer, catalogue: Catalogue) -> Scenario:
         settings = layer.levers.get(lever_id)
         if settings is None or settings.get("intensity", 1.0) <= 0:
             continue
+        ramp_months = settings.get("ramp_months")
         setting = LeverSetting(
             intensity=settings.get("intensity", 1.0),
-            start=settings.get("start", lever.start),
+            start=settings.get("start") or lever.start,
             end=settings.get("end"),
-            ramp_months=settings.get("ramp_months", lever.ramp_months),
+            ramp_months=lever.ramp_months if ramp_months is None else ramp_months,
             knobs={k.id: k.default() for k in lever.knobs} | settings.get("knobs", {}),
         )
         if setting.end is not None and setting.end < setting.start:
@@ -181,98 +388,13 @@ def _finish(layer: _Layer, catalogue: Catalogue) -> Scenario:
                 ("levers", lever_id, "end"), f"{setting.end} is before the start {setting.start}"
             )
         levers[lever_id] = setting
-    title_zh, title_en = layer.title
+    content = layer.content
     return Scenario(
-        name=layer.name,
-        title_zh=title_zh,
-        title_en=title_en,
+        name=content.name,
+        title_zh=content.title.zh,
+        title_en=content.title.en,
         path=layer.file.path,
         fidelity=1.0 if layer.fidelity is None else layer.fidelity,
         levers=levers,
-        extends=layer.extends,
+        extends=content.extends,
     )
-
-
-def _read_layer(path: Path, catalogue: Catalogue) -> _Layer:
-    """Check one file on its own: the closed schema, lever and knob ids, ranges and dates."""
-    file = YamlFile(path)
-    layer = _Layer(file)
-    if file.problems:
-        return layer
-    data = file.mapping((), file.data, required=_TOP_REQUIRED, optional=_TOP_OPTIONAL)
-    if data is None:
-        return layer
-    layer.name = file.identifier(("name",), data.get("name"))
-    if layer.name is not None and layer.name != path.stem:
-        file.fail(("name",), f"{layer.name!r} must equal the file name stem {path.stem!r}")
-    title = file.mapping(("title",), data.get("title"), required=("zh", "en"))
-    if title is not None:
-        layer.title = (
-            file.text(("title", "zh"), title.get("zh")),
-            file.text(("title", "en"), title.get("en")),
-        )
-    if data.get("extends") is not None:
-        layer.extends = file.identifier(("extends",), data["extends"])
-    implementation = data.get("implementation")
-    if implementation is not None:
-        checked = file.mapping(("implementation",), implementation, optional=("fidelity",))
-        if checked and "fidelity" in checked:
-            layer.fidelity = file.number(("implementation", "fidelity"), checked["fidelity"], 0, 1)
-    levers = file.mapping(("levers",), data.get("levers") or {})
-    for lever_id, settings in (levers or {}).items():
-        checked = _read_lever(file, catalogue, lever_id, settings)
-        if checked is not None:
-            layer.levers[lever_id] = checked
-    return layer
-
-
-def _read_lever(
-    file: YamlFile, catalogue: Catalogue, lever_id: str, value: Any
-) -> dict[str, Any] | None:
-    """One lever's settings as given (a partial LeverSetting), or None if any is wrong."""
-    before = len(file.problems)
-    path = ("levers", lever_id)
-    file.choice(path, lever_id, catalogue.levers, "lever")
-    settings = file.mapping(path, value or {}, optional=_LEVER_KEYS) or {}
-    checked: dict[str, Any] = {}
-    if "intensity" in settings:
-        checked["intensity"] = file.number(
-            (*path, "intensity"), settings["intensity"], 0, MAX_INTENSITY
-        )
-    for key in ("start", "end"):
-        if settings.get(key) is not None:
-            checked[key] = file.month((*path, key), settings[key])
-    if "end" in settings and settings["end"] is None:
-        checked["end"] = None  # explicitly no end, overriding a parent's
-    if "ramp_months" in settings:
-        checked["ramp_months"] = file.integer(
-            (*path, "ramp_months"), settings["ramp_months"], 0, MAX_RAMP_MONTHS
-        )
-    if "knobs" in settings and lever_id in catalogue.levers:
-        checked["knobs"] = _read_knobs(file, catalogue.levers[lever_id], settings["knobs"])
-    if checked.get("start") and checked.get("end") and checked["end"] < checked["start"]:
-        file.fail((*path, "end"), f"{checked['end']} is before the start {checked['start']}")
-    return checked if len(file.problems) == before else None
-
-
-def _read_knobs(file: YamlFile, lever: Lever, value: Any) -> dict[str, KnobValue]:
-    """Knob values: a number or a schedule [{from, value}], within the knob's [min, max]."""
-    path = ("levers", lever.id, "knobs")
-    knobs = file.mapping(path, value)
-    if knobs is None:
-        return {}
-    if knobs and not lever.knobs:
-        file.fail(path, f"lever {lever.id} has no knobs")
-        return {}
-    checked: dict[str, KnobValue] = {}
-    for knob_id, knob_value in knobs.items():
-        if file.choice((*path, knob_id), knob_id, [k.id for k in lever.knobs], "knob") is None:
-            continue
-        knob = lever.knob(knob_id)
-        if isinstance(knob_value, list):
-            result = file.schedule((*path, knob_id), knob_value, knob.min, knob.max)
-        else:
-            result = file.number((*path, knob_id), knob_value, knob.min, knob.max)
-        if result is not None:
-            checked[knob_id] = result
-    return checked

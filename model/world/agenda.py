@@ -14,7 +14,9 @@ STATUS, CONVERSION, SIZE, REHAZARD = range(4)  # the queues
 class Agenda:
     def __init__(self, last_month: int, queues: int = 4):
         self.last_month = last_month
-        self._buckets = [[[] for _ in range(last_month + 1)] for _ in range(queues)]
+        self._buckets: list[list[list[np.ndarray]]] = [
+            [[] for _ in range(last_month + 1)] for _ in range(queues)
+        ]
         self._position = np.zeros(0, dtype=np.int64)  # scratch for removing duplicates
 
     def push(self, queue: int, rows: np.ndarray, months: np.ndarray, now: int) -> None:

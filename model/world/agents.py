@@ -6,10 +6,15 @@ refers suppliers (以商招商) who register in its sector and city when the cha
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 import numpy as np
 
 from model.world import streams
+
+if TYPE_CHECKING:
+    from model.world.model import DoublingModel
 
 TIERS_YUAN = np.array([1e9, 5e9, 10e9])  # art. 14: rewards when revenue first reaches 10/50/100亿
 
@@ -17,7 +22,7 @@ TIERS_YUAN = np.array([1e9, 5e9, 10e9])  # art. 14: rewards when revenue first r
 class ChainLeader(mesa.Agent):
     """A chain leader firm; counted as one real enterprise, operating, in every scale."""
 
-    def __init__(self, model, sector: int, city: int, log_revenue: float):
+    def __init__(self, model: DoublingModel, sector: int, city: int, log_revenue: float):
         super().__init__(model)
         self.sector = sector
         self.city = city
@@ -26,16 +31,16 @@ class ChainLeader(mesa.Agent):
 
     @property
     def employees(self) -> float:
-        per_million = self.model.values["chain_leader_employees_per_million_yuan"]
+        per_million = self.model.rates.chain_leader_employees_per_million_yuan
         return float(np.exp(self.log_revenue) / 1e6 * per_million)
 
     def step(self) -> None:
         """Grow, reward tier crossings, refer suppliers."""
-        v, t = self.model.values, self.model.t
+        v, t = self.model.rates, self.model.t
         rng = self.model.streams.get(streams.CHAIN_LEADERS, t, self.unique_id)
         self.log_revenue += (
-            v["chain_leader_growth_per_year"] / 12.0
-            + v["chain_leader_growth_sd_per_month"] * rng.standard_normal()
+            v.chain_leader_growth_per_year / 12.0
+            + v.chain_leader_growth_sd_per_month * rng.standard_normal()
         )
         tier = int(np.searchsorted(np.log(TIERS_YUAN), self.log_revenue, side="right"))
         if tier > self.tier:

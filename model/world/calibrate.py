@@ -90,7 +90,7 @@ def measure_moments(
         registrations += model.report["new_registered"]
     end_2021 = model.report
     model.step()  # 2022-01: the 2021-01 cohort is 12 months old
-    pop, v = model.pop, model.values
+    pop, v = model.pop, model.rates
     rows = slice(0, pop.n)
     born, kind, status, exit_month = pop.born[rows], pop.kind[rows], pop.status[rows], pop.due[rows]
     exited_2021 = (status == GONE) & (exit_month <= 11)
@@ -109,7 +109,7 @@ def measure_moments(
             / np.count_nonzero((born >= 0) & (born <= 11) & (kind == INDIVIDUAL))
         ),
         "individual_share_of_entities": start["n_individual"] / start["n_registered"],
-        "persons_per_individual_business": v["employees_individual"],
+        "persons_per_individual_business": v.employees_individual,
         "persons_per_new_small_firm": _persons_at_opening(model),
     }
     age_years = (-1 - born) // 12  # completed years at the start of 2021
@@ -136,20 +136,20 @@ def _share(mask: np.ndarray) -> float:
 
 def _exit_rate(at_risk: np.ndarray, exited: np.ndarray) -> float:
     """Share of the entities at risk that left the register in 2021 (SAIC's conditional rate)."""
-    return float(np.count_nonzero(at_risk & exited) / max(np.count_nonzero(at_risk), 1))
+    return int(np.count_nonzero(at_risk & exited)) / max(int(np.count_nonzero(at_risk)), 1)
 
 
 def _persons_at_opening(model: DoublingModel) -> float:
     """Mean persons of new enterprises of 2021, from their revenue at registration."""
-    pop, v = model.pop, model.values
+    pop, v = model.pop, model.rates
     rows = np.flatnonzero((pop.born[: pop.n] >= 0) & np.isin(pop.kind[: pop.n], ENTERPRISE_KINDS))
     log_ratio = (
         pop.log_rev0[rows]
         + pop.growth[rows] * pop.born[rows] / 12.0
-        - np.log(v["revenue_median_new_enterprise_yuan"])
+        - np.log(v.revenue_median_new_enterprise_yuan)
     )
     per_firm = employees_at_median_new_revenue(v) * np.exp(
-        v["employment_revenue_elasticity"] * log_ratio
+        v.employment_revenue_elasticity * log_ratio
     )
     return float(per_firm.mean())
 
@@ -172,11 +172,11 @@ def residuals(moments: dict[str, float]) -> np.ndarray:
 def fit(verbose: bool = True) -> dict[str, float]:
     """Fit FITTED parameters within their ranges; returns their values. The optimiser works on
     value / base value (all 1 at the start, so relative finite-difference steps never vanish)."""
-    rates = base_rates()
-    base = np.array([rates[name].value for name in FITTED])
+    rates = [getattr(base_rates(), name) for name in FITTED]
+    base = np.array([rate.value for rate in rates])
     bounds = (
-        np.array([rates[n].low for n in FITTED]) / base,
-        np.array([rates[n].high for n in FITTED]) / base,
+        np.array([rate.low for rate in rates]) / base,
+        np.array([rate.high for rate in rates]) / base,
     )
 
     def objective(ratio: np.ndarray) -> np.ndarray:

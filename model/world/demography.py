@@ -1,5 +1,5 @@
 """The no-policy demography as hazard tables: opening, failure (stopping to operate), dormant exit
-(deregistration and revocation) and 个转企 conversion, built from one run's parameter values.
+(deregistration and revocation) and 个转企 conversion, built from one run's base rates.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 
 from model.world.hazards import HazardTable
 from model.world.kinds import COOPERATIVE, INDIVIDUAL, MICRO, OPERATING, REGISTERED, ROW_KINDS
-from model.world.parameters import hazard_curves
+from model.world.parameters import RunRates, hazard_curves
 
 # The enterprise curve is scaled in three age bands (years 0, 1-2, 3+) fitted by model/world/calibrate.py.
 PEAK_ENTERPRISE_YEARS = (1, 2)
@@ -32,38 +32,38 @@ class Demography:
     conversion: HazardTable
 
     @classmethod
-    def from_values(cls, v: dict[str, float]) -> Demography:
+    def from_rates(cls, v: RunRates) -> Demography:
         curves = hazard_curves()
         age = np.arange(len(curves["enterprise"]))
         failure = (
-            HazardTable.from_annual_by_year(curves["individual"], v["failure_scale_individual"]),
+            HazardTable.from_annual_by_year(curves["individual"], v.failure_scale_individual),
             HazardTable.from_annual_by_year(
                 curves["enterprise"],
                 np.select(
                     [age < PEAK_ENTERPRISE_YEARS[0], age <= PEAK_ENTERPRISE_YEARS[1]],
-                    [v["failure_scale_enterprise"], v["failure_scale_enterprise_peak"]],
-                    v["failure_scale_enterprise_old"],
+                    [v.failure_scale_enterprise, v.failure_scale_enterprise_peak],
+                    v.failure_scale_enterprise_old,
                 ),
             ),
-            HazardTable.from_annual_by_year(curves["individual"], v["failure_scale_cooperative"]),
+            HazardTable.from_annual_by_year(curves["individual"], v.failure_scale_cooperative),
         )
         kind_multiplier = np.ones(ROW_KINDS)
-        kind_multiplier[MICRO] = v["failure_multiplier_micro"]
-        first_month = -np.log1p(-v["open_first_month_share"])
+        kind_multiplier[MICRO] = v.failure_multiplier_micro
+        first_month = -np.log1p(-v.open_first_month_share)
         return cls(
             failure=failure,
             failure_kind_multiplier=kind_multiplier,
-            opening=HazardTable.constant(v["open_hazard_per_month"], first_month=first_month),
-            never_open_share=v["never_open_share"],
+            opening=HazardTable.constant(v.open_hazard_per_month, first_month=first_month),
+            never_open_share=v.never_open_share,
             dormant_exit=HazardTable.piecewise(
                 [
-                    v["dormant_exit_first_year_per_month"],
-                    v["dormant_exit_per_month"],
-                    v["dormant_exit_per_month"] + v["revocation_hazard_per_month"],
+                    v.dormant_exit_first_year_per_month,
+                    v.dormant_exit_per_month,
+                    v.dormant_exit_per_month + v.revocation_hazard_per_month,
                 ],
-                [0, 12, int(v["revocation_after_months"])],
+                [0, 12, int(v.revocation_after_months)],
             ),
-            conversion=HazardTable.constant(-np.log1p(-v["conversion_per_year"]) / 12.0),
+            conversion=HazardTable.constant(-np.log1p(-v.conversion_per_year) / 12.0),
         )
 
     def event_month(self, status: int, kind, origin, start, left, mult) -> np.ndarray:

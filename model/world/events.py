@@ -8,6 +8,8 @@ Every function takes the model and the month index `t`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.stats import poisson
 
@@ -34,6 +36,10 @@ from model.world.kinds import (
     enterprise_kind,
     is_enterprise,
 )
+from model.world.parameters import RunRates
+
+if TYPE_CHECKING:
+    from model.world.model import DoublingModel
 
 INDUCED_WINDOW_MONTHS = 24  # effect_priors.md §1 row 1b: induced entrants fail more in years 1-2
 ENTRY_KIND_OF_ROW_KIND = np.array(
@@ -44,7 +50,7 @@ ENTRY_KIND_OF_ROW_KIND = np.array(
 # --- bookkeeping -------------------------------------------------------------------------------
 
 
-def set_state(m, rows: np.ndarray, status=None, kind=None) -> None:
+def set_state(m: DoublingModel, rows: np.ndarray, status=None, kind=None) -> None:
     """Change status and/or kind of rows, keeping the stock counts by cell in step."""
     pop = m.pop
     m.stock_rows -= m.cell_count(pop.status[rows], pop.kind[rows], rows)
@@ -55,18 +61,21 @@ def set_state(m, rows: np.ndarray, status=None, kind=None) -> None:
     m.stock_rows += m.cell_count(pop.status[rows], pop.kind[rows], rows)
 
 
-def log_revenue(m, rows: np.ndarray, t: int) -> np.ndarray:
+def log_revenue(m: DoublingModel, rows: np.ndarray, t: int) -> np.ndarray:
     return m.pop.log_rev0[rows].astype(np.float64) + m.pop.growth[rows] * (t / 12.0)
 
 
 # --- hazard processes: one pending status event per entity ------------------------------------
 
 
-def _process_multiplier(m, rows: np.ndarray, t: int):
-    """Multiplier of each row's status process at month t, and the month it next changes by age."""
+def _process_multiplier(
+    m: DoublingModel, rows: np.ndarray, t: int | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multiplier of each row's status process at month t (one for all rows, or one per row), and
+    the month it next changes by age."""
     pop, state = m.pop, m.policy_state
     kind, sector, city, status = pop.kind[rows], pop.sector[rows], pop.city[rows], pop.status[rows]
-    t = np.broadcast_to(t, len(rows))
+    month = np.broadcast_to(t, len(rows))
     mult = np.ones(len(rows))
     boundary = np.full(len(rows), NEVER, dtype=np.int32)
     registered, dormant = status == REGISTERED, status == DORMANT
@@ -75,7 +84,7 @@ def _process_multiplier(m, rows: np.ndarray, t: int):
     operating = status == OPERATING
     if operating.any():
         cells = (kind[operating], sector[operating], city[operating])
-        age = t[operating] - pop.born[rows[operating]].astype(np.int32)
+        age = month[operating] - pop.born[rows[operating]].astype(np.int32)
         fail = state.failure[cells] * m.demography.failure_kind_multiplier[kind[operating]]
         edge = np.full(len(age), NEVER, dtype=np.int32)
         windows = list(state.failure_windows)
@@ -86,7 +95,7 @@ def _process_multiplier(m, rows: np.ndarray, t: int):
             value = window_mult[cells] if np.ndim(window_mult) == 3 else window_mult
             active = (age < max_age) & (value != 1.0)
             fail = np.where(active, fail * value, fail)
-            edge = np.where(active, np.minimum(edge, t[operating] - age + max_age), edge)
+            edge = np.where(active, np.minimum(edge, month[operating] - age + max_age), edge)
         mult[operating] = fail
         boundary[operating] = edge
     return mult, boundary
@@ -95,7 +104,7 @@ def _process_multiplier(m, rows: np.ndarray, t: int):
 STATUS_PROCESSES = (REGISTERED, OPERATING, DORMANT)  # opening, failure, dormant exit
 
 
-def _due_months(m, rows: np.ndarray) -> np.ndarray:
+def _due_months(m: DoublingModel, rows: np.ndarray) -> np.ndarray:
     """Solve the pending status event of rows from their process columns."""
     pop = m.pop
     status, kind = pop.status[rows], pop.kind[rows]
@@ -111,7 +120,7 @@ def _due_months(m, rows: np.ndarray) -> np.ndarray:
     return due
 
 
-def start_process(m, rows: np.ndarray, origin, start: int, left, t: int) -> None:
+def start_process(m: DoublingModel, rows: np.ndarray, origin, start: int, left, t: int) -> None:
     """Begin the status process of rows (after a status change) and schedule its event."""
     pop = m.pop
     pop.clock_origin[rows] = origin
@@ -120,7 +129,7 @@ def start_process(m, rows: np.ndarray, origin, start: int, left, t: int) -> None
     schedule_process(m, rows, t)
 
 
-def schedule_process(m, rows: np.ndarray, t: int) -> None:
+def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     pop = m.pop
     start = np.maximum(pop.clock_start[rows].astype(np.int32), t)
     mult, boundary = _process_multiplier(m, rows, start)
@@ -132,7 +141,7 @@ def schedule_process(m, rows: np.ndarray, t: int) -> None:
     m.agenda.push(REHAZARD, rows[early], boundary[early], t)
 
 
-def refresh_process(m, rows: np.ndarray, t: int) -> None:
+def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Re-solve the pending status event of rows from month t on, after a multiplier change.
 
     The hazard used up to month t-1 at the old multiplier is subtracted from the threshold, so an
@@ -158,10 +167,10 @@ def refresh_process(m, rows: np.ndarray, t: int) -> None:
 # --- registration ------------------------------------------------------------------------------
 
 
-def register(m, t: int) -> None:
+def register(m: DoublingModel, t: int) -> None:
     """Registrations of the month: the no-policy flow, lever-induced entrants, shells, re-entrants
     and chain-leader referrals, each drawn from its own stream (common random numbers)."""
-    base = m.entry_rows_per_month * (1.0 + m.values["entry_trend_per_year"]) ** (t / 12.0)
+    base = m.entry_rows_per_month * (1.0 + m.rates.entry_trend_per_year) ** (t / 12.0)
     uniform = m.streams.get(streams.ENTRY, t, "counts").random(base.shape)
     n_base = poisson.ppf(uniform, base).astype(np.int64)
     n_total = poisson.ppf(uniform, base * m.policy_state.entry).astype(np.int64)
@@ -198,25 +207,23 @@ def _cells_to_rows(counts: np.ndarray):
     return entry_kind.astype(np.int8), sector.astype(np.int8), city.astype(np.int8)
 
 
-def draw_entities(v: dict[str, float], entry_kind, rng: np.random.Generator, revenue=None):
+def draw_entities(v: RunRates, entry_kind, rng: np.random.Generator, revenue=None):
     """Kind, revenue, growth and hazard thresholds of new entities (all drawn from `rng`)."""
     n = len(entry_kind)
     individual = entry_kind == ENTRY_INDIVIDUAL
     enterprise = entry_kind == ENTRY_ENTERPRISE
     if revenue is None:
         median = np.where(
-            enterprise, v["revenue_median_new_enterprise_yuan"], v["revenue_median_individual_yuan"]
+            enterprise, v.revenue_median_new_enterprise_yuan, v.revenue_median_individual_yuan
         )
-        sigma = np.where(
-            enterprise, v["revenue_sigma_new_enterprise"], v["revenue_sigma_individual"]
-        )
+        sigma = np.where(enterprise, v.revenue_sigma_new_enterprise, v.revenue_sigma_individual)
         revenue = np.log(median) + sigma * rng.standard_normal(n)
     kind = np.where(
         enterprise, enterprise_kind(revenue), np.where(individual, INDIVIDUAL, COOPERATIVE)
     ).astype(np.int8)
     growth = np.where(
         enterprise,
-        v["growth_mean_enterprise"] + v["growth_sd_enterprise"] * rng.standard_normal(n),
+        v.growth_mean_enterprise + v.growth_sd_enterprise * rng.standard_normal(n),
         0.0,
     )
     return {
@@ -227,12 +234,12 @@ def draw_entities(v: dict[str, float], entry_kind, rng: np.random.Generator, rev
         "draw_fail": rng.standard_exponential(n, dtype=np.float32),
         "draw_dormant": rng.standard_exponential(n, dtype=np.float32),
         "conv_left": rng.standard_exponential(n, dtype=np.float32),
-        "never_opens": rng.random(n, dtype=np.float32) < v["never_open_share"],
+        "never_opens": rng.random(n, dtype=np.float32) < v.never_open_share,
         "open_draw": rng.standard_exponential(n, dtype=np.float32),
     }
 
 
-def _new_entities(v: dict[str, float], t: int, cells, flags: int, rng) -> dict[str, np.ndarray]:
+def _new_entities(v: RunRates, t: int, cells, flags: int, rng) -> dict[str, np.ndarray]:
     """Columns of one group of new registrations (all draws from the group's own stream)."""
     entry_kind, sector, city = cells
     drawn = draw_entities(v, entry_kind, rng)
@@ -248,10 +255,10 @@ def _new_entities(v: dict[str, float], t: int, cells, flags: int, rng) -> dict[s
     }
 
 
-def _add_entities(m, t: int, groups) -> None:
+def _add_entities(m: DoublingModel, t: int, groups) -> None:
     """Append the month's registrations in one go: never-opening ones dormant from the start,
     the others waiting to open."""
-    parts = [_new_entities(m.values, t, *group) for group in groups if len(group[0][0])]
+    parts = [_new_entities(m.rates, t, *group) for group in groups if len(group[0][0])]
     if not parts:
         return
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
@@ -273,7 +280,7 @@ def _add_entities(m, t: int, groups) -> None:
 # --- events falling due ------------------------------------------------------------------------
 
 
-def status_events(m, t: int) -> None:
+def status_events(m: DoublingModel, t: int) -> None:
     """Opening, ceasing to operate and exit of the entities whose status event falls in month t."""
     rows = m.agenda.pop(STATUS, t)
     pop = m.pop
@@ -284,7 +291,7 @@ def status_events(m, t: int) -> None:
     deregister(m, rows[status == DORMANT], t)
 
 
-def open_rows(m, rows: np.ndarray, t: int) -> None:
+def open_rows(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Registered entities start operating (开业); exposure to failure starts next month."""
     pop = m.pop
     set_state(m, rows, status=OPERATING)
@@ -297,15 +304,15 @@ def open_rows(m, rows: np.ndarray, t: int) -> None:
     set_growth(m, rows[is_enterprise(pop.kind[rows])], t)
 
 
-def cease(m, rows: np.ndarray, t: int) -> None:
+def cease(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Operating entities stop operating and become dormant (still registered, still counted);
     some founders register again later."""
     pop = m.pop
     set_state(m, rows, status=DORMANT)
     rng = m.streams.get(streams.REENTRY, t, "decisions")
-    share = m.values["reentry_share"] * m.policy_state.reentry
+    share = m.rates.reentry_share * m.policy_state.reentry
     again = rows[rng.random(len(rows)) < share]
-    delay = 1 + rng.geometric(1.0 / m.values["reentry_delay_months"], len(again))
+    delay = 1 + rng.geometric(1.0 / m.rates.reentry_delay_months, len(again))
     for month in np.unique(t + delay):
         if month <= m.last_month:
             chosen = again[t + delay == month]
@@ -318,13 +325,13 @@ def cease(m, rows: np.ndarray, t: int) -> None:
     deregister(m, now, t)
 
 
-def deregister(m, rows: np.ndarray, t: int) -> None:
+def deregister(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Dormant entities leave the register: deregistration (注销, 简易注销) or revocation (吊销)."""
     set_state(m, rows, status=GONE)  # `due` keeps the month of exit
     m.flows["new_exited"] += len(rows)
 
 
-def schedule_conversion(m, rows: np.ndarray, t: int) -> None:
+def schedule_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     pop = m.pop
     start = np.maximum(pop.conv_start[rows].astype(np.int32), t)
     mult = m.policy_state.conversion[pop.sector[rows], pop.city[rows]]
@@ -334,7 +341,7 @@ def schedule_conversion(m, rows: np.ndarray, t: int) -> None:
     m.agenda.push(CONVERSION, rows, due, t)
 
 
-def refresh_conversion(m, rows: np.ndarray, t: int) -> None:
+def refresh_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     pop = m.pop
     start = pop.conv_start[rows].astype(np.int32)
     used = m.demography.conversion.used(start, start, t, pop.conv_mult[rows].astype(np.float64))
@@ -343,7 +350,7 @@ def refresh_conversion(m, rows: np.ndarray, t: int) -> None:
     schedule_conversion(m, rows, t)
 
 
-def convert(m, t: int) -> None:
+def convert(m: DoublingModel, t: int) -> None:
     """个转企: operating individual businesses re-register as enterprises (count-neutral); the new
     enterprise starts a new life on the enterprise failure curve."""
     pop = m.pop
@@ -357,7 +364,7 @@ def convert(m, t: int) -> None:
     m.count_event("conversion", rows)
     rng = m.streams.get(streams.CONVERSION, t)
     revenue = log_revenue(m, rows, t)
-    drawn = draw_entities(m.values, np.full(len(rows), ENTRY_ENTERPRISE), rng, revenue=revenue)
+    drawn = draw_entities(m.rates, np.full(len(rows), ENTRY_ENTERPRISE), rng, revenue=revenue)
     set_state(m, rows, kind=drawn["kind"])
     m.enterprise_rows.add(rows)
     pop.born[rows] = t
@@ -369,7 +376,7 @@ def convert(m, t: int) -> None:
     start_process(m, rows, t, t + 1, drawn["draw_fail"], t)
 
 
-def set_growth(m, rows: np.ndarray, t: int) -> None:
+def set_growth(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Apply the growth levers to enterprises' revenue growth, keeping revenue continuous, and
     schedule their next size move."""
     pop, state = m.pop, m.policy_state
@@ -382,7 +389,7 @@ def set_growth(m, rows: np.ndarray, t: int) -> None:
     schedule_size_move(m, rows, t)
 
 
-def schedule_size_move(m, rows: np.ndarray, t: int) -> None:
+def schedule_size_move(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Next month at which revenue crosses a size threshold (micro/small/medium/规上 lines)."""
     pop = m.pop
     now = log_revenue(m, rows, t)
@@ -401,7 +408,7 @@ def schedule_size_move(m, rows: np.ndarray, t: int) -> None:
     m.agenda.push(SIZE, rows, month, t)
 
 
-def move_size(m, t: int) -> None:
+def move_size(m: DoublingModel, t: int) -> None:
     """Enterprises whose revenue crossed a threshold change size; crossing 20 M yuan is 小升规."""
     pop = m.pop
     rows = m.agenda.pop(SIZE, t)
@@ -419,7 +426,7 @@ def move_size(m, t: int) -> None:
     refresh_process(m, rows, t)  # micro firms have their own failure multiplier
 
 
-def rehazard(m, t: int) -> None:
+def rehazard(m: DoublingModel, t: int) -> None:
     """Entities leaving a young-firm window (a lever's max_age_months) get their hazard re-solved."""
     rows = m.agenda.pop(REHAZARD, t)
     refresh_process(m, rows[m.pop.status[rows] == OPERATING], t)
@@ -428,7 +435,7 @@ def rehazard(m, t: int) -> None:
 # --- policy changes ----------------------------------------------------------------------------
 
 
-def apply_policy_change(m, t: int, changed: set[str]) -> None:
+def apply_policy_change(m: DoublingModel, t: int, changed: set[str]) -> None:
     """Re-solve the events of the entities whose hooks changed in month t."""
     pop = m.pop
     status = pop.status[: pop.n]

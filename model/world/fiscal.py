@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.world.kinds import OPERATING
+
+if TYPE_CHECKING:
+    from model.world.model import DoublingModel
 
 
 @dataclass
@@ -31,13 +35,14 @@ class Fiscal:
         self.total = 0.0
         self.by_lever: dict[tuple[str, str], float] = {(x.lever, x.department): 0.0 for x in lines}
 
-    def account(self, model, t: int) -> None:
+    def account(self, model: DoublingModel, t: int) -> None:
         """Add this month's payments."""
         for line in self.lines:
             price = line.yuan_per_unit(t)
             if price == 0:
                 continue
             if line.basis == "per_event":
+                assert line.event is not None, f"{line.lever}: a per_event cost names its event"
                 units = float((model.event_cells[line.event] * line.target).sum()) * model.scale
             elif line.basis == "per_entity_year":
                 operating = model.stock_rows[OPERATING]

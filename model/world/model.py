@@ -28,7 +28,7 @@ from model.world.kinds import (
     ROW_KINDS,
     SMALL,
 )
-from model.world.parameters import run_values
+from model.world.parameters import RunRates, run_rates
 from model.world.policy_state import Policy, PolicyState
 from model.world.population import Population, RowList
 from model.world.starting_stock import add_starting_stock
@@ -63,20 +63,20 @@ class DoublingModel(mesa.Model):
         self.last_month = month_index(until, what="until")
         self.streams = streams.Streams(seed)
         draws = self.streams.get(streams.PARAMETER_DRAWS) if uncertainty else None
-        self.values = run_values(draws, parameters)
+        self.rates = run_rates(draws, parameters)
         self.places = places()
-        self.demography = Demography.from_values(self.values)
+        self.demography = Demography.from_rates(self.rates)
         self.policy = policy or Policy.none()
         self.policy_state = PolicyState.neutral()
         self.fiscal = Fiscal(self.policy.costs)
         self.t = -1
-        self.start_stock = self.values["start_stock_total"]
+        self.start_stock = self.rates.start_stock_total
 
         n_sectors, n_cities = len(self.places.sectors), len(self.places.cities)
         self._cell_shape = (4, ROW_KINDS, n_sectors, n_cities)
         self.stock_rows = np.zeros(self._cell_shape, dtype=np.int64)
-        self.event_cells = {}
-        self.flows = {}
+        self.event_cells: dict[str, np.ndarray] = {}
+        self.flows: dict[str, int] = {}
         self._reset_month()
         self.pending_reentries: dict[int, list] = {}
         self.pending_referrals: list = []
@@ -99,10 +99,10 @@ class DoublingModel(mesa.Model):
 
     def _entry_rows_per_month(self) -> np.ndarray:
         """No-policy registrations per month in 2021-01, by [entry kind, sector, city], in rows."""
-        v = self.values
-        per_month = v["entry_rate_per_year"] * self.start_stock / 12.0 / self.scale
+        v = self.rates
+        per_month = v.entry_rate_per_year * self.start_stock / 12.0 / self.scale
         kind_share = np.array(
-            [v["entry_share_individual"], v["entry_share_enterprise"], v["entry_share_cooperative"]]
+            [v.entry_share_individual, v.entry_share_enterprise, v.entry_share_cooperative]
         )
         kind_share = kind_share / kind_share.sum()
         return (
@@ -113,17 +113,16 @@ class DoublingModel(mesa.Model):
         )
 
     def _add_chain_leaders(self) -> None:
-        v = self.values
+        v = self.rates
         rng = self.streams.get(streams.CHAIN_LEADERS, "start")
-        count = int(v["chain_leader_count"])
+        count = int(v.chain_leader_count)
         sectors = [self.places.sectors.index(name) for name in CHAIN_LEADER_SECTORS]
         sector = rng.choice(sectors, count, p=list(CHAIN_LEADER_SECTORS.values()))
         city = rng.choice(
             len(self.places.cities), count, p=self.places.city_shares[ENTRY_ENTERPRISE]
         )
-        log_revenue = np.log(v["chain_leader_revenue_median_yuan"]) + v[
-            "chain_leader_revenue_sigma"
-        ] * rng.standard_normal(count)
+        median, sigma = v.chain_leader_revenue_median_yuan, v.chain_leader_revenue_sigma
+        log_revenue = np.log(median) + sigma * rng.standard_normal(count)
         for s, c, r in zip(sector, city, log_revenue, strict=True):
             ChainLeader(self, int(s), int(c), float(r))
 
@@ -216,19 +215,19 @@ class DoublingModel(mesa.Model):
     def _employed(self, operating_by_kind: np.ndarray) -> float:
         """Persons working in operating entities: fixed per individual business and cooperative;
         for enterprises a function of revenue (elasticity from base_rates.csv)."""
-        v, pop = self.values, self.pop
+        v, pop = self.rates, self.pop
         fixed = (
-            operating_by_kind[INDIVIDUAL] * v["employees_individual"]
-            + operating_by_kind[COOPERATIVE] * v["employees_cooperative"]
+            operating_by_kind[INDIVIDUAL] * v.employees_individual
+            + operating_by_kind[COOPERATIVE] * v.employees_cooperative
         )
         ever = self.enterprise_rows.rows  # rows that are or were enterprises
         rows = ever[pop.status[ever] == OPERATING]
         log_ratio = events.log_revenue(self, rows, max(self.t, 0)) - np.log(
-            v["revenue_median_new_enterprise_yuan"]
+            v.revenue_median_new_enterprise_yuan
         )
         enterprise = (
             employees_at_median_new_revenue(v)
-            * np.exp(v["employment_revenue_elasticity"] * log_ratio).sum()
+            * np.exp(v.employment_revenue_elasticity * log_ratio).sum()
         )
         leaders = sum(agent.employees for agent in self.agents)
         return (fixed + enterprise) * self.scale + leaders
@@ -249,12 +248,12 @@ class DoublingModel(mesa.Model):
             )
 
 
-def employees_at_median_new_revenue(v: dict[str, float]) -> float:
+def employees_at_median_new_revenue(v: RunRates) -> float:
     """Persons in a new enterprise of median revenue, such that new enterprises average
     `employees_new_enterprise` (a lognormal revenue raised to the elasticity has mean
     exp(elasticity^2 sigma^2 / 2) times its median)."""
-    spread = (v["employment_revenue_elasticity"] * v["revenue_sigma_new_enterprise"]) ** 2 / 2
-    return v["employees_new_enterprise"] / np.exp(spread)
+    spread = (v.employment_revenue_elasticity * v.revenue_sigma_new_enterprise) ** 2 / 2
+    return v.employees_new_enterprise / np.exp(spread)
 
 
 def _reporter(name: str):

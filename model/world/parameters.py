@@ -1,17 +1,22 @@
 """Base rates of the no-policy world: read from model/world/data, each with its source.
 
-`base_rates.csv` holds every parameter with a range and a source (or "assumption");
-`calibrated.csv` (written by model/world/calibrate.py) overrides the values the calibration fits.
+`base_rates.csv` holds every parameter with a range and a source (or "assumption"), one attribute
+of `Rates` each; `calibrated.csv` (written by model/world/calibrate.py) overrides the values the
+calibration fits.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from model.errors import InputError
+from model.world.estimate import Estimate
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BASE_RATES_FILE = DATA_DIR / "base_rates.csv"
@@ -22,60 +27,123 @@ UNCERTAIN_PER_RUN = ("start_stock_total",)
 
 
 @dataclass(frozen=True)
-class Parameter:
-    name: str
-    value: float
-    low: float
-    high: float
-    unit: str
-    source: str
+class Rates[T]:
+    """Every parameter of base_rates.csv (units and sources there): `BaseRates` holds them as
+    `Estimate`s, `RunRates` as the floats of one run."""
+
+    start_stock_total: T
+    start_share_individual: T
+    start_share_cooperative: T
+    start_age_share_under_5y: T
+    start_age_share_5_to_10y: T
+    start_age_mean_over_10y: T
+    entry_rate_per_year: T
+    entry_share_individual: T
+    entry_share_enterprise: T
+    entry_share_cooperative: T
+    entry_trend_per_year: T
+    failure_scale_enterprise: T
+    failure_scale_enterprise_peak: T
+    failure_scale_enterprise_old: T
+    failure_scale_individual: T
+    failure_scale_cooperative: T
+    failure_multiplier_micro: T
+    never_open_share: T
+    open_first_month_share: T
+    open_hazard_per_month: T
+    dormant_exit_first_year_per_month: T
+    dormant_exit_per_month: T
+    revocation_after_months: T
+    revocation_hazard_per_month: T
+    conversion_per_year: T
+    reentry_share: T
+    reentry_delay_months: T
+    revenue_median_individual_yuan: T
+    revenue_median_new_enterprise_yuan: T
+    revenue_median_stock_enterprise_yuan: T
+    revenue_sigma_new_enterprise: T
+    revenue_sigma_stock_enterprise: T
+    revenue_sigma_individual: T
+    growth_mean_enterprise: T
+    growth_sd_enterprise: T
+    employees_individual: T
+    employees_new_enterprise: T
+    employees_cooperative: T
+    employment_revenue_elasticity: T
+    chain_leader_count: T
+    chain_leader_revenue_median_yuan: T
+    chain_leader_revenue_sigma: T
+    chain_leader_growth_per_year: T
+    chain_leader_growth_sd_per_month: T
+    chain_leader_employees_per_million_yuan: T
+    fidelity_without_implementation: T
+
+
+type BaseRates = Rates[Estimate]
+type RunRates = Rates[float]
+NAMES = tuple(field.name for field in fields(Rates))
+
+
+def _check_names(names: Iterable[str], where: str, *, complete: bool) -> None:
+    """Every name is a parameter of `Rates` (and, if `complete`, every parameter is there once)."""
+    names = list(names)
+    unknown = sorted(set(names) - set(NAMES))
+    missing = sorted(set(NAMES) - set(names)) if complete else []
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    for problem, found in (("unknown", unknown), ("missing", missing), ("repeated", repeated)):
+        if found:
+            raise InputError(f"{where}: {problem} base rate(s) {', '.join(found)}")
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 @cache
-def base_rates() -> dict[str, Parameter]:
-    """All base rates, with calibrated values applied."""
-    with BASE_RATES_FILE.open(encoding="utf-8") as handle:
-        rates = {
-            row["parameter"]: Parameter(
-                row["parameter"],
-                float(row["value"]),
-                float(row["low"]),
-                float(row["high"]),
-                row["unit"],
-                row["source"],
-            )
-            for row in csv.DictReader(handle)
-        }
+def base_rates() -> BaseRates:
+    """All base rates, with calibrated values applied; checked against `Rates` on load."""
+    rows = _read(BASE_RATES_FILE)
+    _check_names((row["parameter"] for row in rows), str(BASE_RATES_FILE), complete=True)
+    rates = {
+        row["parameter"]: Estimate(
+            float(row["value"]), float(row["low"]), float(row["high"]), row["source"], row["unit"]
+        )
+        for row in rows
+    }
     for name, value in calibrated_values().items():
         rates[name] = replace(rates[name], value=value)
-    return rates
+    return Rates(**rates)
 
 
 def calibrated_values() -> dict[str, float]:
     if not CALIBRATED_FILE.exists():
         return {}
-    with CALIBRATED_FILE.open(encoding="utf-8") as handle:
-        return {row["parameter"]: float(row["value"]) for row in csv.DictReader(handle)}
+    rows = _read(CALIBRATED_FILE)
+    _check_names((row["parameter"] for row in rows), str(CALIBRATED_FILE), complete=False)
+    return {row["parameter"]: float(row["value"]) for row in rows}
 
 
-def run_values(rng: np.random.Generator | None, overrides: dict[str, float] | None = None):
-    """Parameter values for one run: uncertain ones drawn (triangular on low/value/high) if `rng`."""
-    values = {name: p.value for name, p in base_rates().items()}
+def run_rates(
+    rng: np.random.Generator | None, overrides: dict[str, float] | None = None
+) -> RunRates:
+    """Parameter values for one run: those of UNCERTAIN_PER_RUN drawn (Estimate.draw) if `rng`,
+    then `overrides` (by parameter name) applied."""
+    base = base_rates()
+    values = {name: getattr(base, name).value for name in NAMES}
     if rng is not None:
         for name in UNCERTAIN_PER_RUN:
-            p = base_rates()[name]
-            values[name] = float(rng.triangular(p.low, p.value, p.high))
-    values.update(overrides or {})
-    return values
+            values[name] = getattr(base, name).draw(rng)
+    _check_names(overrides or {}, "parameter overrides", complete=False)
+    return Rates(**(values | (overrides or {})))
 
 
 @cache
 def hazard_curves() -> dict[str, np.ndarray]:
     """Annual hazard by age in years, per curve; the last value holds for all older ages."""
     curves: dict[str, list[tuple[int, float]]] = {}
-    with (DATA_DIR / "hazard_curves.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            curves.setdefault(row["curve"], []).append(
-                (int(row["age_year"]), float(row["annual_hazard"]))
-            )
+    for row in _read(DATA_DIR / "hazard_curves.csv"):
+        curves.setdefault(row["curve"], []).append(
+            (int(row["age_year"]), float(row["annual_hazard"]))
+        )
     return {name: np.array([h for _, h in sorted(rows)]) for name, rows in curves.items()}

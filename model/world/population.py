@@ -6,41 +6,47 @@ so a row index names the same entity for the whole run.
 
 from __future__ import annotations
 
+from typing import Annotated, get_type_hints
+
 import numpy as np
 
 from model.world.clock import NEVER
 
-# name -> dtype. Months are int16 month indices (0 = 2021-01); NEVER = not within any horizon.
-COLUMNS: dict[str, type] = {
-    "kind": np.int8,  # model.world.kinds: INDIVIDUAL .. COOPERATIVE
-    "status": np.int8,  # REGISTERED, OPERATING, DORMANT, GONE
-    "sector": np.int8,  # row of model/world/data/sectors.csv
-    "city": np.int8,  # row of model/world/data/cities.csv
-    "flags": np.uint8,  # INDUCED | SHELL | REENTRANT | NEVER_OPENS
-    "born": np.int16,  # month of registration (of conversion, for a 个转企 enterprise)
-    # The pending status event (open, cease or exit) and the hazard process that sets it:
-    "due": np.int16,  # month the status event falls in
-    "clock_origin": np.int16,  # month at which the process's age is 0
-    "clock_start": np.int16,  # first month of exposure at the current multiplier
-    "hazard_left": np.float32,  # unit-exponential threshold still to accumulate from clock_start
-    "hazard_mult": np.float32,  # multiplier on the process's hazard since clock_start
-    "draw_fail": np.float32,  # threshold of the failure process, drawn at registration
-    "draw_dormant": np.float32,  # threshold of the dormant-exit process, drawn at registration
-    # 个转企 (individual businesses only), a constant-hazard process of its own:
-    "conv_due": np.int16,
-    "conv_start": np.int16,
-    "conv_left": np.float32,
-    "conv_mult": np.float32,
-    # Revenue: log revenue(t) = log_rev0 + growth * t / 12 (yuan, t in months); size moves at crossings.
-    "log_rev0": np.float32,
-    "growth": np.float32,  # effective growth of log revenue per year
-    "growth_base": np.float32,  # the entity's own growth before levers
-    "size_due": np.int16,  # month of the next crossing of a size threshold
-}
+# Column types: a numpy array annotated with its dtype.
+Int8 = Annotated[np.ndarray, np.int8]
+UInt8 = Annotated[np.ndarray, np.uint8]
+Int16 = Annotated[np.ndarray, np.int16]
+Float32 = Annotated[np.ndarray, np.float32]
 
 
 class Population:
-    """Struct of numpy arrays with amortised growth."""
+    """Struct of numpy arrays with amortised growth: one attribute per column, annotated with
+    its dtype. Months are int16 month indices (0 = 2021-01); NEVER = not within any horizon."""
+
+    kind: Int8  # model.world.kinds: INDIVIDUAL .. COOPERATIVE
+    status: Int8  # REGISTERED, OPERATING, DORMANT, GONE
+    sector: Int8  # row of model/world/data/sectors.csv
+    city: Int8  # row of model/world/data/cities.csv
+    flags: UInt8  # INDUCED | SHELL | REENTRANT | NEVER_OPENS
+    born: Int16  # month of registration (of conversion, for a 个转企 enterprise)
+    # The pending status event (open, cease or exit) and the hazard process that sets it:
+    due: Int16  # month the status event falls in
+    clock_origin: Int16  # month at which the process's age is 0
+    clock_start: Int16  # first month of exposure at the current multiplier
+    hazard_left: Float32  # unit-exponential threshold left to accumulate from clock_start
+    hazard_mult: Float32  # multiplier on the process's hazard since clock_start
+    draw_fail: Float32  # threshold of the failure process, drawn at registration
+    draw_dormant: Float32  # threshold of the dormant-exit process, drawn at registration
+    # 个转企 (individual businesses only), a constant-hazard process of its own:
+    conv_due: Int16
+    conv_start: Int16
+    conv_left: Float32
+    conv_mult: Float32
+    # Revenue: log revenue(t) = log_rev0 + growth * t / 12 (yuan, t in months); size moves at crossings.
+    log_rev0: Float32
+    growth: Float32  # effective growth of log revenue per year
+    growth_base: Float32  # the entity's own growth before levers
+    size_due: Int16  # month of the next crossing of a size threshold
 
     def __init__(self, capacity: int):
         self.n = 0
@@ -75,6 +81,14 @@ class Population:
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in COLUMNS)
+
+
+# column name -> dtype, from the annotations of Population
+COLUMNS: dict[str, type] = {
+    name: hint.__metadata__[0]
+    for name, hint in get_type_hints(Population, include_extras=True).items()
+    if hasattr(hint, "__metadata__")
+}
 
 
 class RowList:

@@ -5,6 +5,8 @@ the start follows from the demography rather than being set by hand.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from model.world import events
@@ -21,6 +23,10 @@ from model.world.kinds import (
     REGISTERED,
     is_enterprise,
 )
+from model.world.parameters import RunRates
+
+if TYPE_CHECKING:
+    from model.world.model import DoublingModel
 
 CHUNK_ROWS = 250_000  # rows built at a time (bounds peak memory at full scale)
 REDRAWS = 60  # rejection rounds for histories; the rare rest is set operating (see _histories)
@@ -34,20 +40,20 @@ def _vector_choice(cumulative: np.ndarray, entry_kind: np.ndarray, u: np.ndarray
     return out
 
 
-def _ages_in_months(v: dict[str, float], rng, n: int) -> np.ndarray:
+def _ages_in_months(v: RunRates, rng, n: int) -> np.ndarray:
     """Ages from the SAIC 2013 age structure: 49.4 % under 5 years, 32.9 % 5-10, the rest older
     (national_demography.csv enterprise_age_share_*), uniform within the bands."""
-    under5, five_to_ten = v["start_age_share_under_5y"], v["start_age_share_5_to_10y"]
+    under5, five_to_ten = v.start_age_share_under_5y, v.start_age_share_5_to_10y
     u = rng.random(n)
     young = rng.uniform(0, 60, n)
     middle = rng.uniform(60, 120, n)
-    old = 120 + rng.exponential(12 * v["start_age_mean_over_10y"], n)
+    old = 120 + rng.exponential(12 * v.start_age_mean_over_10y, n)
     return np.where(u < under5, young, np.where(u < under5 + five_to_ten, middle, old)).astype(
         np.int32
     )
 
 
-def _histories(m, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
+def _histories(m: DoublingModel, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
     """Opening, failure and exit months from registration on; redraw those already gone by 2021."""
     demo, kind = m.demography, drawn["kind"]
     mult = demo.failure_kind_multiplier[kind]
@@ -70,7 +76,7 @@ def _histories(m, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
             break
         for name in ("open_draw", "draw_fail", "draw_dormant"):
             drawn[name][todo] = rng.standard_exponential(len(todo))
-        drawn["never_opens"][todo] = rng.random(len(todo)) < m.values["never_open_share"]
+        drawn["never_opens"][todo] = rng.random(len(todo)) < m.rates.never_open_share
     # The few still gone after REDRAWS (the oldest): operating now, failure hazard from now on.
     drawn["never_opens"][todo] = False
     opened[todo] = born[todo]
@@ -81,7 +87,7 @@ def _histories(m, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
     return {"opened": opened, "ceased": ceased, "exited": exited}
 
 
-def add_starting_stock(m, total: float, rng: np.random.Generator) -> None:
+def add_starting_stock(m: DoublingModel, total: float, rng: np.random.Generator) -> None:
     """Append the end-2020 stock (total real entities, `m.scale` per row) to the population, in
     chunks so that the working arrays stay small beside the population itself."""
     rows = int(round(total / m.scale))
@@ -89,9 +95,9 @@ def add_starting_stock(m, total: float, rng: np.random.Generator) -> None:
         _add_chunk(m, min(CHUNK_ROWS, rows - begin), rng)
 
 
-def _add_chunk(m, n: int, rng: np.random.Generator) -> None:
-    v, places = m.values, m.places
-    share_individual, share_cooperative = v["start_share_individual"], v["start_share_cooperative"]
+def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
+    v, places = m.rates, m.places
+    share_individual, share_cooperative = v.start_share_individual, v.start_share_cooperative
     entry_kind = rng.choice(
         [ENTRY_INDIVIDUAL, ENTRY_ENTERPRISE, ENTRY_COOPERATIVE],
         size=n,
@@ -103,10 +109,10 @@ def _add_chunk(m, n: int, rng: np.random.Generator) -> None:
     enterprise = entry_kind == ENTRY_ENTERPRISE
     log_revenue = np.where(
         enterprise,
-        np.log(v["revenue_median_stock_enterprise_yuan"])
-        + v["revenue_sigma_stock_enterprise"] * rng.standard_normal(n),
-        np.log(v["revenue_median_individual_yuan"])
-        + v["revenue_sigma_individual"] * rng.standard_normal(n),
+        np.log(v.revenue_median_stock_enterprise_yuan)
+        + v.revenue_sigma_stock_enterprise * rng.standard_normal(n),
+        np.log(v.revenue_median_individual_yuan)
+        + v.revenue_sigma_individual * rng.standard_normal(n),
     )
     drawn = events.draw_entities(v, entry_kind, rng, revenue=log_revenue)
     history = _histories(m, drawn, born, rng)
