@@ -11,6 +11,7 @@ import pytest
 
 from dashboard.data import load_results
 from dashboard.pages.overview import overview_table
+from model.defaults import DEADLINE
 from model.experiments.comparison import compare, median_month, quantile_bands
 from tests.batch_fixtures import run_cli, settings_args
 
@@ -87,6 +88,8 @@ def test_command_line_and_dashboard_give_the_same_comparison(tmp_path, until):
     cli = json.loads(run_cli("compare", str(out), "--format", "json").stdout)
     shown = overview_table(load_results(out)).set_index("scenario")
     assert sorted(r["scenario"] for r in cli) == sorted(shown.index)
+    late = [r["median_month"] for r in cli if (r["median_month"] or "") > DEADLINE]
+    assert bool(late) == (until > DEADLINE)  # past 2025 the median month comes after the deadline
     for row in cli:
         mine = shown.loc[row["scenario"]]
         month = mine["median_month"]
