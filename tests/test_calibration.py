@@ -10,7 +10,7 @@ import pytest
 from model.errors import InputError
 from model.world import parameters
 from model.world.calibrate import FIT_SEEDS, mean_moments, targets
-from model.world.parameters import DATA_DIR
+from model.world.datafiles import DATA_DIR
 
 CHECK_SEEDS = (101, 102)
 # Tolerance: the target's acceptable range [low, high] as calibration_targets.csv states it.

@@ -23,7 +23,7 @@ from model.policy.document import (
     normalise,
 )
 from model.policy.schedule import value_at
-from model.world.parameters import DATA_DIR
+from model.world.datafiles import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_POLICY = ROOT.parent / "shared" / "policy"

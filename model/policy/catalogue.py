@@ -51,6 +51,7 @@ from model.policy.fields import (
     fail,
     known,
     outside,
+    repeated,
     under,
     unique,
 )
@@ -396,10 +397,9 @@ class Lever(Frozen):
                 f"{list(self.articles)}; missing: {missing}; not named there: {extra}"
             )
             problems.append((("departments",), problem, None))
-        ids = [k.id for k in self.knobs]
-        if len(set(ids)) != len(ids):
-            twice = ", ".join(sorted({i for i in ids if ids.count(i) > 1}))
-            problems.append((("knobs",), f"duplicate knob id: {twice}", None))
+        twice = repeated([k.id for k in self.knobs])
+        if twice:
+            problems.append((("knobs",), f"duplicate knob id: {', '.join(twice)}", None))
         text = normalise(self.text_zh)
         for index, knob in enumerate(self.knobs):
             if normalise(knob.quote) not in text:

@@ -5,7 +5,6 @@ and the sectors and cities of the model.
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import InputError
+from model.world.datafiles import csv_rows
 from model.world.geography import places
 
 POLICY_DIR = Path(__file__).resolve().parent / "document"
@@ -59,11 +59,6 @@ def excerpt_fragments(text_zh: str) -> list[str]:
     return [f for f in (normalise(p) for p in re.split(r"…+", text_zh)) if f]
 
 
-def _csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 @functools.cache
 def references() -> References:
     """The reference tables, read once."""
@@ -72,11 +67,11 @@ def references() -> References:
         cities=places().cities,
         departments={
             row["id"]: (row["name_zh"], row["name_en"])
-            for row in _csv_rows(POLICY_DIR / "departments.csv")
+            for row in csv_rows(POLICY_DIR / "departments.csv")
         },
         article_departments={
             int(row["article"]): tuple(row["departments"].split())
-            for row in _csv_rows(POLICY_DIR / "article_departments.csv")
+            for row in csv_rows(POLICY_DIR / "article_departments.csv")
         },
         article_texts=article_texts(DOCUMENT_FILE.read_text(encoding="utf-8")),
     )

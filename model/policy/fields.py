@@ -188,9 +188,14 @@ def _matching(pattern: str, what: str) -> WrapValidator:
     return WrapValidator(check)
 
 
+def repeated(items: Sequence[Any]) -> list[str]:
+    """The items that occur more than once, as sorted text."""
+    return sorted({str(i) for i in items if items.count(i) > 1})
+
+
 def unique(items: tuple[Any, ...]) -> tuple[Any, ...]:
     """The items, when no two are equal."""
-    duplicates = sorted({str(i) for i in items if items.count(i) > 1})
+    duplicates = repeated(items)
     if duplicates:
         raise custom(f"duplicate items: {', '.join(duplicates)}")
     return items

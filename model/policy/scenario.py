@@ -173,8 +173,8 @@ class LeverSettings(Frozen):
 
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> Self:
-        if self.start and self.end and self.end < self.start:
-            fail([(("end",), f"{self.end} is before the start {self.start}", self.end)])
+        if self.start and self.end and (problem := _ends_before_start(self.start, self.end)):
+            fail([(("end",), problem, self.end)])
         return self
 
     def given(self) -> dict[str, Any]:
@@ -250,6 +250,11 @@ class ScenarioFile(Frozen):
     @property
     def fidelity(self) -> float | None:
         return None if self.implementation is None else self.implementation.fidelity
+
+
+def _ends_before_start(start: str, end: str) -> str | None:
+    """The problem of a lever whose last month comes before its first, or None."""
+    return f"{end} is before the start {start}" if end < start else None
 
 
 def _valid_settings(raw: Any, catalogue: Catalogue) -> dict[str, LeverSettings]:
@@ -383,10 +388,8 @@ def _finish(layer: _Layer, catalogue: Catalogue) -> Scenario:
             ramp_months=lever.ramp_months if ramp_months is None else ramp_months,
             knobs={k.id: k.default() for k in lever.knobs} | settings.get("knobs", {}),
         )
-        if setting.end is not None and setting.end < setting.start:
-            layer.file.fail(
-                ("levers", lever_id, "end"), f"{setting.end} is before the start {setting.start}"
-            )
+        if setting.end is not None and (problem := _ends_before_start(setting.start, setting.end)):
+            layer.file.fail(("levers", lever_id, "end"), problem)
         levers[lever_id] = setting
     content = layer.content
     return Scenario(

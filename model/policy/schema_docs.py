@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model.defaults import PROJECT_ROOT
+from model.defaults import SCENARIO_DIR
 from model.policy.catalogue import Family
 from model.policy.fields import FIRST_MONTH, ID_PATTERN, LAST_MONTH, MONTH_PATTERN
 from model.policy.scenario import ScenarioFile
@@ -21,7 +21,7 @@ from model.policy.scenario import ScenarioFile
 # Each document and the model whose JSON schema (with its $defs) its tables come from.
 DOCUMENTS: dict[Path, type[BaseModel]] = {
     Path(__file__).resolve().parent / "SCHEMA.md": Family,
-    PROJECT_ROOT / "scenarios" / "README.md": ScenarioFile,
+    SCENARIO_DIR / "README.md": ScenarioFile,
 }
 _TABLE = re.compile(r"(<!-- fields: (\w+) -->\n).*?(<!-- end fields -->)", re.S)
 _STRINGS = {MONTH_PATTERN: "month YYYY-MM", ID_PATTERN: "snake_case id"}

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import csv
 import sys
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 from scipy.optimize import least_squares
 
+from model.world.datafiles import DATA_DIR, csv_rows
+from model.world.estimate import Estimate
 from model.world.kinds import ENTERPRISE_KINDS, GONE, INDIVIDUAL, INDUCED, OPERATING, REENTRANT
 from model.world.model import DoublingModel, employees_at_median_new_revenue
-from model.world.parameters import CALIBRATED_FILE, DATA_DIR, base_rates
+from model.world.parameters import CALIBRATED_FILE, base_rates
 
 FITTED = (
     "entry_rate_per_year",
@@ -42,25 +43,15 @@ FIT_SCALE = 10.0
 FIT_SEEDS = (2020, 2021)  # moments are averaged over these seeds (common random numbers)
 
 
-@dataclass(frozen=True)
-class Target:
-    moment: str
-    value: float
-    low: float
-    high: float
-    source: str
-
-
 @cache
-def targets() -> dict[str, Target]:
-    with (DATA_DIR / "calibration_targets.csv").open(encoding="utf-8") as handle:
-        return {
-            row["moment"]: Target(
-                row["moment"], float(row["value"]), float(row["low"]), float(row["high"]),
-                row["source"],
-            )
-            for row in csv.DictReader(handle)
-        }  # fmt: skip
+def targets() -> dict[str, Estimate]:
+    """The moments to reproduce: moment name -> target value with its acceptable range, source."""
+    return {
+        row["moment"]: Estimate(
+            float(row["value"]), float(row["low"]), float(row["high"]), row["source"]
+        )
+        for row in csv_rows(DATA_DIR / "calibration_targets.csv")
+    }
 
 
 def mean_moments(
@@ -161,8 +152,8 @@ MARGIN = 0.8  # ... where the range is shrunk to this share, so that other seeds
 def residuals(moments: dict[str, float]) -> np.ndarray:
     """(measured - target) / half the acceptable range, for every target, steeper outside it."""
     out = []
-    for t in targets().values():
-        miss = moments[t.moment] - t.value
+    for moment, t in targets().items():
+        miss = moments[moment] - t.value
         bound = MARGIN * ((t.high - t.value) if miss > 0 else (t.value - t.low))
         outside = max(0.0, abs(miss) - bound) * np.sign(miss)
         out.append((miss + OUTSIDE_PENALTY * outside) / ((t.high - t.low) / 2))

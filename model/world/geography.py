@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from model.world.parameters import DATA_DIR
+from model.world.datafiles import DATA_DIR, csv_rows
 
 
 @dataclass(frozen=True)
@@ -22,15 +21,10 @@ class Places:
     city_shares: np.ndarray  # [3, cities]
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with (DATA_DIR / name).open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 @cache
 def places() -> Places:
-    sectors = _rows("sectors.csv")
-    cities = _rows("cities.csv")
+    sectors = csv_rows(DATA_DIR / "sectors.csv")
+    cities = csv_rows(DATA_DIR / "cities.csv")
     sector_shares = np.array(
         [
             [float(r[f"share_{k}"]) for r in sectors]

@@ -7,18 +7,16 @@ calibration fits.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
 from model.errors import InputError
+from model.world.datafiles import DATA_DIR, csv_rows
 from model.world.estimate import Estimate
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 BASE_RATES_FILE = DATA_DIR / "base_rates.csv"
 CALIBRATED_FILE = DATA_DIR / "calibrated.csv"
 
@@ -95,15 +93,10 @@ def _check_names(names: Iterable[str], where: str, *, complete: bool) -> None:
             raise InputError(f"{where}: {problem} base rate(s) {', '.join(found)}")
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 @cache
 def base_rates() -> BaseRates:
     """All base rates, with calibrated values applied; checked against `Rates` on load."""
-    rows = _read(BASE_RATES_FILE)
+    rows = csv_rows(BASE_RATES_FILE)
     _check_names((row["parameter"] for row in rows), str(BASE_RATES_FILE), complete=True)
     rates = {
         row["parameter"]: Estimate(
@@ -119,7 +112,7 @@ def base_rates() -> BaseRates:
 def calibrated_values() -> dict[str, float]:
     if not CALIBRATED_FILE.exists():
         return {}
-    rows = _read(CALIBRATED_FILE)
+    rows = csv_rows(CALIBRATED_FILE)
     _check_names((row["parameter"] for row in rows), str(CALIBRATED_FILE), complete=False)
     return {row["parameter"]: float(row["value"]) for row in rows}
 
@@ -142,7 +135,7 @@ def run_rates(
 def hazard_curves() -> dict[str, np.ndarray]:
     """Annual hazard by age in years, per curve; the last value holds for all older ages."""
     curves: dict[str, list[tuple[int, float]]] = {}
-    for row in _read(DATA_DIR / "hazard_curves.csv"):
+    for row in csv_rows(DATA_DIR / "hazard_curves.csv"):
         curves.setdefault(row["curve"], []).append(
             (int(row["age_year"]), float(row["annual_hazard"]))
         )
