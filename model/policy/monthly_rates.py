@@ -9,6 +9,7 @@ Effects of several levers on one hook multiply (multipliers) or add (additive ho
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -124,13 +125,16 @@ def _indicator(names: tuple[str, ...], universe: tuple[str, ...]) -> np.ndarray:
     return indicator
 
 
+@functools.cache
 def target_mask(target) -> np.ndarray:
-    """[kinds incl. chain leaders, sectors, cities] 1.0 where the target applies."""
+    """[kinds incl. chain leaders, sectors, cities] 1.0 where the target applies (read-only)."""
     p = places()
     kinds = _indicator(target.kinds, KIND_NAMES)
     sectors = _indicator(target.sectors, p.sectors)
     cities = _indicator(target.cities, p.cities)
-    return kinds[:, None, None] * sectors[None, :, None] * cities[None, None, :]
+    mask = kinds[:, None, None] * sectors[None, :, None] * cities[None, None, :]
+    mask.setflags(write=False)
+    return mask
 
 
 def _entry_mask(mask: np.ndarray) -> np.ndarray:
@@ -159,15 +163,20 @@ FIELD_OF_HOOK = {
 SCALAR_HOOKS = {"induced_quality", "reentry", "shell_registrations", "chain_referrals"}
 
 
-def _cells(hook: str, mask: np.ndarray) -> np.ndarray:
-    """The target mask in the shape of the hook's PolicyState field."""
+@functools.cache
+def _cells(hook: str, target) -> np.ndarray:
+    """The target's mask in the shape of the hook's PolicyState field (read-only)."""
+    mask = target_mask(target)
     if hook == "entry":
-        return _entry_mask(mask)
-    if hook == "conversion":
-        return mask[INDIVIDUAL]  # 个转企 concerns individual businesses
-    if hook == "upgrade":
-        return mask[MEDIUM]  # the 10-20 M yuan band below the 规上 line
-    return mask[:ROW_KINDS]
+        cells = _entry_mask(mask)
+    elif hook == "conversion":
+        cells = mask[INDIVIDUAL]  # 个转企 concerns individual businesses
+    elif hook == "upgrade":
+        cells = mask[MEDIUM]  # the 10-20 M yuan band below the 规上 line
+    else:
+        cells = mask[:ROW_KINDS]
+    cells.setflags(write=False)
+    return cells
 
 
 class _StateBuilder:
@@ -179,7 +188,7 @@ class _StateBuilder:
 
     def add(self, hook: str, target, value: float) -> None:
         """Fold one scaled effect into its field: added (additive hooks) or multiplied."""
-        weight = 1.0 if hook in SCALAR_HOOKS else _cells(hook, target_mask(target))
+        weight = 1.0 if hook in SCALAR_HOOKS else _cells(hook, target)
         additive = hook in ADDITIVE_HOOKS
         change = value * weight if additive else 1.0 + (value - 1.0) * weight
         if hook == "failure_hazard" and target.max_age_months:
@@ -246,6 +255,7 @@ def state_at(active: list[ActiveLever], scenario_fidelity: float, t: int) -> Pol
 def _cost_lines(active: list[ActiveLever]) -> list[CostLine]:
     """One cost line per lever cost. Events and entities are paid at the lever's take-up; lump sums
     (per_year) at the lever's strength."""
+    boost_at = functools.cache(functools.partial(_take_up_boost, active))
     lines = []
     for a in active:
         for cost, yuan in zip(a.lever.costs, a.cost_yuan, strict=True):
@@ -255,7 +265,7 @@ def _cost_lines(active: list[ActiveLever]) -> list[CostLine]:
                 if strength == 0:
                     return 0.0
                 if basis != "per_year":
-                    strength *= min(1.0, a.take_up * _take_up_boost(active, t))
+                    strength *= min(1.0, a.take_up * boost_at(t))
                 return yuan * strength * a.knob_factor(t, "cost")
 
             lines.append(

@@ -27,12 +27,16 @@ class Agenda:
             return
         if months.min() < now:
             raise ValueError(f"event scheduled in the past: month {months.min()} < {now}")
+        buckets = self._buckets[queue]
+        first = months[0]
+        if (months == first).all():
+            buckets[first].append(rows)
+            return
         order = np.argsort(months, kind="stable")
         rows, months = rows[order], months[order]
-        unique, starts = np.unique(months, return_index=True)
-        buckets = self._buckets[queue]
-        for month, chunk in zip(unique, np.split(rows, starts[1:]), strict=True):
-            buckets[month].append(chunk)
+        cuts = (np.flatnonzero(months[1:] != months[:-1]) + 1).tolist()
+        for begin, end in zip([0, *cuts], [*cuts, len(rows)], strict=True):
+            buckets[months[begin]].append(rows[begin:end])
 
     def pop(self, queue: int, month: int) -> np.ndarray:
         """All distinct rows scheduled in `month` on `queue`, in the order they were pushed."""

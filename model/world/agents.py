@@ -2,10 +2,15 @@
 
 Each one grows its revenue, crosses the reward tiers of 1, 5 and 10 bn yuan (10亿/50亿/100亿), and
 refers suppliers (以商招商) who register in its sector and city when the chain-leader lever pays it to.
+The month's random numbers of all leaders are drawn at once (`MonthDraws`), one stream per month and
+purpose, so every scenario gives a leader the same revenue path (common random numbers).
 """
 
 from __future__ import annotations
 
+import bisect
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -16,40 +21,59 @@ from model.world import streams
 if TYPE_CHECKING:
     from model.world.model import DoublingModel
 
-TIERS_YUAN = np.array([1e9, 5e9, 10e9])  # art. 14: rewards when revenue first reaches 10/50/100亿
+TIERS_YUAN = (1e9, 5e9, 10e9)  # art. 14: rewards when revenue first reaches 10/50/100亿
+LOG_TIERS = tuple(math.log(x) for x in TIERS_YUAN)
+
+
+@dataclass(frozen=True)
+class MonthDraws:
+    """The random numbers of every chain leader in month t, indexed by the leader's `index`."""
+
+    revenue_change: list[float]  # change of log revenue
+    referral_rows: list[int]  # supplier registrations referred, in rows
+
+    @classmethod
+    def draw(cls, model: DoublingModel, t: int, leaders: int) -> MonthDraws:
+        v = model.rates
+        shocks = model.streams.get(streams.CHAIN_LEADERS, t).standard_normal(leaders)
+        change = v.chain_leader_growth_per_year / 12.0 + v.chain_leader_growth_sd_per_month * shocks
+        referrals = model.policy_state.chain_referrals
+        if referrals > 0:
+            rng = model.streams.get(streams.CHAIN_LEADERS, t, "referral counts")
+            rows = rng.poisson(referrals / 12.0 / model.scale, leaders).tolist()
+        else:
+            rows = [0] * leaders
+        return cls(change.tolist(), rows)
 
 
 class ChainLeader(mesa.Agent):
     """A chain leader firm; counted as one real enterprise, operating, in every scale."""
 
-    def __init__(self, model: DoublingModel, sector: int, city: int, log_revenue: float):
+    def __init__(
+        self, model: DoublingModel, index: int, sector: int, city: int, log_revenue: float
+    ):
         super().__init__(model)
+        self.index = index  # position in the month's draws
         self.sector = sector
         self.city = city
         self.log_revenue = log_revenue
-        self.tier = int(np.searchsorted(np.log(TIERS_YUAN), log_revenue, side="right"))
+        self.tier = bisect.bisect_right(LOG_TIERS, log_revenue)
 
     @property
     def employees(self) -> float:
         per_million = self.model.rates.chain_leader_employees_per_million_yuan
-        return float(np.exp(self.log_revenue) / 1e6 * per_million)
+        return math.exp(self.log_revenue) / 1e6 * per_million
 
     def step(self) -> None:
-        """Grow, reward tier crossings, refer suppliers."""
-        v, t = self.model.rates, self.model.t
-        rng = self.model.streams.get(streams.CHAIN_LEADERS, t, self.unique_id)
-        self.log_revenue += (
-            v.chain_leader_growth_per_year / 12.0
-            + v.chain_leader_growth_sd_per_month * rng.standard_normal()
-        )
-        tier = int(np.searchsorted(np.log(TIERS_YUAN), self.log_revenue, side="right"))
+        """Grow, reward tier crossings, refer suppliers (this month's draws: model.chain_draws)."""
+        draws = self.model.chain_draws
+        self.log_revenue += draws.revenue_change[self.index]
+        tier = bisect.bisect_right(LOG_TIERS, self.log_revenue)
         if tier > self.tier:
             self.model.count_chain_event("tier_crossing", self, tier - self.tier)
             self.tier = tier
-        referrals = self.model.policy_state.chain_referrals
-        if referrals > 0:
-            rows = rng.poisson(referrals / 12.0 / self.model.scale)
-            if rows:
-                self.model.pending_referrals.append(
-                    (np.full(rows, self.sector, np.int8), np.full(rows, self.city, np.int8))
-                )
+        rows = draws.referral_rows[self.index]
+        if rows:
+            self.model.pending_referrals.append(
+                (np.full(rows, self.sector, np.int8), np.full(rows, self.city, np.int8))
+            )

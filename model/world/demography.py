@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,23 +69,24 @@ class Demography:
 
     def event_month(self, status: int, kind, origin, start, left, mult) -> np.ndarray:
         """Month of the pending event of entities in `status` (opening, failure, dormant exit)."""
-        return self._solve(status, kind, lambda table, r: table.event_month(
-            origin[r], start[r], left[r], mult[r]), np.int32)  # fmt: skip
+        out = np.empty(len(kind), dtype=np.int32)
+        for table, r in self._tables(status, kind):
+            out[r] = table.event_month(origin[r], start[r], left[r], mult[r])
+        return out
 
     def used(self, status: int, kind, origin, start, now: int, mult) -> np.ndarray:
         """Hazard of the status's process used from `start` to `now`."""
-        return self._solve(status, kind, lambda table, r: table.used(
-            origin[r], start[r], now, mult[r]), np.float64)  # fmt: skip
-
-    def _solve(self, status: int, kind: np.ndarray, solve, dtype) -> np.ndarray:
-        """solve(table, rows) with the hazard table of the status (of the kind, for failure)."""
-        if status != OPERATING:
-            table = self.opening if status == REGISTERED else self.dormant_exit
-            return solve(table, slice(None)).astype(dtype)
-        curve = FAILURE_CURVE_OF_KIND[kind]
-        out = np.empty(len(kind), dtype=dtype)
-        for curve_id, table in enumerate(self.failure):
-            rows = curve == curve_id
-            if rows.any():
-                out[rows] = solve(table, rows)
+        out = np.empty(len(kind), dtype=np.float64)
+        for table, r in self._tables(status, kind):
+            out[r] = table.used(origin[r], start[r], now, mult[r])
         return out
+
+    def _tables(self, status: int, kind: np.ndarray) -> list[tuple[HazardTable, Any]]:
+        """(hazard table, rows it applies to) covering every row: the status's table, or for
+        failure the curve of each row's kind."""
+        if status != OPERATING:
+            return [(self.opening if status == REGISTERED else self.dormant_exit, slice(None))]
+        curve = FAILURE_CURVE_OF_KIND[kind]
+        if len(curve) == 0 or (curve == curve[0]).all():
+            return [(self.failure[curve[0] if len(curve) else 0], slice(None))]
+        return [(table, curve == i) for i, table in enumerate(self.failure)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import poisson
 
 from model.world import streams
 from model.world.agenda import CONVERSION, REHAZARD, SIZE, STATUS
@@ -67,57 +66,36 @@ def log_revenue(m: DoublingModel, rows: np.ndarray, t: int) -> np.ndarray:
 
 # --- hazard processes: one pending status event per entity ------------------------------------
 
-
-def _process_multiplier(
-    m: DoublingModel, rows: np.ndarray, t: int | np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Multiplier of each row's status process at month t (one for all rows, or one per row), and
-    the month it next changes by age."""
-    pop, state = m.pop, m.policy_state
-    kind, sector, city, status = pop.kind[rows], pop.sector[rows], pop.city[rows], pop.status[rows]
-    month = np.broadcast_to(t, len(rows))
-    mult = np.ones(len(rows))
-    boundary = np.full(len(rows), NEVER, dtype=np.int32)
-    registered, dormant = status == REGISTERED, status == DORMANT
-    mult[registered] = state.opening[kind, sector, city][registered]
-    mult[dormant] = state.dormant_exit[kind, sector, city][dormant]
-    operating = status == OPERATING
-    if operating.any():
-        cells = (kind[operating], sector[operating], city[operating])
-        age = month[operating] - pop.born[rows[operating]].astype(np.int32)
-        fail = state.failure[cells] * m.demography.failure_kind_multiplier[kind[operating]]
-        edge = np.full(len(age), NEVER, dtype=np.int32)
-        windows = list(state.failure_windows)
-        induced = (pop.flags[rows[operating]] & INDUCED) > 0
-        if state.induced_failure != 1.0:
-            windows.append((np.where(induced, state.induced_failure, 1.0), INDUCED_WINDOW_MONTHS))
-        for window_mult, max_age in windows:
-            value = window_mult[cells] if np.ndim(window_mult) == 3 else window_mult
-            active = (age < max_age) & (value != 1.0)
-            fail = np.where(active, fail * value, fail)
-            edge = np.where(active, np.minimum(edge, month[operating] - age + max_age), edge)
-        mult[operating] = fail
-        boundary[operating] = edge
-    return mult, boundary
-
-
 STATUS_PROCESSES = (REGISTERED, OPERATING, DORMANT)  # opening, failure, dormant exit
 
 
-def _due_months(m: DoublingModel, rows: np.ndarray) -> np.ndarray:
-    """Solve the pending status event of rows from their process columns."""
-    pop = m.pop
-    status, kind = pop.status[rows], pop.kind[rows]
-    origin = pop.clock_origin[rows].astype(np.int32)
-    start = pop.clock_start[rows].astype(np.int32)
-    left = pop.hazard_left[rows].astype(np.float64)
-    mult = pop.hazard_mult[rows].astype(np.float64)
-    due = np.full(len(rows), NEVER, dtype=np.int32)
-    for code in STATUS_PROCESSES:
-        s = status == code
-        if s.any():
-            due[s] = m.demography.event_month(code, kind[s], origin[s], start[s], left[s], mult[s])
-    return due
+def _by_process(status: np.ndarray) -> list[tuple[int, np.ndarray | None]]:
+    """(status, mask of its rows; None = all rows) for each status process among rows."""
+    if len(status) and (status == status[0]).all():
+        return [(int(status[0]), None)]
+    groups = [(code, status == code) for code in STATUS_PROCESSES]
+    return [(code, mask) for code, mask in groups if mask.any()]
+
+
+def _failure_multiplier(
+    m: DoublingModel, rows: np.ndarray, cells: tuple, month: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multiplier of the failure hazard of operating rows from `month` on, and the month it next
+    changes by age (the end of a young-firm window; NEVER if none)."""
+    pop, state = m.pop, m.policy_state
+    age = month - pop.born[rows].astype(np.int32)
+    fail = state.failure[cells] * m.demography.failure_kind_multiplier[cells[0]]
+    edge = np.full(len(rows), NEVER, dtype=np.int32)
+    windows = list(state.failure_windows)
+    if state.induced_failure != 1.0:
+        induced = (pop.flags[rows] & INDUCED) > 0
+        windows.append((np.where(induced, state.induced_failure, 1.0), INDUCED_WINDOW_MONTHS))
+    for window_mult, max_age in windows:
+        value = window_mult[cells] if np.ndim(window_mult) == 3 else window_mult
+        active = (age < max_age) & (value != 1.0)
+        fail = np.where(active, fail * value, fail)
+        edge = np.where(active, np.minimum(edge, month - age + max_age), edge)
+    return fail, edge
 
 
 def start_process(m: DoublingModel, rows: np.ndarray, origin, start: int, left, t: int) -> None:
@@ -130,11 +108,28 @@ def start_process(m: DoublingModel, rows: np.ndarray, origin, start: int, left, 
 
 
 def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
-    pop = m.pop
-    start = np.maximum(pop.clock_start[rows].astype(np.int32), t)
-    mult, boundary = _process_multiplier(m, rows, start)
-    pop.hazard_mult[rows] = mult
-    due = _due_months(m, rows)
+    """Solve the pending status event of rows from their process columns, at the multiplier in
+    force from their first month of exposure on, and put it on the agenda."""
+    if len(rows) == 0:
+        return
+    pop, state = m.pop, m.policy_state
+    due = np.empty(len(rows), dtype=np.int32)
+    boundary = np.full(len(rows), NEVER, dtype=np.int32)
+    for code, mask in _by_process(pop.status[rows]):
+        r = rows if mask is None else rows[mask]
+        cells = (pop.kind[r], pop.sector[r], pop.city[r])
+        start = pop.clock_start[r].astype(np.int32)
+        if code == OPERATING:
+            mult, edge = _failure_multiplier(m, r, cells, np.maximum(start, t))
+            boundary[slice(None) if mask is None else mask] = edge
+        else:
+            mult = (state.opening if code == REGISTERED else state.dormant_exit)[cells]
+        mult = mult.astype(np.float32)
+        pop.hazard_mult[r] = mult
+        origin, left = pop.clock_origin[r].astype(np.int32), pop.hazard_left[r].astype(np.float64)
+        due[slice(None) if mask is None else mask] = m.demography.event_month(
+            code, cells[0], origin, start, left, mult.astype(np.float64)
+        )
     pop.due[rows] = np.minimum(due, NEVER)
     m.agenda.push(STATUS, rows, due, t)
     early = boundary < due
@@ -150,17 +145,17 @@ def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     if len(rows) == 0:
         return
     pop = m.pop
-    status, kind = pop.status[rows], pop.kind[rows]
-    origin = pop.clock_origin[rows].astype(np.int32)
     start = pop.clock_start[rows].astype(np.int32)
-    mult = pop.hazard_mult[rows].astype(np.float64)
-    used = np.zeros(len(rows))
-    for code in STATUS_PROCESSES:
-        s = (status == code) & (start < t)
-        if s.any():
-            used[s] = m.demography.used(code, kind[s], origin[s], start[s], t, mult[s])
-    pop.hazard_left[rows] = np.maximum(pop.hazard_left[rows] - used, 0.0)
-    pop.clock_start[rows] = np.maximum(start, t)
+    past = start < t
+    if past.any():
+        used = np.zeros(len(rows))
+        for code, mask in _by_process(pop.status[rows]):
+            s = past if mask is None else past & mask
+            r = rows[s]
+            origin, mult = pop.clock_origin[r].astype(np.int32), pop.hazard_mult[r]
+            used[s] = m.demography.used(code, pop.kind[r], origin, start[s], t, mult)
+        pop.hazard_left[rows] = np.maximum(pop.hazard_left[rows] - used, 0.0)
+        pop.clock_start[rows] = np.maximum(start, t)
     schedule_process(m, rows, t)
 
 
@@ -172,17 +167,14 @@ def register(m: DoublingModel, t: int) -> None:
     and chain-leader referrals, each drawn from its own stream (common random numbers)."""
     base = m.entry_rows_per_month * (1.0 + m.rates.entry_trend_per_year) ** (t / 12.0)
     uniform = m.streams.get(streams.ENTRY, t, "counts").random(base.shape)
-    n_base = poisson.ppf(uniform, base).astype(np.int64)
-    n_total = poisson.ppf(uniform, base * m.policy_state.entry).astype(np.int64)
-    induced_rng = m.streams.get(streams.INDUCED_ENTRY, t)
-    groups = [
-        (
-            _cells_to_rows(np.minimum(n_base, n_total)),
-            0,
-            m.streams.get(streams.ENTRY, t, "attributes"),
-        ),
-        (_cells_to_rows(np.maximum(n_total - n_base, 0)), INDUCED, induced_rng),
-    ]
+    n_base = streams.poisson_quantile(uniform, base)
+    groups = [(_cells_to_rows(n_base), 0, m.streams.get(streams.ENTRY, t, "attributes"))]
+    entry = m.policy_state.entry
+    if not np.all(entry == 1.0):  # the levers' extra registrations (fewer where entry < 1)
+        n_total = streams.poisson_quantile(uniform, base * entry)
+        groups[0] = (_cells_to_rows(np.minimum(n_base, n_total)), *groups[0][1:])
+        induced = _cells_to_rows(np.maximum(n_total - n_base, 0))
+        groups.append((induced, INDUCED, m.streams.get(streams.INDUCED_ENTRY, t)))
     if m.policy_state.shell_share > 0:
         shell_rng = m.streams.get(streams.SHELLS, t)
         shells = shell_rng.poisson(base * m.policy_state.shell_share)
@@ -236,6 +228,7 @@ def draw_entities(v: RunRates, entry_kind, rng: np.random.Generator, revenue=Non
         "conv_left": rng.standard_exponential(n, dtype=np.float32),
         "never_opens": rng.random(n, dtype=np.float32) < v.never_open_share,
         "open_draw": rng.standard_exponential(n, dtype=np.float32),
+        "reentry_draw": rng.random(n, dtype=np.float32),
     }
 
 
@@ -309,10 +302,13 @@ def cease(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     some founders register again later."""
     pop = m.pop
     set_state(m, rows, status=DORMANT)
-    rng = m.streams.get(streams.REENTRY, t, "decisions")
-    share = m.rates.reentry_share * m.policy_state.reentry
-    again = rows[rng.random(len(rows)) < share]
-    delay = 1 + rng.geometric(1.0 / m.rates.reentry_delay_months, len(again))
+    # The founder's own uniform decides (the same founders in every scenario, more when the share
+    # is raised); rescaled, it gives the delay: geometric, at least 2 months, mean 1 + delay_months.
+    share = min(1.0, m.rates.reentry_share * m.policy_state.reentry)
+    draw = pop.reentry_draw[rows].astype(np.float64)
+    again = rows[draw < share]
+    waits = np.log1p(-draw[draw < share] / share) / np.log1p(-1.0 / m.rates.reentry_delay_months)
+    delay = 1 + np.maximum(np.ceil(waits), 1).astype(np.int64)
     for month in np.unique(t + delay):
         if month <= m.last_month:
             chosen = again[t + delay == month]
@@ -389,18 +385,20 @@ def set_growth(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     schedule_size_move(m, rows, t)
 
 
+# The size thresholds next above and below each size band (band i: between thresholds i-1 and i).
+_UPPER_THRESHOLD = np.append(LOG_SIZE_THRESHOLDS, np.inf)
+_LOWER_THRESHOLD = np.insert(LOG_SIZE_THRESHOLDS, 0, -np.inf)
+
+
 def schedule_size_move(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Next month at which revenue crosses a size threshold (micro/small/medium/规上 lines)."""
     pop = m.pop
-    now = log_revenue(m, rows, t)
-    growth = pop.growth[rows].astype(np.float64)
-    index = np.searchsorted(LOG_SIZE_THRESHOLDS, now, side="right")
-    up = np.append(LOG_SIZE_THRESHOLDS, np.inf)[index]
-    down = np.insert(LOG_SIZE_THRESHOLDS, 0, -np.inf)[index]
     a = pop.log_rev0[rows].astype(np.float64)
+    growth = pop.growth[rows].astype(np.float64)
+    band = np.searchsorted(LOG_SIZE_THRESHOLDS, log_revenue(m, rows, t), side="right")
     with np.errstate(divide="ignore", invalid="ignore"):
-        rising = np.ceil(12.0 * (up - a) / growth)
-        falling = np.floor(12.0 * (down - a) / growth) + 1
+        rising = np.ceil(12.0 * (_UPPER_THRESHOLD[band] - a) / growth)
+        falling = np.floor(12.0 * (_LOWER_THRESHOLD[band] - a) / growth) + 1
     month = np.where(growth > 0, rising, np.where(growth < 0, falling, np.inf))
     month = np.where(np.isfinite(month), np.maximum(month, t + 1), NEVER)
     month = np.minimum(month, NEVER).astype(np.int32)

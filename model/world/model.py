@@ -9,7 +9,7 @@ from model.columns import FLOWS, VALUES
 from model.defaults import DEFAULT_UNTIL
 from model.world import events, streams
 from model.world.agenda import Agenda
-from model.world.agents import ChainLeader
+from model.world.agents import ChainLeader, MonthDraws
 from model.world.clock import month_index
 from model.world.demography import Demography
 from model.world.fiscal import Fiscal
@@ -20,6 +20,7 @@ from model.world.kinds import (
     COOPERATIVE,
     DORMANT,
     ENTRY_ENTERPRISE,
+    GONE,
     INDIVIDUAL,
     MEDIUM,
     MICRO,
@@ -84,7 +85,7 @@ class DoublingModel(mesa.Model):
 
         expected_rows = self.start_stock / self.scale * (1 + 0.25 * (self.last_month + 1) / 12)
         self.pop = Population(capacity=int(expected_rows))
-        self.enterprise_rows = RowList()  # every row that has been an enterprise
+        self.enterprise_rows = RowList()  # rows that are or were enterprises (gone ones pruned)
         self.agenda = Agenda(self.last_month)
         add_starting_stock(self, self.start_stock, self.streams.get(streams.POPULATION))
         self._add_chain_leaders()
@@ -123,8 +124,8 @@ class DoublingModel(mesa.Model):
         )
         median, sigma = v.chain_leader_revenue_median_yuan, v.chain_leader_revenue_sigma
         log_revenue = np.log(median) + sigma * rng.standard_normal(count)
-        for s, c, r in zip(sector, city, log_revenue, strict=True):
-            ChainLeader(self, int(s), int(c), float(r))
+        for index, (s, c, r) in enumerate(zip(sector, city, log_revenue, strict=True)):
+            ChainLeader(self, index, int(s), int(c), float(r))
 
     # --- bookkeeping used by the events -----------------------------------------------------
 
@@ -165,6 +166,7 @@ class DoublingModel(mesa.Model):
             changed = state.changed_hooks(self.policy_state)
             self.policy_state = state
             events.apply_policy_change(self, t, changed)
+        self.chain_draws = MonthDraws.draw(self, t, len(self.agents))
         self.agents.shuffle_do("step")
         events.register(self, t)
         events.status_events(self, t)
@@ -221,14 +223,17 @@ class DoublingModel(mesa.Model):
             + operating_by_kind[COOPERATIVE] * v.employees_cooperative
         )
         ever = self.enterprise_rows.rows  # rows that are or were enterprises
-        rows = ever[pop.status[ever] == OPERATING]
-        log_ratio = events.log_revenue(self, rows, max(self.t, 0)) - np.log(
-            v.revenue_median_new_enterprise_yuan
+        status = pop.status[ever]
+        gone = status == GONE
+        if gone.sum() > 0.1 * len(gone):  # gone rows never come back: drop them
+            self.enterprise_rows.keep(~gone)
+            ever, status = self.enterprise_rows.rows, status[~gone]
+        rows = ever[status == OPERATING]
+        log_ratio = events.log_revenue(self, rows, max(self.t, 0)).astype(np.float32) - np.float32(
+            np.log(v.revenue_median_new_enterprise_yuan)
         )
-        enterprise = (
-            employees_at_median_new_revenue(v)
-            * np.exp(v.employment_revenue_elasticity * log_ratio).sum()
-        )
+        weights = np.exp(np.float32(v.employment_revenue_elasticity) * log_ratio)
+        enterprise = employees_at_median_new_revenue(v) * weights.sum(dtype=np.float64)
         leaders = sum(agent.employees for agent in self.agents)
         return (fixed + enterprise) * self.scale + leaders
 

@@ -37,6 +37,7 @@ class Population:
     hazard_mult: Float32  # multiplier on the process's hazard since clock_start
     draw_fail: Float32  # threshold of the failure process, drawn at registration
     draw_dormant: Float32  # threshold of the dormant-exit process, drawn at registration
+    reentry_draw: Float32  # uniform: the founder registers again after failing if below the share
     # 个转企 (individual businesses only), a constant-hazard process of its own:
     conv_due: Int16
     conv_start: Int16
@@ -105,6 +106,12 @@ class RowList:
             self._rows = grown
         self._rows[self._n : self._n + len(rows)] = rows
         self._n += len(rows)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the rows where `mask` (over `rows`) is true, in their order."""
+        kept = self.rows[mask]
+        self._rows[: len(kept)] = kept
+        self._n = len(kept)
 
     @property
     def rows(self) -> np.ndarray:

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from model.world.model import DoublingModel
 
 CHUNK_ROWS = 250_000  # rows built at a time (bounds peak memory at full scale)
-REDRAWS = 60  # rejection rounds for histories; the rare rest is set operating (see _histories)
+REDRAWS = 60  # histories tried per entity; the rare rest is set operating (see _histories)
+CANDIDATE_ROWS = 20_000  # candidate histories solved per round of redraws (speed only)
 
 
 def _vector_choice(cumulative: np.ndarray, entry_kind: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -54,36 +55,53 @@ def _ages_in_months(v: RunRates, rng, n: int) -> np.ndarray:
 
 
 def _histories(m: DoublingModel, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
-    """Opening, failure and exit months from registration on; redraw those already gone by 2021."""
-    demo, kind = m.demography, drawn["kind"]
-    mult = demo.failure_kind_multiplier[kind]
-    todo = np.arange(len(born))
-    opened = np.empty(len(born), dtype=np.int32)
-    ceased = np.empty(len(born), dtype=np.int32)
-    exited = np.empty(len(born), dtype=np.int32)
-    for _ in range(REDRAWS):
-        b = born[todo]
-        k, one = kind[todo], np.ones(len(todo))
-        o = demo.event_month(REGISTERED, k, b, b, drawn["open_draw"][todo], one)
-        o = np.where(drawn["never_opens"][todo], NEVER, o)
-        c = demo.event_month(OPERATING, k, b, o + 1, drawn["draw_fail"][todo], mult[todo])
-        c = np.where(drawn["never_opens"][todo], b, c)
-        e = demo.event_month(DORMANT, k, c, c, drawn["draw_dormant"][todo], one)
-        opened[todo], ceased[todo], exited[todo] = o, c, e
-        gone = e < 0
-        todo = todo[gone]
-        if len(todo) == 0:
-            break
-        for name in ("open_draw", "draw_fail", "draw_dormant"):
-            drawn[name][todo] = rng.standard_exponential(len(todo))
-        drawn["never_opens"][todo] = rng.random(len(todo)) < m.rates.never_open_share
+    """Opening, failure and exit months from registration on, conditioned on being in the register
+    at the end of 2020: a history that has the entity gone by then is redrawn, up to REDRAWS
+    times (rejection sampling). A round tries several candidate histories per entity at once when
+    few entities are left, so the long tail of old entities takes a few rounds, not REDRAWS."""
+    kind = drawn["kind"]
+    history = _history(m, kind, born, drawn)
+    todo = np.flatnonzero(history["exited"] < 0)
+    tried = 1
+    while len(todo) and tried < REDRAWS:
+        candidates = int(np.clip(CANDIDATE_ROWS // len(todo), 1, REDRAWS - tried))
+        tried += candidates
+        each = np.repeat(todo, candidates)
+        fresh = {name: rng.standard_exponential(len(each)) for name in _THRESHOLDS}
+        fresh["never_opens"] = rng.random(len(each)) < m.rates.never_open_share
+        trial = _history(m, kind[each], born[each], fresh)
+        kept = (trial["exited"] >= 0).reshape(len(todo), candidates)
+        found = kept.any(axis=1)
+        chosen = np.flatnonzero(found) * candidates + kept.argmax(axis=1)[found]  # first kept
+        for columns, source in ((drawn, fresh), (history, trial)):
+            for name in source:
+                columns[name][todo[found]] = source[name][chosen]
+        todo = todo[~found]
     # The few still gone after REDRAWS (the oldest): operating now, failure hazard from now on.
+    demo, mult = m.demography, m.demography.failure_kind_multiplier[kind[todo]]
     drawn["never_opens"][todo] = False
-    opened[todo] = born[todo]
-    ceased[todo] = exited[todo] = 0
+    history["opened"][todo] = born[todo]
+    history["ceased"][todo] = history["exited"][todo] = 0
     drawn["draw_fail"][todo] = demo.used(
-        OPERATING, kind[todo], born[todo], born[todo] + 1, 0, mult[todo]
+        OPERATING, kind[todo], born[todo], born[todo] + 1, 0, mult
     ) + rng.standard_exponential(len(todo))
+    return history
+
+
+_THRESHOLDS = ("open_draw", "draw_fail", "draw_dormant")  # the unit-exponential draws of a history
+
+
+def _history(m: DoublingModel, kind, born, drawn: dict) -> dict[str, np.ndarray]:
+    """Months of opening, ceasing to operate and exit of entities registered in month `born`."""
+    demo, one = m.demography, np.ones(len(born))
+    mult = demo.failure_kind_multiplier[kind]
+    never = drawn["never_opens"]
+    opened = np.where(
+        never, NEVER, demo.event_month(REGISTERED, kind, born, born, drawn["open_draw"], one)
+    )
+    ceased = demo.event_month(OPERATING, kind, born, opened + 1, drawn["draw_fail"], mult)
+    ceased = np.where(never, born, ceased)
+    exited = demo.event_month(DORMANT, kind, ceased, ceased, drawn["draw_dormant"], one)
     return {"opened": opened, "ceased": ceased, "exited": exited}
 
 
