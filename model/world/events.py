@@ -60,8 +60,9 @@ def set_state(m: DoublingModel, rows: np.ndarray, status=None, kind=None) -> Non
     m.stock_rows += m.cell_count(pop.status[rows], pop.kind[rows], rows)
 
 
-def log_revenue(m: DoublingModel, rows: np.ndarray, t: int) -> np.ndarray:
-    return m.pop.log_rev0[rows].astype(np.float64) + m.pop.growth[rows] * (t / 12.0)
+def log_revenue(m: DoublingModel, rows: np.ndarray, t: int, dtype=np.float64) -> np.ndarray:
+    """Log revenue (yuan) of rows in month t."""
+    return m.pop.log_rev0[rows].astype(dtype) + m.pop.growth[rows] * (t / 12.0)
 
 
 # --- hazard processes: one pending status event per entity ------------------------------------
@@ -433,19 +434,30 @@ def rehazard(m: DoublingModel, t: int) -> None:
 # --- policy changes ----------------------------------------------------------------------------
 
 
-def apply_policy_change(m: DoublingModel, t: int, changed: set[str]) -> None:
-    """Re-solve the events of the entities whose hooks changed in month t."""
+def apply_policy_change(m: DoublingModel, t: int, changed: dict[str, np.ndarray]) -> None:
+    """Re-solve the events of the entities in the cells whose hook values changed in month t
+    (`changed`: hook -> [kinds, sectors, cities] mask, PolicyState.changed_cells)."""
     pop = m.pop
     status = pop.status[: pop.n]
     kind = pop.kind[: pop.n]
     if "opening" in changed:
-        registered = np.flatnonzero(status == REGISTERED)
+        registered = _in_cells(m, status == REGISTERED, changed["opening"])
         refresh_process(m, registered[(pop.flags[registered] & NEVER_OPENS) == 0], t)
     if "failure" in changed:
-        refresh_process(m, np.flatnonzero(status == OPERATING), t)
+        refresh_process(m, _in_cells(m, status == OPERATING, changed["failure"]), t)
     if "dormant_exit" in changed:
-        refresh_process(m, np.flatnonzero(status == DORMANT), t)
+        refresh_process(m, _in_cells(m, status == DORMANT, changed["dormant_exit"]), t)
     if "conversion" in changed:
-        refresh_conversion(m, np.flatnonzero((status == OPERATING) & (kind == INDIVIDUAL)), t)
-    if changed & {"growth", "upgrade"}:
-        set_growth(m, np.flatnonzero((status == OPERATING) & is_enterprise(kind)), t)
+        individual = (status == OPERATING) & (kind == INDIVIDUAL)
+        refresh_conversion(m, _in_cells(m, individual, changed["conversion"]), t)
+    if "growth" in changed or "upgrade" in changed:
+        none = np.zeros(m.policy_state.failure.shape, dtype=bool)
+        cells = changed.get("growth", none) | changed.get("upgrade", none)
+        set_growth(m, _in_cells(m, (status == OPERATING) & is_enterprise(kind), cells), t)
+
+
+def _in_cells(m: DoublingModel, selected: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Rows where `selected` (over the population) is true whose [kind, sector, city] is in cells."""
+    pop = m.pop
+    rows = np.flatnonzero(selected)
+    return rows[cells[pop.kind[rows], pop.sector[rows], pop.city[rows]]]

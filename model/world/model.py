@@ -163,7 +163,7 @@ class DoublingModel(mesa.Model):
         self._reset_month()
         if t in self.policy.states:
             state = self.policy.states[t]
-            changed = state.changed_hooks(self.policy_state)
+            changed = state.changed_cells(self.policy_state)
             self.policy_state = state
             events.apply_policy_change(self, t, changed)
         self.chain_draws = MonthDraws.draw(self, t, len(self.agents))
@@ -225,11 +225,11 @@ class DoublingModel(mesa.Model):
         ever = self.enterprise_rows.rows  # rows that are or were enterprises
         status = pop.status[ever]
         gone = status == GONE
-        if gone.sum() > 0.1 * len(gone):  # gone rows never come back: drop them
+        if gone.sum() > 0.05 * len(gone):  # gone rows never come back: drop them
             self.enterprise_rows.keep(~gone)
             ever, status = self.enterprise_rows.rows, status[~gone]
         rows = ever[status == OPERATING]
-        log_ratio = events.log_revenue(self, rows, max(self.t, 0)).astype(np.float32) - np.float32(
+        log_ratio = events.log_revenue(self, rows, max(self.t, 0), np.float32) - np.float32(
             np.log(v.revenue_median_new_enterprise_yuan)
         )
         weights = np.exp(np.float32(v.employment_revenue_elasticity) * log_ratio)

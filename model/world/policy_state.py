@@ -52,31 +52,31 @@ class PolicyState:
             chain_referrals=0.0,
         )
 
-    def changed_hooks(self, other: PolicyState) -> set[str]:
-        """Names of the hooks whose values differ from `other`."""
-        changed = set()
-        for name in (
-            "entry",
-            "opening",
-            "failure",
-            "dormant_exit",
-            "conversion",
-            "growth",
-            "upgrade",
-        ):
-            if not np.array_equal(getattr(self, name), getattr(other, name)):
-                changed.add(name)
-        if self.induced_failure != other.induced_failure or not _same_windows(
-            self.failure_windows, other.failure_windows
-        ):
-            changed.add("failure")
+    def changed_cells(self, other: PolicyState) -> dict[str, np.ndarray]:
+        """The cell hooks whose values differ from `other`, each with a [kinds, sectors, cities]
+        mask of the cells where they differ (registrations read `entry` afresh every month)."""
+        shape = self.failure.shape
+        changed = {}
+        for name in ("opening", "failure", "dormant_exit", "conversion", "growth", "upgrade"):
+            differs = np.broadcast_to(getattr(self, name) != getattr(other, name), shape)
+            if differs.any():
+                changed[name] = differs
+        windows = self._windows_differ(other)
+        if windows.any():
+            changed["failure"] = changed["failure"] | windows if "failure" in changed else windows
         return changed
 
-
-def _same_windows(a: list[Window], b: list[Window]) -> bool:
-    return len(a) == len(b) and all(
-        x[1] == y[1] and np.array_equal(x[0], y[0]) for x, y in zip(a, b, strict=True)
-    )
+    def _windows_differ(self, other: PolicyState) -> np.ndarray:
+        """Cells where the young-firm windows or the induced-entrant multiplier differ."""
+        shape = self.failure.shape
+        mine, theirs = self.failure_windows, other.failure_windows
+        same_ages = [age for _, age in mine] == [age for _, age in theirs]
+        if self.induced_failure != other.induced_failure or not same_ages:
+            return np.ones(shape, dtype=bool)
+        differs = np.zeros(shape, dtype=bool)
+        for (a, _), (b, _) in zip(mine, theirs, strict=True):
+            differs |= np.broadcast_to(a != b, shape)
+        return differs
 
 
 @dataclass
