@@ -45,7 +45,7 @@ def place(
         growth_base=np.array([growth]), draw_fail=np.array([fail]),
         draw_dormant=np.array([dormant]), conv_left=np.array([convert]),
     )  # fmt: skip
-    model.stock_rows += model.cell_count(model.pop.status[row], model.pop.kind[row], row)
+    events.add_rows(model, row)
     origin, start, left = {
         REGISTERED: (born, 0, open_draw),
         OPERATING: (born, 0, fail),
@@ -55,8 +55,6 @@ def place(
     if status == OPERATING and kind == INDIVIDUAL:
         model.pop.conv_start[row] = 0
         events.schedule_conversion(model, row, 0)
-    if is_enterprise(np.array([kind]))[0]:
-        model.enterprise_rows.add(row)
-        if status == OPERATING:
-            events.set_growth(model, row, 0)
+    if status == OPERATING and is_enterprise(np.array([kind]))[0]:
+        events.set_growth(model, row, 0)
     return int(row[0])

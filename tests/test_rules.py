@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from model.world.kinds import (
@@ -101,3 +102,25 @@ def test_employment_counts_operating_entities_only():
     v = model.rates
     expected = 10 * (v.employees_individual + employees_at_median_new_revenue(v))
     assert model.report["n_employed"] == pytest.approx(expected)
+
+
+def test_employment_sums_match_a_direct_count_of_every_enterprise():
+    """The running sums of model.world.employment against the sum over each operating enterprise,
+    every month of a policy scenario to 2030 (growth changes, 个转企, size moves, exits)."""
+    from model.defaults import scenario_file
+    from model.policy.monthly_rates import build_policy
+    from model.policy.scenario import load_scenario
+    from model.world import events
+    from model.world.kinds import is_enterprise
+    from model.world.model import DoublingModel
+
+    policy, _ = build_policy(load_scenario(scenario_file("as_enacted")), seed=5)
+    model = DoublingModel(seed=5, scale=200.0, policy=policy, until="2030-12")
+    log_median = np.log(model.rates.revenue_median_new_enterprise_yuan)
+    while model.running:
+        model.step()
+        pop = model.pop
+        operating = (pop.status[: pop.n] == OPERATING) & is_enterprise(pop.kind[: pop.n])
+        log_revenue = events.log_revenue(model, np.flatnonzero(operating), model.t)
+        direct = np.exp(model.rates.employment_revenue_elasticity * (log_revenue - log_median))
+        assert model.employment.total(model.t) == pytest.approx(direct.sum(), rel=1e-6)

@@ -49,15 +49,23 @@ ENTRY_KIND_OF_ROW_KIND = np.array(
 # --- bookkeeping -------------------------------------------------------------------------------
 
 
+def add_rows(m: DoublingModel, rows: np.ndarray) -> None:
+    """Count rows just appended to the population in the stocks by cell and in employment."""
+    m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
+    m.employment.join(rows)
+
+
 def set_state(m: DoublingModel, rows: np.ndarray, status=None, kind=None) -> None:
-    """Change status and/or kind of rows, keeping the stock counts by cell in step."""
+    """Change status and/or kind of rows, keeping the stock counts by cell and employment in step."""
     pop = m.pop
     m.stock_rows -= m.cell_count(pop.status[rows], pop.kind[rows], rows)
+    m.employment.leave(rows)
     if status is not None:
         pop.status[rows] = status
     if kind is not None:
         pop.kind[rows] = kind
     m.stock_rows += m.cell_count(pop.status[rows], pop.kind[rows], rows)
+    m.employment.join(rows)
 
 
 def log_revenue(m: DoublingModel, rows: np.ndarray, t: int, dtype=np.float64) -> np.ndarray:
@@ -257,14 +265,13 @@ def _add_entities(m: DoublingModel, t: int, groups) -> None:
         return
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     never, open_draw = columns.pop("never"), columns.pop("open_draw")
-    entry_kind = columns.pop("entry_kind")
+    columns.pop("entry_kind")
     rows = m.pop.append(
         born=np.full(len(never), t),
         status=np.where(never, DORMANT, REGISTERED),
         **columns,
     )
-    m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
-    m.enterprise_rows.add(rows[entry_kind == ENTRY_ENTERPRISE])
+    add_rows(m, rows)
     m.flows["new_registered"] += len(rows)
     m.count_event("registration", rows)
     left = np.where(never, columns["draw_dormant"], open_draw)
@@ -362,13 +369,12 @@ def convert(m: DoublingModel, t: int) -> None:
     rng = m.streams.get(streams.CONVERSION, t)
     revenue = log_revenue(m, rows, t)
     drawn = draw_entities(m.rates, np.full(len(rows), ENTRY_ENTERPRISE), rng, revenue=revenue)
+    pop.log_rev0[rows] = revenue  # individual businesses do not grow: the same revenue
+    pop.growth[rows] = 0.0
     set_state(m, rows, kind=drawn["kind"])
-    m.enterprise_rows.add(rows)
     pop.born[rows] = t
     pop.conv_due[rows] = NEVER
     pop.growth_base[rows] = drawn["growth_base"]
-    pop.log_rev0[rows] = revenue
-    pop.growth[rows] = 0.0
     set_growth(m, rows, t)
     start_process(m, rows, t, t + 1, drawn["draw_fail"], t)
 
@@ -381,8 +387,10 @@ def set_growth(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     kind, sector, city = pop.kind[rows], pop.sector[rows], pop.city[rows]
     boost = np.where((kind == MEDIUM) & (base > 0), state.upgrade[sector, city], 1.0)
     new = base * boost + state.growth[kind, sector, city]
+    m.employment.leave(rows)
     pop.log_rev0[rows] += (pop.growth[rows] - new) * (t / 12.0)
     pop.growth[rows] = new
+    m.employment.join(rows)
     schedule_size_move(m, rows, t)
 
 

@@ -12,6 +12,7 @@ from model.world.agenda import Agenda
 from model.world.agents import ChainLeader, MonthDraws
 from model.world.clock import month_index
 from model.world.demography import Demography
+from model.world.employment import EnterpriseEmployment
 from model.world.fiscal import Fiscal
 from model.world.geography import places
 from model.world.kinds import (
@@ -20,7 +21,6 @@ from model.world.kinds import (
     COOPERATIVE,
     DORMANT,
     ENTRY_ENTERPRISE,
-    GONE,
     INDIVIDUAL,
     MEDIUM,
     MICRO,
@@ -31,7 +31,7 @@ from model.world.kinds import (
 )
 from model.world.parameters import RunRates, run_rates
 from model.world.policy_state import Policy, PolicyState
-from model.world.population import Population, RowList
+from model.world.population import Population
 from model.world.starting_stock import add_starting_stock
 
 CELL_EVENTS = ("registration", "opening", "conversion", "upgrade", "tier_crossing")
@@ -85,7 +85,11 @@ class DoublingModel(mesa.Model):
 
         expected_rows = self.start_stock / self.scale * (1 + 0.25 * (self.last_month + 1) / 12)
         self.pop = Population(capacity=int(expected_rows))
-        self.enterprise_rows = RowList()  # rows that are or were enterprises (gone ones pruned)
+        self.employment = EnterpriseEmployment(
+            self.pop,
+            self.rates.employment_revenue_elasticity,
+            float(np.log(self.rates.revenue_median_new_enterprise_yuan)),
+        )
         self.agenda = Agenda(self.last_month)
         add_starting_stock(self, self.start_stock, self.streams.get(streams.POPULATION))
         self._add_chain_leaders()
@@ -217,23 +221,12 @@ class DoublingModel(mesa.Model):
     def _employed(self, operating_by_kind: np.ndarray) -> float:
         """Persons working in operating entities: fixed per individual business and cooperative;
         for enterprises a function of revenue (elasticity from base_rates.csv)."""
-        v, pop = self.rates, self.pop
+        v = self.rates
         fixed = (
             operating_by_kind[INDIVIDUAL] * v.employees_individual
             + operating_by_kind[COOPERATIVE] * v.employees_cooperative
         )
-        ever = self.enterprise_rows.rows  # rows that are or were enterprises
-        status = pop.status[ever]
-        gone = status == GONE
-        if gone.sum() > 0.05 * len(gone):  # gone rows never come back: drop them
-            self.enterprise_rows.keep(~gone)
-            ever, status = self.enterprise_rows.rows, status[~gone]
-        rows = ever[status == OPERATING]
-        log_ratio = events.log_revenue(self, rows, max(self.t, 0), np.float32) - np.float32(
-            np.log(v.revenue_median_new_enterprise_yuan)
-        )
-        weights = np.exp(np.float32(v.employment_revenue_elasticity) * log_ratio)
-        enterprise = employees_at_median_new_revenue(v) * weights.sum(dtype=np.float64)
+        enterprise = employees_at_median_new_revenue(v) * self.employment.total(max(self.t, 0))
         leaders = sum(agent.employees for agent in self.agents)
         return (fixed + enterprise) * self.scale + leaders
 

@@ -90,29 +90,3 @@ COLUMNS: dict[str, type] = {
     for name, hint in get_type_hints(Population, include_extras=True).items()
     if hasattr(hint, "__metadata__")
 }
-
-
-class RowList:
-    """A growing list of row indices (amortised growth), e.g. every row that is an enterprise."""
-
-    def __init__(self):
-        self._rows = np.zeros(1024, dtype=np.int64)
-        self._n = 0
-
-    def add(self, rows: np.ndarray) -> None:
-        if self._n + len(rows) > len(self._rows):
-            grown = np.zeros(max(self._n + len(rows), 2 * len(self._rows)), dtype=np.int64)
-            grown[: self._n] = self._rows[: self._n]
-            self._rows = grown
-        self._rows[self._n : self._n + len(rows)] = rows
-        self._n += len(rows)
-
-    def keep(self, mask: np.ndarray) -> None:
-        """Keep only the rows where `mask` (over `rows`) is true, in their order."""
-        kept = self.rows[mask]
-        self._rows[: len(kept)] = kept
-        self._n = len(kept)
-
-    @property
-    def rows(self) -> np.ndarray:
-        return self._rows[: self._n]

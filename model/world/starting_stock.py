@@ -164,8 +164,7 @@ def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
         due=due,
         **drawn,
     )
-    m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
-    m.enterprise_rows.add(rows[enterprise])
+    events.add_rows(m, rows)
     m.agenda.push(STATUS, rows, due, 0)  # the histories above already solved these events
     operating = rows[status == OPERATING]
     individual = operating[m.pop.kind[operating] == INDIVIDUAL]
