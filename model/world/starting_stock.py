@@ -34,11 +34,13 @@ CANDIDATE_ROWS = 20_000  # candidate histories solved per round of redraws (spee
 
 
 def _vector_choice(cumulative: np.ndarray, entry_kind: np.ndarray, u: np.ndarray) -> np.ndarray:
-    out = np.empty(len(u), dtype=np.int8)
-    for k in range(cumulative.shape[0]):
-        rows = entry_kind == k
-        out[rows] = np.searchsorted(cumulative[k], u[rows], side="right")
-    return out
+    """Category of each row drawn from its entry kind's cumulative shares (row k of `cumulative`)
+    at uniform u: one search in the rows laid end to end, each shifted by its index."""
+    kinds, categories = cumulative.shape
+    shifted = (cumulative + np.arange(kinds)[:, None]).ravel()
+    kind = entry_kind.astype(np.int64)
+    position = np.searchsorted(shifted, u + kind, side="right")
+    return (position - kind * categories).astype(np.int8)
 
 
 def _ages_in_months(v: RunRates, rng, n: int) -> np.ndarray:
@@ -170,4 +172,5 @@ def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
     individual = operating[m.pop.kind[operating] == INDIVIDUAL]
     m.pop.conv_start[individual] = 0
     events.schedule_conversion(m, individual, 0)
-    events.set_growth(m, operating[is_enterprise(m.pop.kind[operating])], 0)
+    # No lever acts before the first month: an enterprise grows at its own rate (no set_growth).
+    events.schedule_size_move(m, operating[is_enterprise(m.pop.kind[operating])], 0)
