@@ -1,7 +1,10 @@
-"""The only module that reads result files: load a results folder, check it, keep it in memory.
+"""The only module that reads result files: check a results folder, then read what a chart needs.
 
-A folder that is missing, empty, unreadable or from another format version raises `ResultsError`,
-which the pages turn into a readable message. `ResultsSource` reloads when the files change.
+`load_results` checks the manifest and every table file and reads the summary (one row per run);
+the large tables are read later, only the columns (and the scenario) a chart asks for, through
+the store's lazy reader (`model.experiments.read_rows`). A folder that is missing, empty,
+unreadable or from another format version raises `ResultsError`, which the pages turn into a
+readable message. `ResultsSource` reloads when the files change.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from typing import Any
 import pandas as pd
 
 from dashboard import contract
-from model.experiments import SHOWN_FIRST, places
+from model.experiments import (
+    SHOWN_FIRST,
+    InputError,
+    deadline_rows,
+    open_table,
+    places,
+    read_rows,
+)
 
 
 class ResultsError(Exception):
@@ -42,15 +52,14 @@ class ScenarioInfo:
 
 @dataclass
 class Results:
-    """One results folder in memory, plus a memo of tables derived from it."""
+    """One results folder: its manifest and summary in memory, its other tables read on demand
+    (`timeseries`, `by_city`, `fiscal`, `at_deadline`), plus a memo of tables derived from them."""
 
     folder: Path
     manifest: dict[str, Any]
-    timeseries: pd.DataFrame
-    by_city: pd.DataFrame
     summary: pd.DataFrame
-    fiscal: pd.DataFrame | None
     scenarios: list[ScenarioInfo]
+    tables: dict[str, Any]  # file name → its checked pyarrow dataset (fiscal: if written)
     _memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -65,6 +74,39 @@ class Results:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def timeseries(self, *columns: str, scenario: str | None = None) -> pd.DataFrame:
+        """These columns (all if none named) of the timeseries, every row or one scenario's."""
+        return self._read(contract.TIMESERIES, columns, scenario)
+
+    def by_city(self, *columns: str, scenario: str | None = None) -> pd.DataFrame:
+        """These columns (all if none named) of the city table, every row or one scenario's."""
+        return self._read(contract.BY_CITY, columns, scenario)
+
+    @property
+    def has_fiscal(self) -> bool:
+        return contract.FISCAL in self.tables
+
+    def fiscal(self, scenario: str) -> pd.DataFrame:
+        """The fiscal table's rows of one scenario (see `has_fiscal`)."""
+        return self._read(contract.FISCAL, contract.FISCAL_COLUMNS, scenario)
+
+    def at_deadline(self) -> pd.DataFrame:
+        """`scenario, run, date, n_registered, n_operating` of every run at the deadline (read once)."""
+        timeseries = self.tables[contract.TIMESERIES]
+        return self.memo(("at_deadline",), lambda: _checked(self.folder, deadline_rows, timeseries))
+
+    def _read(self, name: str, columns, scenario: str | None) -> pd.DataFrame:
+        rows = {} if scenario is None else {"scenario": scenario}
+        return _checked(self.folder, read_rows, self.tables[name], columns or None, **rows)
+
+
+def _checked(folder: Path, read: Callable[..., Any], *args, **kwargs) -> Any:
+    """`read(*args, **kwargs)`; an unreadable table (InputError) becomes ResultsError `corrupt`."""
+    try:
+        return read(*args, **kwargs)
+    except InputError as error:
+        raise ResultsError("corrupt", folder, str(error)) from error
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -83,26 +125,11 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def _read_table(folder: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        table = pd.read_parquet(folder / name)
-    except Exception as error:  # noqa: BLE001 - pyarrow raises many kinds; all mean "unreadable"
-        raise ResultsError("corrupt", folder, f"{name}: {error}") from error
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ResultsError("corrupt", folder, f"{name}: no column {', '.join(missing)}")
-    table = table.astype({"scenario": str})
-    for column in ("date", "month_doubled"):
-        if column in table.columns:
-            table[column] = pd.to_datetime(table[column])
-    return table
-
-
-def _scenarios(manifest: dict[str, Any], timeseries: pd.DataFrame) -> list[ScenarioInfo]:
+def _scenarios(manifest: dict[str, Any], summary: pd.DataFrame) -> list[ScenarioInfo]:
     """Scenarios in the manifest's order, the baseline and `as_enacted` first, then any others."""
     listed = manifest.get("scenarios") or {}
-    names = [n for n in listed if n in set(timeseries["scenario"])]
-    names += [n for n in timeseries["scenario"].unique() if n not in names]
+    names = [n for n in listed if n in set(summary["scenario"])]
+    names += [n for n in summary["scenario"].unique() if n not in names]
     names.sort(
         key=lambda n: SHOWN_FIRST.index(n) if n in SHOWN_FIRST else len(SHOWN_FIRST)
     )  # stable
@@ -121,46 +148,40 @@ def _scenarios(manifest: dict[str, Any], timeseries: pd.DataFrame) -> list[Scena
 
 
 def load_results(folder: Path) -> Results:
-    """Read and check a results folder; raise `ResultsError` saying what is wrong."""
+    """Check a results folder and read its manifest and summary; raise `ResultsError` saying what
+    is wrong. Every table file is checked (readable, with its columns), none is loaded yet."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsError("missing", folder)
     wanted = [contract.MANIFEST, *contract.REQUIRED_TABLES]
-    absent = [name for name in wanted if not (folder / name).is_file()]
+    absent = [name for name in wanted if not (folder / name).exists()]
     if absent:
         raise ResultsError("empty", folder, ", ".join(absent))
     manifest = _read_manifest(folder)
-    tables = {
-        name: _read_table(folder, name, columns)
-        for name, columns in contract.REQUIRED_TABLES.items()
+    tables = dict(contract.REQUIRED_TABLES)
+    if (folder / contract.FISCAL).exists():
+        tables[contract.FISCAL] = contract.FISCAL_COLUMNS
+    opened = {
+        name: _checked(folder, open_table, folder / name, columns)
+        for name, columns in tables.items()
     }
-    timeseries = tables[contract.TIMESERIES]
-    if timeseries.empty:
+    if opened[contract.TIMESERIES].count_rows() == 0:
         raise ResultsError("empty", folder, f"{contract.TIMESERIES} (0 rows)")
-    fiscal = None
-    if (folder / contract.FISCAL).is_file():
-        fiscal = _read_table(folder, contract.FISCAL, contract.FISCAL_COLUMNS)
-    return Results(
-        folder=folder,
-        manifest=manifest,
-        timeseries=timeseries.sort_values(["scenario", "run", "date"], ignore_index=True),
-        by_city=tables[contract.BY_CITY],
-        summary=tables[contract.SUMMARY],
-        fiscal=fiscal,
-        scenarios=_scenarios(manifest, timeseries),
-    )
+    summary = _checked(folder, read_rows, opened[contract.SUMMARY])
+    return Results(folder, manifest, summary, _scenarios(manifest, summary), opened)
 
 
 def _signature(folder: Path) -> tuple:
-    """What changes when the store rewrites the folder: names, sizes and times of its files."""
+    """What changes when the store rewrites the folder: names, inodes, sizes and times of its
+    files (and table folders)."""
     names = [contract.MANIFEST, *contract.REQUIRED_TABLES, contract.FISCAL]
     signature: list[tuple] = [("folder", folder.is_dir())]
     for name in names:
         try:
             stat = (folder / name).stat()
-            signature.append((name, stat.st_size, stat.st_mtime_ns))
+            signature.append((name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
         except OSError:
-            signature.append((name, None, None))
+            signature.append((name, None))
     return tuple(signature)
 
 

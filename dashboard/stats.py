@@ -103,7 +103,8 @@ def gains_over(
 ) -> pd.DataFrame:
     """Bands of each scenario's end value minus the baseline's, run by run (common random numbers).
 
-    Columns `scenario, series, p05, p50, p95`; empty when the baseline is absent.
+    `timeseries` may hold only the rows at the deadline (`Results.at_deadline`). Columns
+    `scenario, series, p05, p50, p95`; empty when the baseline is absent.
     """
     end = at_deadline(timeseries)
     values = list(values)

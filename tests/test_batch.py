@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import operator
+import os
 import sys
 from contextlib import contextmanager
 
@@ -11,7 +13,7 @@ import pytest
 
 from model.columns import COLUMNS
 from model.errors import InputError
-from model.experiments import ensemble
+from model.experiments import ensemble, executor, store
 from model.experiments.executor import Executor
 from model.experiments.store import PartialBatch, read_results
 from model.policy.scenario import load_scenario
@@ -73,6 +75,23 @@ def _in_process(**_):
     yield Executor()
 
 
+class _Reversed(Executor):
+    """Runs in this process, but hands the results back last first (as a cluster might)."""
+
+    def map_unordered(self, fn, tasks):
+        yield from reversed([fn(*args) for args in tasks])
+
+
+@contextmanager
+def _reversed(**_):
+    yield _Reversed()
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.parquet")
+            if p.is_file()}  # fmt: skip
+
+
 def test_a_stopped_batch_resumes_to_the_same_results(tmp_path, monkeypatch, small):
     out = tmp_path / "out"
     paths = [ROOT / p for p in SCENARIOS]
@@ -89,12 +108,16 @@ def test_a_stopped_batch_resumes_to_the_same_results(tmp_path, monkeypatch, smal
     with pytest.raises(KeyboardInterrupt):
         ensemble.run_batch(paths, **SMALL, out=out, quiet=True)
     assert not out.exists()  # never a half-written batch that looks finished
-    assert len(list(PartialBatch(out).runs.iterdir())) == 3
+    partial = PartialBatch(out)
+    assert [p.name for p in partial.blocks.iterdir()] == ["no_policy-000000"]  # its 2 runs
+    kept = os.stat(partial.path("no_policy-000000") / "timeseries.parquet").st_mtime_ns
 
     calls = []
     monkeypatch.setattr(ensemble, "simulate_run", lambda *a: calls.append(a) or real_run(*a))
     ensemble.run_batch(paths, **SMALL, out=out, quiet=True, command=["test"])
-    assert len(calls) == 1  # only the run that had not finished
+    assert [(task[0].name, task[1]) for task in calls] == [("as_enacted", 0), ("as_enacted", 1)]
+    published = out / "timeseries.parquet" / "no_policy-000000.parquet"
+    assert os.stat(published).st_mtime_ns == kept  # the finished block was not written again
     assert_same_tables(out, small)
     assert not PartialBatch(out).folder.exists()
     manifest = read_results(out)[0]
@@ -105,6 +128,38 @@ def test_a_stopped_batch_resumes_to_the_same_results(tmp_path, monkeypatch, smal
     assert manifest["start_stock"]["low"] <= manifest["start_stock"]["per_run"][0]
     assert len(manifest["lever_draws"]["as_enacted"]) == 2
     assert set(manifest["packages"]) >= {"python", "numpy", "pandas", "mesa", "dask", "pyarrow"}
+
+
+def test_blocks_and_the_order_runs_finish_in_change_no_file(tmp_path, monkeypatch, small):
+    paths = [ROOT / p for p in SCENARIOS]
+    monkeypatch.setattr(ensemble, "open_executor", _in_process)
+    whole = ensemble.run_batch(paths, **SMALL, out=tmp_path / "whole", quiet=True)
+    monkeypatch.setattr(ensemble, "open_executor", _reversed)
+    reversed_order = ensemble.run_batch(paths, **SMALL, out=tmp_path / "reversed", quiet=True)
+    assert _files(reversed_order) == _files(whole)
+
+    monkeypatch.setattr(store, "BLOCK_RUNS", 1)  # one file per run, finished last first
+    single = ensemble.run_batch(paths, **SMALL, out=tmp_path / "single", quiet=True)
+    assert sorted(p.name for p in (single / "fiscal.parquet").iterdir()) == [
+        f"{name}-00000{run}.parquet" for name in ("as_enacted", "no_policy") for run in (0, 1)
+    ]
+    assert_same_tables(single, small)
+    assert_same_tables(whole, small)
+    manifests = [read_results(folder)[0] for folder in (whole, single)]
+    for key in ("start_stock", "lever_draws"):
+        assert manifests[0][key] == manifests[1][key]
+
+
+@pytest.mark.slow
+def test_a_cluster_gets_the_tasks_a_few_at_a_time_and_returns_every_result(monkeypatch):
+    monkeypatch.setattr(executor, "MIN_IN_FLIGHT", 1)
+    monkeypatch.setattr(executor, "IN_FLIGHT_PER_THREAD", 1)  # 2 in flight on 2 workers
+    with executor.open_executor(tasks=9, workers=2) as cluster:
+        assert cluster.client is not None
+        results = list(cluster.map_unordered(operator.mul, ((k, 3) for k in range(9))))
+        assert sorted(results) == [3 * k for k in range(9)]
+        with pytest.raises(TypeError):  # a task's error reaches the caller
+            list(cluster.map_unordered(operator.mul, [(1, 2), (None, 2), (3, 4)]))
 
 
 def test_a_partial_batch_with_other_settings_is_refused_untouched(tmp_path, monkeypatch):

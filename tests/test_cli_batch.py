@@ -31,6 +31,13 @@ from tests.batch_fixtures import (
 FILES = ("manifest.json", "timeseries.parquet", "by_city.parquet", "summary.parquet",
          "fiscal.parquet")  # fmt: skip
 TOTAL_RUNS = len(SCENARIOS) * SETTINGS["runs"]
+BLOCKS = [f"{name}-000000" for name in ("no_policy", "as_enacted")]  # one per scenario: 8 runs
+
+
+def _files(folder) -> dict[str, bytes]:
+    """Every Parquet file of a results folder (in its table folders too) by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.parquet")
+            if p.is_file()}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +55,10 @@ def test_a_batch_writes_the_contract_files(reference):
     for name, columns in COLUMNS.items():
         table = pd.read_parquet(reference / f"{name}.parquet")
         assert tuple(table.columns) == columns
+        assert table["scenario"].dtype == "str"
+    for name in ("timeseries", "by_city", "fiscal"):  # a folder of one file per block of runs
+        blocks = sorted(p.name for p in (reference / f"{name}.parquet").iterdir())
+        assert blocks == sorted(f"{block}.parquet" for block in BLOCKS)
     summary = pd.read_parquet(reference / "summary.parquet")
     assert len(summary) == TOTAL_RUNS
     manifest = json.loads((reference / "manifest.json").read_text(encoding="utf-8"))
@@ -64,14 +75,12 @@ def test_the_same_batch_again_gives_identical_parquet_files(reference, tmp_path)
     result = run_cli("run", *SCENARIOS, *settings_args(), f"--out={again}", "--quiet")
     assert result.returncode == 0, result.stderr
     assert_same_tables(again, reference)
-    for name in COLUMNS:
-        file = f"{name}.parquet"
-        assert (again / file).read_bytes() == (reference / file).read_bytes(), file
+    assert _files(again) == _files(reference) and len(_files(reference)) == 3 * 2 + 1
 
 
-def _finished_runs(out) -> int:
-    runs = PartialBatch(out).runs
-    return len(list(runs.glob("[!.]*"))) if runs.is_dir() else 0
+def _finished_blocks(out) -> list[str]:
+    blocks = PartialBatch(out).blocks
+    return sorted(p.name for p in blocks.glob("[!.]*")) if blocks.is_dir() else []
 
 
 def _group_ends(group: int, timeout: float) -> bool:
@@ -88,6 +97,8 @@ def _group_ends(group: int, timeout: float) -> bool:
 
 @pytest.mark.slow
 def test_a_killed_batch_resumes_to_the_same_results(reference, tmp_path):
+    """Killed after its first block, on one worker (in process): on resume only the other block
+    runs, and the files equal those of the reference batch (2 Dask workers, never stopped)."""
     out = tmp_path / "out"
     command = ["run", *SCENARIOS, *settings_args(), f"--out={out}", "--workers=1", "--quiet"]
     batch = subprocess.Popen(
@@ -96,9 +107,9 @@ def test_a_killed_batch_resumes_to_the_same_results(reference, tmp_path):
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 50
-        while _finished_runs(out) < 3:
+        while not _finished_blocks(out):
             assert batch.poll() is None, "the batch ended before it could be killed"
-            assert time.monotonic() < deadline, "no runs finished in time"
+            assert time.monotonic() < deadline, "no block finished in time"
             time.sleep(0.02)
         os.kill(batch.pid, signal.SIGKILL)  # kill -9 the batch halfway
         batch.wait(timeout=10)
@@ -106,7 +117,8 @@ def test_a_killed_batch_resumes_to_the_same_results(reference, tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(batch.pid, signal.SIGKILL)  # anything it started that outlived it
-    assert 3 <= _finished_runs(out) < TOTAL_RUNS
+    assert _finished_blocks(out) == BLOCKS[:1]
+    kept = (PartialBatch(out).path(BLOCKS[0]) / "timeseries.parquet").stat().st_mtime_ns
     assert not out.exists()
     unfinished = run_cli("compare", str(out))
     assert unfinished.returncode == 2 and "does not exist" in unfinished.stderr
@@ -114,6 +126,9 @@ def test_a_killed_batch_resumes_to_the_same_results(reference, tmp_path):
     resumed = run_cli(*command)
     assert resumed.returncode == 0, resumed.stderr
     assert_same_tables(out, reference)
+    assert _files(out) == _files(reference)  # 1 worker, stopped, or 2: the same bytes
+    published = out / "timeseries.parquet" / f"{BLOCKS[0]}.parquet"
+    assert published.stat().st_mtime_ns == kept  # the finished block was not run again
     assert not PartialBatch(out).folder.exists()
 
 

@@ -12,7 +12,7 @@ import pytest
 from dashboard.data import load_results
 from dashboard.pages.overview import overview_table
 from model.defaults import DEADLINE
-from model.experiments.comparison import compare, median_month, quantile_bands
+from model.experiments.comparison import at_deadline, compare, median_month, quantile_bands
 from tests.batch_fixtures import run_cli, settings_args
 
 MONTHS = pd.to_datetime(["2020-12-31", "2021-01-31", "2021-02-28", "2021-03-31"])
@@ -49,8 +49,8 @@ def test_median_month_is_the_month_half_the_runs_have_doubled_by():
     assert median_month(late.iloc[1:]) is pd.NaT  # fewer than half ever double
 
 
-def test_p_doubled_counts_only_the_deadline_and_bands_skip_infinite_costs():
-    summary = pd.DataFrame(
+def _summary() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "scenario": ["no_policy"] * 3 + ["policy"] * 3,
             "run": [0, 1, 2] * 2,
@@ -63,7 +63,10 @@ def test_p_doubled_counts_only_the_deadline_and_bands_skip_infinite_costs():
             "cost_per_net_new": [np.nan, np.nan, np.nan, 1000.0, 2000.0, np.inf],
         }
     )
-    table = compare(summary, _timeseries(), ["policy", "no_policy"]).set_index("scenario")
+
+
+def test_p_doubled_counts_only_the_deadline_and_bands_skip_infinite_costs():
+    table = compare(_summary(), _timeseries(), ["policy", "no_policy"]).set_index("scenario")
     assert list(table.index) == ["policy", "no_policy"]
     assert table.loc["policy", "p_doubled"] == pytest.approx(2 / 3)
     assert table.loc["no_policy", "p_doubled"] == 0
@@ -73,6 +76,14 @@ def test_p_doubled_counts_only_the_deadline_and_bands_skip_infinite_costs():
     assert table.loc["policy", "cost_per_net_new_p50"] == 1500.0  # inf is not a cost
     assert table.loc["policy", "target"] == 2 * 1.1e6
     assert table.loc["policy", "end_registered_p50"] == 1.1e6 + 3 * 2e5
+
+
+def test_the_rows_at_the_deadline_are_all_the_comparison_needs():
+    """What `run.py compare` and the dashboard read (`store.deadline_rows`) gives the same table."""
+    timeseries = _timeseries()
+    end = at_deadline(timeseries)
+    assert len(end) == 6 and (end["date"] == MONTHS[-1]).all()
+    pd.testing.assert_frame_equal(compare(_summary(), end), compare(_summary(), timeseries))
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ tests are in test_dashboard_browser.py.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from dashboard.i18n import LANGS
 from dashboard.pages import PAGES
 from dashboard.pages.base import View
 from dashboard.pages.overview import overview_table
-from model.experiments import START, compare, scenario_file
+from model.experiments import START, at_deadline, compare, scenario_file
 from tests.dashboard_fixtures import copy_results
 
 
@@ -29,16 +30,16 @@ def test_load_results_reads_every_table_of_a_real_batch(results_dir, manifest):
     assert set(results.scenario_names) == set(manifest["scenarios"])
     assert results.scenario_names[:2] == [contract.BASELINE, "as_enacted"]  # shown first
     for table, columns in (
-        (results.timeseries, contract.TIMESERIES_COLUMNS),
-        (results.by_city, contract.BY_CITY_COLUMNS),
+        (results.timeseries(), contract.TIMESERIES_COLUMNS),
+        (results.by_city(), contract.BY_CITY_COLUMNS),
         (results.summary, contract.SUMMARY_COLUMNS),
-        (results.fiscal, contract.FISCAL_COLUMNS),
+        (results.fiscal("as_enacted"), contract.FISCAL_COLUMNS),
     ):
         assert set(columns) <= set(table.columns)
         assert set(table["scenario"]) <= set(manifest["scenarios"])
     assert set(results.summary["scenario"]) == set(manifest["scenarios"])
-    assert "as_enacted" in set(results.fiscal["scenario"])  # a scenario without cost has no rows
-    assert results.timeseries["date"].min() == START
+    assert len(results.fiscal("as_enacted")) and results.fiscal(contract.BASELINE).empty
+    assert results.timeseries("date")["date"].min() == START
     assert pd.api.types.is_datetime64_any_dtype(results.summary["month_doubled"])
     as_enacted = results.scenario("as_enacted")
     assert as_enacted.title_zh and as_enacted.title_en and as_enacted.levers
@@ -49,7 +50,39 @@ def _damage(folder: Path, manifest_change: dict | None = None, remove: str | Non
         path = folder / contract.MANIFEST
         path.write_text(json.dumps(json.loads(path.read_text()) | manifest_change))
     if remove:
-        (folder / remove).unlink()
+        _remove(folder / remove)
+
+
+def _remove(path: Path):
+    """Remove a table: a file, or a folder of block files."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _a_block(folder: Path, table: str) -> Path:
+    """The first block file of a table folder."""
+    return sorted((folder / table).iterdir())[0]
+
+
+def test_only_the_columns_and_rows_asked_for_are_read(results_dir):
+    results = load_results(results_dir)
+    assert results.tables[contract.TIMESERIES].files == sorted(
+        str(p) for p in (results_dir / contract.TIMESERIES).iterdir()
+    )  # a folder of block files, read as one table
+    one = results.timeseries("run", "n_registered", scenario="as_enacted")
+    assert list(one.columns) == ["run", "n_registered"]
+    assert len(one) == len(results.timeseries("scenario")) / len(results.scenario_names)
+    whole = results.timeseries()
+    end = at_deadline(whole)[["scenario", "run", "date", "n_registered", "n_operating"]]
+    found = results.at_deadline()
+    pd.testing.assert_frame_equal(
+        found.sort_values(["scenario", "run"], ignore_index=True),
+        end.sort_values(["scenario", "run"], ignore_index=True),
+    )
+    assert results.at_deadline() is found  # read once
+    assert found["date"].max() == contract.DEADLINE
 
 
 @pytest.mark.parametrize(
@@ -85,17 +118,22 @@ def test_missing_unreadable_and_incomplete_files_are_refused(results_dir, tmp_pa
     assert caught.value.kind == "empty" and contract.MANIFEST in caught.value.detail
 
     folder = copy_results(results_dir, tmp_path / "corrupt")
-    (folder / contract.TIMESERIES).write_bytes(b"not parquet")
+    _a_block(folder, contract.TIMESERIES).write_bytes(b"not parquet")
     with pytest.raises(ResultsError) as caught:
         load_results(folder)
     assert caught.value.kind == "corrupt" and contract.TIMESERIES in caught.value.detail
 
     folder = copy_results(results_dir, tmp_path / "columns")
-    pd.read_parquet(folder / contract.BY_CITY).drop(columns="n_operating").to_parquet(
-        folder / contract.BY_CITY
-    )
+    block = _a_block(folder, contract.BY_CITY)
+    pd.read_parquet(block).drop(columns="n_operating").to_parquet(block)
     with pytest.raises(ResultsError, match="n_operating"):
         load_results(folder)
+
+    folder = copy_results(results_dir, tmp_path / "single-files")  # a table as one file
+    pd.read_parquet(folder / contract.TIMESERIES).to_parquet(tmp_path / "whole.parquet")
+    shutil.rmtree(folder / contract.TIMESERIES)
+    shutil.move(tmp_path / "whole.parquet", folder / contract.TIMESERIES)
+    assert len(load_results(folder).at_deadline()) == len(load_results(results_dir).summary)
 
     folder = copy_results(results_dir, tmp_path / "json")
     (folder / contract.MANIFEST).write_text("{not json")
@@ -106,8 +144,8 @@ def test_missing_unreadable_and_incomplete_files_are_refused(results_dir, tmp_pa
 
 def test_fiscal_table_is_optional(results_dir, tmp_path):
     folder = copy_results(results_dir, tmp_path / "results")
-    (folder / contract.FISCAL).unlink()
-    assert load_results(folder).fiscal is None
+    _remove(folder / contract.FISCAL)
+    assert not load_results(folder).has_fiscal
 
 
 def test_source_reloads_when_the_folder_changes(results_dir, tmp_path):
@@ -174,7 +212,7 @@ def test_levers_page_finds_the_family_only_scenarios(results_dir):
     assert found.get("finance_only") == "finance"
     assert "as_enacted" not in found and contract.BASELINE not in found
     gains = stats.gains_over(
-        results.timeseries, list(found), contract.BASELINE, ["n_registered", "n_operating"]
+        results.at_deadline(), list(found), contract.BASELINE, ["n_registered", "n_operating"]
     )
     assert set(gains["scenario"]) == set(found)
 
@@ -219,7 +257,7 @@ def test_whatif_scenario_replaces_only_the_chosen_intensities():
 
 def test_live_payload_round_trips_through_json(results_dir):
     results = load_results(results_dir)
-    one = results.timeseries[results.timeseries["scenario"] == "as_enacted"]
+    one = results.timeseries(scenario="as_enacted")
     summary = results.summary[results.summary["scenario"] == "as_enacted"]
     request = live.Request("as_enacted", {}, 3, 200.0, "2025-12", 1)
     payload = json.loads(json.dumps(live.payload(one, summary, request)))

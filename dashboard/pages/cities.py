@@ -31,13 +31,15 @@ def city_names(lang: str) -> dict[str, str]:
 
 
 def years(results: Results) -> list[int]:
-    return results.memo(("city_years",), lambda: stats.city_years(results.by_city))
+    return results.memo(("city_years",), lambda: stats.city_years(results.by_city("date")))
 
 
 def levels_chart(results: Results, scenario: str, year, lang: str, subtitle: str):
     """Registered and operating entities per city at a year-end, one scenario."""
+    columns = ("scenario", "date", "city", *MEASURES)
     levels = results.memo(
-        ("city_levels", scenario, year), lambda: stats.city_levels(results.by_city, scenario, year)
+        ("city_levels", scenario, year),
+        lambda: stats.city_levels(results.by_city(*columns, scenario=scenario), scenario, year),
     )
     figure = figures.bar_chart(
         levels,
@@ -53,7 +55,10 @@ def levels_chart(results: Results, scenario: str, year, lang: str, subtitle: str
 
 def growth_chart(results: Results, scenario: str, year, lang: str):
     """Each city's ratio to end-2020 at a year-end, the scenario beside no policy."""
-    growth = results.memo(("city_growth", year), lambda: stats.city_growth(results.by_city, year))
+    columns = ("scenario", "run", "date", "city", "n_registered")
+    growth = results.memo(
+        ("city_growth", year), lambda: stats.city_growth(results.by_city(*columns), year)
+    )
     titles = components.titles(results.scenarios, lang)
     shown = {n: title for n, title in titles.items() if n in (BASELINE, scenario)}
     growth = growth[growth["scenario"].isin(shown)]

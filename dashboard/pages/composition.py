@@ -20,9 +20,13 @@ FLOW_CHARTS = (
 
 def kinds_chart(results: Results, scenario: str, lang: str, subtitle: str):
     """Median stocks by kind of one scenario, stacked over time."""
-    ts = results.timeseries
     kinds = results.memo(
-        ("kinds", scenario), lambda: stats.median_stocks(ts, scenario, KIND_COLUMNS)
+        ("kinds", scenario),
+        lambda: stats.median_stocks(
+            results.timeseries("scenario", "date", *KIND_COLUMNS, scenario=scenario),
+            scenario,
+            KIND_COLUMNS,
+        ),
     )
     figure = figures.stacked_area(
         kinds,
@@ -35,7 +39,12 @@ def kinds_chart(results: Results, scenario: str, lang: str, subtitle: str):
 
 def share_chart(results: Results, scenario: str, lang: str, titles: dict[str, str]):
     """The operating share (fan chart) of the scenario beside no policy."""
-    share = results.memo(("share",), lambda: stats.operating_share_bands(results.timeseries))
+    share = results.memo(
+        ("share",),
+        lambda: stats.operating_share_bands(
+            results.timeseries("scenario", "date", "n_operating", "n_registered")
+        ),
+    )
     names = results.scenario_names
     shown = [n for n in names if n in (BASELINE, scenario)]
     share = share[share["scenario"].isin(shown)]
@@ -53,7 +62,12 @@ def share_chart(results: Results, scenario: str, lang: str, titles: dict[str, st
 def flow_chart(results: Results, scenario: str, lang: str, flows, key: str, subtitle: str):
     """Yearly flows (`flows`, columns) of one scenario as grouped bars."""
     table = results.memo(
-        ("flows", scenario, flows), lambda: stats.annual_flows(results.timeseries, scenario, flows)
+        ("flows", scenario, flows),
+        lambda: stats.annual_flows(
+            results.timeseries("scenario", "run", "date", *flows, scenario=scenario),
+            scenario,
+            flows,
+        ),
     )
     years = {y: str(y) for y in sorted(table["year"].unique())}
     figure = figures.bar_chart(

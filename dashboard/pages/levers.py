@@ -120,10 +120,10 @@ def cost_chart(view: View, catalogue: CatalogueView | None, scenario: str, group
     title = figures.with_subtitle(
         t(f"levers.cost_{key}", lang), components.titles(results.scenarios, lang)[scenario]
     )
-    if results.fiscal is None:
+    if not results.has_fiscal:
         return figures.message_figure(t("error.no_fiscal", lang), title), None
     table = results.memo(
-        ("fiscal", scenario, key), lambda: stats.fiscal_by(results.fiscal, scenario, key)
+        ("fiscal", scenario, key), lambda: stats.fiscal_by(results.fiscal(scenario), scenario, key)
     )
     if catalogue is None:
         names = {k: k for k in table[key]}
@@ -161,7 +161,9 @@ def gains_chart(view: View, catalogue: CatalogueView | None) -> tuple[go.Figure,
         return figures.message_figure(t("error.no_family", lang), title), None
     gains = results.memo(
         ("gains", tuple(family_of)),
-        lambda: stats.gains_over(results.timeseries, list(family_of), BASELINE, list(GAIN_SERIES)),
+        lambda: stats.gains_over(
+            results.at_deadline(), list(family_of), BASELINE, list(GAIN_SERIES)
+        ),
     )
     order = [f.id for f in catalogue.families]
     titles = components.titles(results.scenarios, lang)

@@ -17,7 +17,7 @@ TABLE = "overview-table"
 
 def overview_table(results: Results):
     """The overview statistics of a results folder (computed once)."""
-    return results.memo(("overview",), lambda: compare(results.summary, results.timeseries))
+    return results.memo(("overview",), lambda: compare(results.summary, results.at_deadline()))
 
 
 def _cell(value: str | tuple[str, str]):

@@ -20,7 +20,10 @@ TITLES = {"n_registered": "trajectories.registered", "n_operating": "trajectorie
 
 def bands(results: Results, value: str):
     """Bands of one column per scenario and month (computed once per results folder)."""
-    return results.memo(("bands", value), lambda: stats.trajectory_bands(results.timeseries, value))
+    return results.memo(
+        ("bands", value),
+        lambda: stats.trajectory_bands(results.timeseries("scenario", "date", value), value),
+    )
 
 
 def default_scenarios(results: Results) -> list[str]:

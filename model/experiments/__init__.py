@@ -33,6 +33,9 @@ _PUBLIC = {
     "at_deadline": "model.experiments.comparison",
     "compare": "model.experiments.comparison",
     "quantile_bands": "model.experiments.comparison",
+    "deadline_rows": "model.experiments.store",
+    "open_table": "model.experiments.store",
+    "read_rows": "model.experiments.store",
 }
 __all__ = sorted(_PUBLIC)
 

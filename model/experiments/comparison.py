@@ -99,7 +99,10 @@ def compare(
     summary: pd.DataFrame, timeseries: pd.DataFrame, order: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Per scenario (in `order`, else as first seen): runs, P(doubled), median month of doubling,
-    and bands of the start, end registered and operating, ratio, fiscal cost, cost per net new."""
+    and bands of the start, end registered and operating, ratio, fiscal cost, cost per net new.
+
+    `timeseries` needs `scenario, run, date, n_registered, n_operating`, and of the rows only those
+    at the deadline (`at_deadline`; `store.deadline_rows` reads no others)."""
     end = at_deadline(timeseries).merge(
         summary[["scenario", "run", "start_registered"]], on=["scenario", "run"]
     )

@@ -5,7 +5,8 @@ scenario of the batch, derived from the batch seed and r alone (numpy SeedSequen
 share their draws (common random numbers) and run r does not depend on how many runs there are.
 
 `run_ensemble` runs in this process and returns the tables (the dashboard's live what-if runs);
-`run_batch` is the command line's batch: resumable, on Dask, written to a results folder with a
+`run_batch` is the command line's batch: on Dask, written block by block as its runs finish (memory
+holds a few blocks, whatever the number of runs), resumable, published as a results folder with a
 manifest that records everything needed to reproduce it.
 """
 
@@ -24,20 +25,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 import model
-from model.columns import COLUMNS, FORMAT_VERSION
+from model.columns import FORMAT_VERSION
 from model.defaults import PROJECT_ROOT, SAFE_NAME
 from model.errors import InputError
-from model.experiments.comparison import summarize
-from model.experiments.executor import open_executor
+from model.experiments.executor import Executor, open_executor
 from model.experiments.store import (
     BatchTables,
     PartialBatch,
     RunRecord,
+    assemble,
+    block_of,
     check_target,
-    conform,
     write_results,
 )
 from model.world.clock import month_index
@@ -99,34 +99,23 @@ def run_seeds(seed: int, runs: int) -> list[int]:
 
 
 def simulate_run(scenario, run: int, seed: int, scale: float, until: str) -> RunRecord:
-    """One scenario × run, as a record of conforming tables (the work function of the executor)."""
+    """One scenario × run, its tables as the simulation made them (the work function of the
+    executor; `assemble` conforms them, once per block)."""
     from model.experiments.simulation import (
         simulate,  # imported here: drivers of remote runs never need Mesa
     )
 
     output = simulate(scenario, seed=seed, scale=scale, until=until)
-    keys = {"scenario": scenario.name, "run": run}
     return RunRecord(
-        **keys,
+        scenario=scenario.name,
+        run=run,
         seed=seed,
-        timeseries=conform("timeseries", output.timeseries.assign(**keys)),
-        by_city=conform("by_city", output.by_city.assign(**keys)),
-        fiscal=conform("fiscal", output.fiscal.assign(**keys)),
+        timeseries=output.timeseries,
+        by_city=output.by_city,
+        fiscal=output.fiscal,
         start_stock=float(output.start_stock),
         lever_draws={key: float(value) for key, value in output.lever_draws.items()},
     )
-
-
-def assemble(records: Iterable[RunRecord]) -> BatchTables:
-    """The batch tables of a set of runs, in a fixed order whatever order the runs finished in."""
-    records = list(records)
-    tables = {}
-    for name in ("timeseries", "by_city", "fiscal"):
-        parts = [getattr(r, name) for r in records]
-        empty = pd.DataFrame(columns=list(COLUMNS[name]))
-        tables[name] = conform(name, pd.concat(parts, ignore_index=True) if parts else empty)
-    tables["summary"] = conform("summary", summarize(tables["timeseries"]))
-    return BatchTables(**tables)
 
 
 def run_ensemble(
@@ -172,21 +161,19 @@ def run_batch(
     identity = batch_identity(scenarios, settings)
     partial = PartialBatch(out)
     partial.check(identity)
-    tasks = settings.tasks(scenarios)
-    todo = [task for task in tasks if not partial.has(task.scenario.name, task.run)]
+    blocks = _blocks(settings.tasks(scenarios))
+    todo = {name: tasks for name, tasks in blocks.items() if not partial.has(name)}
+    total, left = (sum(map(len, b.values())) for b in (blocks, todo))
     try:
-        with open_executor(tasks=len(todo), workers=workers, scheduler=scheduler) as executor:
+        with open_executor(tasks=left, workers=workers, scheduler=scheduler) as executor:
             if set(executor.on_workers(code_fingerprint)) - {identity["code_fingerprint"]}:
                 raise RuntimeError("the Dask workers run other model code than model/ here")
             partial.start(identity)
-            with _progress_bar(len(tasks), len(tasks) - len(todo), quiet) as bar:
-                for record in executor.map_unordered(simulate_run, todo):
-                    partial.save(record)
-                    bar.update(1)
-        records = [partial.load(task.scenario.name, task.run) for task in tasks]
+            with _progress_bar(total, total - left, quiet) as bar:
+                _run_blocks(executor, todo, partial, bar)
         command = sys.argv if command is None else command
-        manifest = build_manifest(scenarios, records, settings, command)
-        write_results(out, assemble(records), manifest)
+        manifest = build_manifest(scenarios, partial.runs(blocks), settings, command)
+        write_results(out, [partial.path(name) for name in blocks], manifest)
         partial.remove()
     finally:
         partial.release()
@@ -216,7 +203,7 @@ def code_fingerprint() -> str:
 
 def build_manifest(
     scenarios: Sequence,
-    records: Sequence[RunRecord],
+    runs: Sequence[dict],
     settings: Settings,
     command: list[str],
 ) -> dict:
@@ -238,10 +225,10 @@ def build_manifest(
         "start_stock": {
             "parameter": "start_stock_total",
             **{key: getattr(stock, key) for key in ("value", "low", "high", "unit", "source")},
-            "per_run": [r.start_stock for r in records if r.scenario == first],
+            "per_run": [r["start_stock"] for r in runs if r["scenario"] == first],
         },
         "lever_draws": {
-            s.name: [r.lever_draws for r in records if r.scenario == s.name] for s in scenarios
+            s.name: [r["lever_draws"] for r in runs if r["scenario"] == s.name] for s in scenarios
         },
         "packages": {"python": platform.python_version()} | _versions(PACKAGES),
     }
@@ -269,6 +256,27 @@ def _load_scenarios(paths: Sequence[Path]) -> list[Scenario]:
             raise InputError(f"{path}: scenario name {scenario.name!r}: letters, digits, _ and -")
         seen[scenario.name] = path
     return scenarios
+
+
+def _blocks(tasks: Iterable[Task]) -> dict[str, list[Task]]:
+    """The tasks grouped by block (`store.block_of`), in order."""
+    blocks: dict[str, list[Task]] = {}
+    for task in tasks:
+        blocks.setdefault(block_of(task.scenario.name, task.run), []).append(task)
+    return blocks
+
+
+def _run_blocks(executor: Executor, blocks: dict[str, list[Task]], partial: PartialBatch, bar):
+    """Run the tasks of `blocks`; save each block as soon as its last run has finished."""
+    waiting: dict[str, list[RunRecord]] = {}
+    tasks = [task for block in blocks.values() for task in block]
+    for record in executor.map_unordered(simulate_run, tasks):
+        name = block_of(record.scenario, record.run)
+        done = waiting.setdefault(name, [])
+        done.append(record)
+        if len(done) == len(blocks[name]):
+            partial.save(name, waiting.pop(name))
+        bar.update(1)
 
 
 def _scenario_entry(scenario) -> dict:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 CONNECT_TIMEOUT_S = 5  # how long to wait for an existing scheduler to answer
 WORKERS_TIMEOUT_S = 30  # how long to wait for at least one worker to join that scheduler
+IN_FLIGHT_PER_THREAD = 4  # tasks handed to a cluster per worker thread, to keep every one busy
+MIN_IN_FLIGHT = 256  # ... and at least this many (room for workers that join later)
 
 
 class SchedulerUnreachable(RuntimeError):
@@ -34,21 +37,32 @@ class Executor:
         """`fn()` on every Dask worker (none in-process), e.g. to check what code they run."""
         return [] if self.client is None else list(self.client.run(fn).values())
 
-    def map_unordered(self, fn: Callable, tasks: Sequence[tuple]) -> Iterator[Any]:
+    def map_unordered(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
+        """On a cluster, tasks are handed over in order as others finish, a few per worker thread
+        at a time: the memory of this process does not grow with the number of tasks."""
         if self.client is None:
             for args in tasks:
                 yield fn(*args)
             return
         from dask.distributed import as_completed
 
-        futures = [self.client.submit(fn, *args, pure=False) for args in tasks]
+        waiting = iter(tasks)
+        threads = sum(self.client.nthreads().values())
+        limit = max(MIN_IN_FLIGHT, IN_FLIGHT_PER_THREAD * threads)
+        running = {self.client.submit(fn, *args, pure=False) for args in islice(waiting, limit)}
+        finished = as_completed(running)
         try:
-            for future in as_completed(futures):
+            for future in finished:
+                running.discard(future)
                 result = future.result()  # re-raises the task's exception here
                 future.release()
+                for args in islice(waiting, 1):  # the next task takes its place
+                    following = self.client.submit(fn, *args, pure=False)
+                    running.add(following)
+                    finished.add(following)
                 yield result
         finally:
-            self.client.cancel(futures)
+            self.client.cancel(list(running))
 
 
 @contextmanager

@@ -1,15 +1,24 @@
-"""The results folder (结果目录) of a batch: the file contract, atomic writes, reading, resuming.
+"""The results folder (结果目录) of a batch: the file contract, atomic writes, lazy reads, resuming.
 
-A finished folder holds `manifest.json` and the tables `timeseries`, `by_city`, `summary`, `fiscal`
-as Parquet (columns as in the design's "Results folder"). It is assembled in a hidden temporary
-folder and renamed into place, so a folder without `manifest.json` is never a finished batch.
+A finished folder holds `manifest.json`, `summary.parquet` (one row per run) and the tables
+`timeseries`, `by_city` and `fiscal` as Parquet datasets: folders `timeseries.parquet/` etc. of
+one file per block of runs (`<scenario>-<first run:06d>.parquet`, each with every column of its
+table, `scenario` included: no hive partitioning). `pd.read_parquet(folder / "timeseries.parquet")`
+reads a whole table; `open_table`, `read_rows` and `deadline_rows` read only the columns and rows
+asked for (`run.py compare`, the dashboard). The folder is assembled in a hidden temporary folder
+and renamed into place, so a folder without `manifest.json` is never a finished batch.
 
-While a batch runs, each finished scenario × run is kept in a hidden work folder next to the target
-(`.NAME.partial/`, with `batch.json` naming the batch's identity); rerunning the same batch into the
-same folder reuses those runs, so an interrupted batch resumes where it stopped.
+A batch is written by blocks: a block is runs r0 … r0 + BLOCK_RUNS - 1 of one scenario. Each block
+is written as soon as its last run finishes, into a hidden work folder next to the target
+(`.NAME.partial/blocks/<block>/`: its tables, its summary rows, and the seed, starting stock and
+lever draws of its runs; `batch.json` names the batch's identity), so memory holds a few blocks at
+most. Rerunning the same batch into the same folder reuses the finished blocks, so an interrupted
+batch resumes where it stopped. The finished folder hard-links the block files (nothing is loaded
+again) and joins the blocks' summaries.
 
 Tables are written with fixed dtypes (`run` int32, `date` datetime64[ms], names as strings), sorted
-rows, no index and pinned compression, so the same batch gives the same Parquet contents.
+rows, no index and pinned compression, so the same batch gives the same Parquet files whatever order
+its runs finished in.
 """
 
 from __future__ import annotations
@@ -20,24 +29,30 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from model.columns import COLUMNS, FORMAT_VERSION, KEYS, MANIFEST
 from model.errors import InputError
-from model.experiments.comparison import compare, render
+from model.experiments.comparison import DEADLINE, compare, render, summarize
 
+BLOCK_RUNS = 200  # runs of one scenario per block: the unit of writing and of resuming
 SORT = {
     "timeseries": [*KEYS, "date"],
     "by_city": [*KEYS, "date", "city"],
     "summary": [*KEYS],
     "fiscal": [*KEYS, "lever", "department"],
 }
+RUN_TABLES = ("timeseries", "by_city", "fiscal")  # the tables kept as one file per block
 _DTYPES = {  # every other column is float64
     **dict.fromkeys(("scenario", "city", "lever", "department"), "str"),
     **dict.fromkeys(("date", "month_doubled"), "datetime64[ms]"),
@@ -60,6 +75,21 @@ class BatchTables:
         return ((f.name, getattr(self, f.name)) for f in fields(self))
 
 
+@dataclass
+class RunRecord:
+    """One finished scenario × run: its tables as the simulation made them (without `scenario`
+    and `run`; conformed by `assemble`, once per block) and its draws."""
+
+    scenario: str
+    run: int
+    seed: int
+    timeseries: pd.DataFrame
+    by_city: pd.DataFrame
+    fiscal: pd.DataFrame
+    start_stock: float
+    lever_draws: dict[str, float]
+
+
 def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
     """`table` with the columns of file `name`, in order, with fixed dtypes and sorted rows."""
     columns = COLUMNS[name]
@@ -68,13 +98,29 @@ def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(SORT[name], kind="stable", ignore_index=True)
 
 
+def assemble(records: Sequence[RunRecord]) -> BatchTables:
+    """The tables of some runs, in a fixed order whatever order the runs finished in."""
+    tables = {name: conform(name, _stack(name, records)) for name in RUN_TABLES}
+    tables["summary"] = conform("summary", summarize(tables["timeseries"]))
+    return BatchTables(**tables)
+
+
+def _stack(name: str, records: Sequence[RunRecord]) -> pd.DataFrame:
+    """The runs' tables `name` one below the other, each row with its `scenario` and `run`."""
+    parts = [(record, getattr(record, name)) for record in records]
+    parts = [(record, table) for record, table in parts if len(table)]
+    if not parts:
+        return pd.DataFrame(columns=list(COLUMNS[name]))
+    stacked = pd.concat([table for _, table in parts], ignore_index=True)
+    lengths = [len(table) for _, table in parts]
+    stacked["scenario"] = np.repeat([record.scenario for record, _ in parts], lengths)
+    stacked["run"] = np.repeat([record.run for record, _ in parts], lengths)
+    return stacked
+
+
 def write_table(table: pd.DataFrame, path: Path) -> None:
     pq.write_table(pa.Table.from_pandas(table, preserve_index=False), path, **PARQUET_OPTIONS)
     _fsync(path)
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path)
 
 
 # --- finished results folders ----------------------------------------------------------------
@@ -94,15 +140,23 @@ def check_target(out: Path) -> None:
         raise InputError(f"output folder {out}: {existing} is a file")
 
 
-def write_results(out: Path, tables: BatchTables, manifest: dict) -> Path:
-    """Write a finished batch atomically: into a temporary folder, then renamed into place."""
+def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
+    """Publish the blocks (folders written by `PartialBatch.save`, in order) as the finished folder
+    `out`, atomically: assembled in a temporary folder, then renamed into place."""
     check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = _sibling(out, "tmp")
     temporary.mkdir()
     try:
-        for name, table in tables.items():
-            write_table(conform(name, table), temporary / f"{name}.parquet")
+        for name in RUN_TABLES:
+            dataset = temporary / f"{name}.parquet"
+            dataset.mkdir()
+            for block in blocks:
+                _link(block / f"{name}.parquet", dataset / f"{block.name}.parquet")
+            _fsync(dataset)
+        summaries = [pd.read_parquet(block / "summary.parquet") for block in blocks]
+        summary = conform("summary", pd.concat(summaries, ignore_index=True))
+        write_table(summary, temporary / "summary.parquet")
         _write_json(temporary / MANIFEST, manifest)
         _fsync(temporary)
         if out.exists():  # rename the old folder away, the new one in, then delete the old
@@ -121,8 +175,8 @@ def write_results(out: Path, tables: BatchTables, manifest: dict) -> Path:
     return out
 
 
-def read_results(folder: Path) -> tuple[dict, BatchTables]:
-    """The manifest and tables of a finished batch; InputError for anything else."""
+def read_manifest(folder: Path) -> dict:
+    """The manifest of a finished batch; InputError for anything else."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"results folder {folder} does not exist")
@@ -134,52 +188,93 @@ def read_results(folder: Path) -> tuple[dict, BatchTables]:
         raise InputError(f"{folder / MANIFEST}: unreadable: {error}") from None
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         raise InputError(f"{folder / MANIFEST}: not a format version {FORMAT_VERSION} manifest")
-    tables = {}
-    for name in COLUMNS:
-        try:
-            tables[name] = read_table(folder / f"{name}.parquet")
-        except (OSError, pa.ArrowException) as error:
-            raise InputError(f"{folder / name}.parquet: unreadable: {error}") from None
+    return manifest
+
+
+def open_table(path: Path, columns: Iterable[str]) -> ds.Dataset:
+    """A results table (one Parquet file or a folder of them) to read from, nothing loaded yet.
+
+    Raises InputError if a file is unreadable or lacks one of `columns` (checked in every file).
+    """
+    try:
+        table = ds.dataset(path, format="parquet")
+        for fragment in table.get_fragments():
+            missing = [c for c in columns if c not in fragment.physical_schema.names]
+            if missing:
+                raise InputError(f"{fragment.path}: no column {', '.join(missing)}")
+    except (OSError, pa.ArrowException) as error:
+        raise InputError(f"{path}: unreadable: {error}") from None
+    return table
+
+
+def read_rows(
+    table: ds.Dataset, columns: Iterable[str] | None = None, **equal: Any
+) -> pd.DataFrame:
+    """`columns` (every column if None) of the rows whose columns hold the values `equal` gives,
+    e.g. `read_rows(table, ["date", "n_registered"], scenario="as_enacted")`."""
+    where = None
+    for column, value in equal.items():
+        condition = pc.field(column) == value
+        where = condition if where is None else where & condition
+    try:
+        found = table.to_table(columns=None if columns is None else list(columns), filter=where)
+    except (OSError, pa.ArrowException) as error:
+        raise InputError(f"a results table is unreadable: {error}") from None
+    return found.to_pandas()
+
+
+def deadline_rows(
+    timeseries: ds.Dataset, values: Iterable[str] = ("n_registered", "n_operating")
+) -> pd.DataFrame:
+    """`scenario, run, date` and `values` of every run at the last month on or before the deadline,
+    the rows `comparison.at_deadline` picks (the runs of a batch share their months)."""
+    dates = read_rows(timeseries, ["date"])["date"]
+    last = dates[dates <= DEADLINE].max()
+    return read_rows(timeseries, [*KEYS, "date", *values], date=last)
+
+
+def read_results(folder: Path) -> tuple[dict, BatchTables]:
+    """The manifest and every table of a finished batch, whole (InputError if it is none)."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    tables = {
+        name: conform(name, read_rows(open_table(folder / f"{name}.parquet", columns)))
+        for name, columns in COLUMNS.items()
+    }
     return manifest, BatchTables(**tables)
 
 
 def format_comparison(folder: Path, fmt: str) -> str:
-    """The scenarios of a results folder compared (`table`, `csv` or `json`)."""
-    manifest, tables = read_results(folder)
-    order = [n for n in manifest.get("scenarios", {}) if n in set(tables.summary["scenario"])]
-    order += sorted(set(tables.summary["scenario"]) - set(order))
-    return render(compare(tables.summary, tables.timeseries, order), fmt)
+    """The scenarios of a results folder compared (`table`, `csv` or `json`), reading only the
+    summary and the timeseries' rows at the deadline."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    summary = read_rows(open_table(folder / "summary.parquet", COLUMNS["summary"]))
+    end = deadline_rows(open_table(folder / "timeseries.parquet", COLUMNS["timeseries"]))
+    order = [n for n in manifest.get("scenarios", {}) if n in set(summary["scenario"])]
+    order += sorted(set(summary["scenario"]) - set(order))
+    return render(compare(summary, end, order), fmt)
 
 
 # --- the work folder of an unfinished batch --------------------------------------------------
 
 
-@dataclass
-class RunRecord:
-    """One finished scenario × run: its tables (with `scenario`, `run` columns) and its draws."""
-
-    scenario: str
-    run: int
-    seed: int
-    timeseries: pd.DataFrame
-    by_city: pd.DataFrame
-    fiscal: pd.DataFrame
-    start_stock: float
-    lever_draws: dict[str, float]
+def block_of(scenario: str, run: int) -> str:
+    """The name of the block holding a run, e.g. `as_enacted-000200`."""
+    return f"{scenario}-{run - run % BLOCK_RUNS:06d}"
 
 
-_RUN_TABLES = ("timeseries", "by_city", "fiscal")
-_RUN_INFO = "run.json"
+_RUNS_INFO = "runs.json"
 _IDENTITY = "batch.json"
 _LOCK = "batch.lock"
 
 
 class PartialBatch:
-    """The hidden work folder `.NAME.partial` beside a results folder: one subfolder per run."""
+    """The hidden work folder `.NAME.partial` beside a results folder: one subfolder per block."""
 
     def __init__(self, out: Path):
         self.folder = out.parent / f".{out.name}.partial"
-        self.runs = self.folder / "runs"
+        self.blocks = self.folder / "blocks"
         self._lock: IO[str] | None = None
 
     def check(self, identity: dict) -> None:
@@ -191,7 +286,7 @@ class PartialBatch:
             found = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             found = None
-        if found is None and not any(self.runs.glob("[!.]*")):
+        if found is None and not any(self.blocks.glob("[!.]*")):
             return  # created, then stopped before anything was kept
         if found != identity:
             changed = sorted(k for k in identity if (found or {}).get(k) != identity[k])
@@ -202,12 +297,12 @@ class PartialBatch:
             )
 
     def start(self, identity: dict) -> None:
-        """Claim the work folder (created if new) for this process; drop half-written runs.
+        """Claim the work folder (created if new) for this process; drop half-written blocks.
 
         The claim (a lock held until the process ends) keeps two batches from writing into the
         same results folder at once.
         """
-        self.runs.mkdir(parents=True, exist_ok=True)
+        self.blocks.mkdir(parents=True, exist_ok=True)
         if self._lock is None:
             lock = (self.folder / _LOCK).open("a")
             try:
@@ -219,32 +314,38 @@ class PartialBatch:
         self.check(identity)  # again, now that no one else can change it
         if not (self.folder / _IDENTITY).is_file():
             _write_json(self.folder / _IDENTITY, identity)
-        for stale in self.runs.glob(".tmp-*"):
+        for stale in self.blocks.glob(".tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
 
-    def _run_folder(self, scenario: str, run: int) -> Path:
-        return self.runs / f"{scenario}.{run:05d}"
+    def path(self, block: str) -> Path:
+        return self.blocks / block
 
-    def has(self, scenario: str, run: int) -> bool:
-        return self._run_folder(scenario, run).is_dir()
+    def has(self, block: str) -> bool:
+        return self.path(block).is_dir()
 
-    def save(self, record: RunRecord) -> None:
-        """Keep one finished run (written to a temporary folder, then renamed)."""
-        temporary = self.runs / f".tmp-{uuid.uuid4().hex}"
+    def save(self, block: str, records: Sequence[RunRecord]) -> None:
+        """Keep a finished block: its runs' tables assembled and the seed, starting stock and
+        lever draws of each run (written to a temporary folder, then renamed)."""
+        temporary = self.blocks / f".tmp-{uuid.uuid4().hex}"
         temporary.mkdir()
-        for name in _RUN_TABLES:
-            write_table(getattr(record, name), temporary / f"{name}.parquet")
-        info = {"seed": record.seed, "start_stock": record.start_stock,
-                "lever_draws": record.lever_draws}  # fmt: skip
-        _write_json(temporary / _RUN_INFO, info)
-        temporary.rename(self._run_folder(record.scenario, record.run))
+        for name, table in assemble(records).items():
+            write_table(table, temporary / f"{name}.parquet")
+        runs = [
+            {"scenario": r.scenario, "run": r.run, "seed": r.seed,
+             "start_stock": r.start_stock, "lever_draws": r.lever_draws}
+            for r in sorted(records, key=lambda r: r.run)
+        ]  # fmt: skip
+        _write_json(temporary / _RUNS_INFO, {"runs": runs})
+        _fsync(temporary)
+        temporary.rename(self.path(block))
 
-    def load(self, scenario: str, run: int) -> RunRecord:
-        folder = self._run_folder(scenario, run)
-        info = json.loads((folder / _RUN_INFO).read_text(encoding="utf-8"))
-        timeseries, by_city, fiscal = (read_table(folder / f"{n}.parquet") for n in _RUN_TABLES)
-        return RunRecord(scenario, run, info["seed"], timeseries, by_city, fiscal,
-                         info["start_stock"], info["lever_draws"])  # fmt: skip
+    def runs(self, blocks: Iterable[str]) -> list[dict]:
+        """The runs of the saved `blocks`, in order: scenario, run, seed, start_stock, lever_draws."""
+        return [
+            run
+            for block in blocks
+            for run in json.loads((self.path(block) / _RUNS_INFO).read_text("utf-8"))["runs"]
+        ]
 
     def remove(self) -> None:
         """Delete the work folder (its batch is finished)."""
@@ -264,11 +365,22 @@ def _sibling(out: Path, purpose: str) -> Path:
     return out.parent / f".{out.name}.{purpose}-{uuid.uuid4().hex[:12]}"
 
 
+def _link(source: Path, target: Path) -> None:
+    """`target` as a hard link of `source` (a copy on a file system without hard links)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+        _fsync(target)
+
+
 def _write_json(path: Path, content: dict) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
+    """Write JSON atomically (temporary file, then rename), streamed: a manifest of many runs is
+    never one string in memory."""
     temporary = path.with_name(f".{path.name}.tmp")
-    text = json.dumps(content, indent=2, ensure_ascii=False, default=str) + "\n"
-    temporary.write_text(text, encoding="utf-8")
+    with temporary.open("w", encoding="utf-8") as file:
+        json.dump(content, file, indent=2, ensure_ascii=False, default=str)
+        file.write("\n")
     _fsync(temporary)
     os.replace(temporary, path)
 
