@@ -173,6 +173,16 @@ def test_a_partial_batch_with_other_settings_is_refused_untouched(tmp_path, monk
     assert sorted(p.name for p in partial.folder.rglob("*")) == before and not out.exists()
 
 
+def test_a_run_of_other_model_code_stops_the_batch(tmp_path, monkeypatch):
+    """A worker that loads other model code after the batch began (restarted by its nanny after
+    model/ changed) is caught by its first run: nothing of it is kept."""
+    monkeypatch.setattr(ensemble, "code_loaded", lambda: "other")
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="ran other model code"):
+        ensemble.run_batch([ROOT / p for p in SCENARIOS], **SMALL, out=out, workers=1, quiet=True)
+    assert not out.exists() and not any(PartialBatch(out).blocks.iterdir())
+
+
 def test_missing_scenario_files_and_duplicate_names_write_nothing(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(InputError, match="not found"):

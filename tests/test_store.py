@@ -48,6 +48,7 @@ def _record(scenario: str, run: int, registered) -> RunRecord:
         fiscal=fiscal,
         start_stock=0.1 + run,
         lever_draws={"e_licence.entry.0": 1.0 / 3},
+        code_fingerprint="test",
     )
 
 

@@ -12,6 +12,7 @@ manifest that records everything needed to reproduce it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -115,6 +116,7 @@ def simulate_run(scenario, run: int, seed: int, scale: float, until: str) -> Run
         fiscal=output.fiscal,
         start_stock=float(output.start_stock),
         lever_draws={key: float(value) for key, value in output.lever_draws.items()},
+        code_fingerprint=code_loaded(),
     )
 
 
@@ -170,7 +172,7 @@ def run_batch(
                 raise RuntimeError("the Dask workers run other model code than model/ here")
             partial.start(identity)
             with _progress_bar(total, total - left, quiet) as bar:
-                _run_blocks(executor, todo, partial, bar)
+                _run_blocks(executor, todo, partial, bar, identity["code_fingerprint"])
         command = sys.argv if command is None else command
         manifest = build_manifest(scenarios, partial.runs(blocks), settings, command)
         write_results(out, [partial.path(name) for name in blocks], manifest)
@@ -189,6 +191,13 @@ def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
         "scenarios": {s.name: _content_hash(s.to_dict()) for s in scenarios},
         **asdict(settings),
     }
+
+
+@functools.cache
+def code_loaded() -> str:
+    """The fingerprint of the model code this process runs, taken at its first run (when a worker
+    imports the model)."""
+    return code_fingerprint()
 
 
 def code_fingerprint() -> str:
@@ -266,11 +275,19 @@ def _blocks(tasks: Iterable[Task]) -> dict[str, list[Task]]:
     return blocks
 
 
-def _run_blocks(executor: Executor, blocks: dict[str, list[Task]], partial: PartialBatch, bar):
-    """Run the tasks of `blocks`; save each block as soon as its last run has finished."""
+def _run_blocks(
+    executor: Executor, blocks: dict[str, list[Task]], partial: PartialBatch, bar, code: str
+) -> None:
+    """Run the tasks of `blocks`; save each block as soon as its last run has finished. Every run
+    must come from the model code `code` (a worker restarted mid-batch may load other code)."""
     waiting: dict[str, list[RunRecord]] = {}
     tasks = [task for block in blocks.values() for task in block]
     for record in executor.map_unordered(simulate_run, tasks):
+        if record.code_fingerprint != code:
+            raise RuntimeError(
+                f"run {record.run} of {record.scenario} ran other model code than model/ here "
+                f"(a Dask worker started after model/ changed): restart the workers"
+            )
         name = block_of(record.scenario, record.run)
         done = waiting.setdefault(name, [])
         done.append(record)

@@ -88,6 +88,7 @@ class RunRecord:
     fiscal: pd.DataFrame
     start_stock: float
     lever_draws: dict[str, float]
+    code_fingerprint: str  # of the model code that made it (ensemble.code_fingerprint)
 
 
 def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
