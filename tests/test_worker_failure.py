@@ -14,17 +14,21 @@ import subprocess
 import sys
 import time
 
-import pandas as pd
 import psutil
 import pytest
 
 from benchmarks.readme_cluster import readme_cluster
 from model.columns import MANIFEST
-from tests.batch_fixtures import ROOT, SCENARIOS, project_env, settings_args, stop_process
+from tests.batch_fixtures import (
+    ROOT,
+    SCENARIOS,
+    assert_same_tables,
+    project_env,
+    settings_args,
+    stop_process,
+)
 
 RUNS = 20  # per scenario: 40 runs, several seconds on two workers at scale 200
-TABLES = ("timeseries", "by_city", "summary", "fiscal")
-KEYS = ("scenario", "run", "date", "city", "lever", "department")  # the row keys of the tables
 
 
 @pytest.fixture
@@ -74,27 +78,6 @@ def _wait_gone(pid: int, timeout: float = 10) -> None:
     raise AssertionError(f"worker process {pid} still runs after SIGKILL")
 
 
-def _tables(folder) -> dict[str, pd.DataFrame]:
-    """The tables of a results folder (file or folder of blocks), rows sorted by their keys."""
-    tables = {}
-    for name in TABLES:
-        table = pd.read_parquet(folder / f"{name}.parquet")
-        keys = [key for key in KEYS if key in table.columns]
-        tables[name] = table.sort_values(keys, kind="stable", ignore_index=True)
-    return tables
-
-
-def _assert_same_results(left, right) -> None:
-    manifests = [json.loads((x / MANIFEST).read_text(encoding="utf-8")) for x in (left, right)]
-    assert manifests[0]["code_fingerprint"] == manifests[1]["code_fingerprint"], (
-        "model/ changed between the two batches"
-    )
-    assert manifests[0]["run_seeds"] == manifests[1]["run_seeds"]
-    expected = _tables(right)
-    for name, table in _tables(left).items():
-        pd.testing.assert_frame_equal(table, expected[name], check_exact=True, obj=name)
-
-
 def _batch(*args: str) -> subprocess.Popen:
     """`python run.py run` of the standard scenarios with `args`, started from the project root."""
     command = [sys.executable, "run.py", "run", *SCENARIOS, *settings_args(runs=RUNS), "--quiet",
@@ -132,4 +115,6 @@ def test_a_batch_survives_a_worker_killed_in_the_middle(cluster, tmp_path):
     # The scheduler lost the worker unexpectedly while it held runs of the batch, and ran them again
     assert len(removed) == 1 and not removed[0]["expected"], removed
     assert any(str(key).startswith("simulate_run") for key in removed[0]["processing-tasks"])
-    _assert_same_results(out, reference)
+    manifests = [json.loads((x / MANIFEST).read_text(encoding="utf-8")) for x in (out, reference)]
+    assert manifests[0]["run_seeds"] == manifests[1]["run_seeds"]
+    assert_same_tables(out, reference)  # the same model code, then every table

@@ -63,7 +63,9 @@ class EnterpriseEmployment:
     def _apply_pending(self) -> None:
         if not self._pending:
             return
-        log_rev0, growth, sign = (np.concatenate(x) for x in zip(*self._signed(), strict=True))
+        log_rev0 = np.concatenate([x for x, _, _ in self._pending]).astype(np.float64)
+        growth = np.concatenate([g for _, g, _ in self._pending]).astype(np.float64)
+        sign = np.concatenate([np.full(len(x), s) for x, _, s in self._pending])
         self._pending.clear()
         bucket = np.rint(growth / BUCKET).astype(np.int64)
         self._cover(int(bucket.min()), int(bucket.max()))
@@ -74,14 +76,6 @@ class EnterpriseEmployment:
         for j in range(MOMENTS):
             self._moments[j] += np.bincount(index, weight, minlength=size)
             weight = weight * offset
-
-    def _signed(self):
-        for log_rev0, growth, sign in self._pending:
-            yield (
-                log_rev0.astype(np.float64),
-                growth.astype(np.float64),
-                np.full(len(log_rev0), sign),
-            )
 
     def _cover(self, low: int, high: int) -> None:
         """Widen the buckets to cover low..high."""

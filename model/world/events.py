@@ -177,11 +177,12 @@ def register(m: DoublingModel, t: int) -> None:
     base = m.entry_rows_per_month * (1.0 + m.rates.entry_trend_per_year) ** (t / 12.0)
     uniform = m.streams.get(streams.ENTRY, t, "counts").random(base.shape)
     n_base = streams.poisson_quantile(uniform, base)
-    groups = [(_cells_to_rows(n_base), 0, m.streams.get(streams.ENTRY, t, "attributes"))]
     entry = m.policy_state.entry
-    if not np.all(entry == 1.0):  # the levers' extra registrations (fewer where entry < 1)
-        n_total = streams.poisson_quantile(uniform, base * entry)
-        groups[0] = (_cells_to_rows(np.minimum(n_base, n_total)), *groups[0][1:])
+    levers = not np.all(entry == 1.0)  # the levers' extra registrations (fewer where entry < 1)
+    n_total = streams.poisson_quantile(uniform, base * entry) if levers else n_base
+    attributes = m.streams.get(streams.ENTRY, t, "attributes")
+    groups = [(_cells_to_rows(np.minimum(n_base, n_total)), 0, attributes)]
+    if levers:
         induced = _cells_to_rows(np.maximum(n_total - n_base, 0))
         groups.append((induced, INDUCED, m.streams.get(streams.INDUCED_ENTRY, t)))
     if m.policy_state.shell_share > 0:
