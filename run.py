@@ -77,6 +77,12 @@ def _command_compare(args: argparse.Namespace) -> int:
 def _command_levers(args: argparse.Namespace) -> int:
     from model.policy.catalogue import format_catalogue, load_catalogue
 
+    if args.combined:
+        from model.policy.combined import format_combined
+        from model.policy.scenario import load_scenario
+
+        print(format_combined(load_scenario(Path(args.combined))))
+        return 0
     print(format_catalogue(load_catalogue(), family=args.family, fmt=args.format))
     return 0
 
@@ -144,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     levers = commands.add_parser("levers", help="list the lever catalogue")
     levers.add_argument("--family", help="only this family")
     levers.add_argument("--format", choices=["table", "json"], default="table")
+    levers.add_argument(
+        "--combined",
+        metavar="SCENARIO",
+        help="instead: what a scenario file's levers add up to, by hook and kind",
+    )
     levers.set_defaults(handler=_command_levers)
 
     validate = commands.add_parser("validate", help="check scenario files")

@@ -74,6 +74,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "本结果中没有“无政策”情景（no_policy），无法计算各类政策的增量。",
         "These results have no no_policy scenario: the gain of each family cannot be computed.",
     ),
+    "error.no_baseline_cost": (
+        "本结果中没有“无政策”情景（no_policy），无法计算每增加一户市场主体的财政成本（显示为“–”）："
+        "请在同一批模拟中运行 scenarios/no_policy.yaml。",
+        "These results have no no_policy scenario, so the cost per additional entity cannot be "
+        "computed (shown as '–'): run scenarios/no_policy.yaml in the same batch.",
+    ),
+    "error.no_baseline_assumption": (
+        "同样无法计算增量中依赖假设的比重（显示为“–”）。",
+        "Nor can the share of the gain resting on assumptions (shown as '–').",
+    ),
     "error.no_family": (
         "本结果中没有只包含单一类政策的情景。",
         "These results hold no scenario with the levers of a single family.",
@@ -104,12 +114,51 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.col.end_operating": ("2025年底实际经营数", "Operating, end-2025"),
     "overview.col.ratio": ("登记数倍数（相对2020年底）", "Ratio to end-2020"),
     "overview.col.fiscal_cost": ("财政成本（累计）", "Fiscal cost (cumulative)"),
-    "overview.col.cost_per_net_new": ("每净增一户财政成本", "Fiscal cost per net new entity"),
+    "overview.col.cost_per_additional_registered": (
+        "每增加一户登记主体的财政成本（对比无政策）",
+        "Fiscal cost per additional registered entity (vs no policy)",
+    ),
+    "overview.col.cost_per_additional_operating": (
+        "每增加一户实际经营主体的财政成本（对比无政策）",
+        "Fiscal cost per additional operating entity (vs no policy)",
+    ),
+    "overview.col.assumption_share_registered": (
+        "登记增量中依赖假设的比重",
+        "Share of the registered gain resting on assumptions",
+    ),
+    "overview.col.assumption_share_operating": (
+        "实际经营增量中依赖假设的比重",
+        "Share of the operating gain resting on assumptions",
+    ),
     "overview.not_reached": ("未实现", "not reached"),
     "overview.note": (
         "数值为中位数，括号内为5%–95%区间。倍增目标：2025年底登记市场主体数达到2020年底的2倍。",
         "Medians; 5–95 % range in brackets. Target: registered entities at end-2025 at least "
         "twice the end-2020 count.",
+    ),
+    "overview.note_cost": (
+        "每增加一户财政成本：情景到2025年底的累计财政成本，除以该情景比相同随机种子的“无政策”模拟"
+        "多出的登记（或实际经营）市场主体数；逐次模拟计算，再取中位数。“–”表示没有多出的主体"
+        "（“无政策”情景本身，或中位数落在花了钱却没有增量的模拟上，这类模拟按最贵计）。",
+        "Fiscal cost per additional entity: the scenario's cumulative fiscal cost to end-2025 "
+        "divided by the registered (or operating) entities it has beyond the no-policy run with "
+        "the same seed, run by run, then the median. '–': no additional entities (the no-policy "
+        "scenario itself, or a median run that paid for none: such runs count as the dearest).",
+    ),
+    "overview.note_assumption": (
+        "增量中依赖假设的比重：部分政策效果没有研究依据，来源标为“assumption:”（假设）。每次模拟"
+        "都以相同随机种子再运行一次，把这些效果设为无效果、其余效果不变（“仅有依据”方案）；比重 ="
+        "（增量 − “仅有依据”方案的增量）÷ 增量，增量均相对相同随机种子的“无政策”模拟。逐次模拟计算"
+        "（只计有增量的模拟），再取中位数，括号内为5%–95%区间。低于0%：假设的效果减少了主体；"
+        "高于100%：仅靠有依据的效果，主体数会低于“无政策”。“–”表示中位数模拟没有增量"
+        "（如“无政策”情景本身）。",
+        "Share of the gain resting on assumptions: some lever effects have no study behind them "
+        "(sourced 'assumption:'). Each run is repeated with the same seed with those effects set "
+        "to no effect and the others kept (the evidence-only variant); share = (gain − the "
+        "variant's gain) / gain, both against the no-policy run with the same seed, run by run "
+        "over the runs with a gain, then the median (5–95 % range in brackets). Below 0 %: the "
+        "assumed effects cost entities; above 100 %: the evidence-sourced effects alone end below "
+        "no policy. '–': the median run has no gain (the no-policy scenario itself).",
     ),
     "overview.chart": (
         "2025年底登记市场主体数与倍增目标",
@@ -181,6 +230,28 @@ TEXT: dict[str, tuple[str, str]] = {
         "财政成本（按责任单位，中位数）",
         "Fiscal cost by department (median)",
     ),
+    "levers.value_lever": (
+        "每增加一户市场主体的财政成本（按政策工具，中位数）",
+        "Fiscal cost per additional entity by lever (median)",
+    ),
+    "levers.value_department": (
+        "每增加一户市场主体的财政成本（按责任单位，中位数）",
+        "Fiscal cost per additional entity by department (median)",
+    ),
+    "levers.per_registered": ("每增加一户登记主体", "Per additional registered entity"),
+    "levers.per_operating": ("每增加一户实际经营主体", "Per additional operating entity"),
+    "levers.note": (
+        "按政策工具（或责任单位）的每增加一户财政成本：该工具（或单位）在整个模拟期的累计财政成本，"
+        "除以整个情景（全部政策组合）比相同随机种子的“无政策”模拟多出的登记（或实际经营）市场主体数；"
+        "逐次模拟计算，再取中位数。分母是整个政策组合带来的增量，不是该工具单独带来的增量："
+        "把新增主体归因到单个政策工具需要Shapley分解，留待后续版本。",
+        "Fiscal cost per additional entity by lever (or department): the lever's (department's) "
+        "cumulative fiscal cost over the simulated horizon divided by the registered (or "
+        "operating) entities the whole scenario, the mix of levers, has beyond the no-policy run "
+        "with the same seed, run by run, then the median. The denominator is the mix's additional "
+        "entities, not those of the lever alone: attributing entities to single levers needs a "
+        "Shapley decomposition, left to a later version.",
+    ),
     "levers.gains": (
         "各类政策单独实施相对“无政策”的增量（2025年底）",
         "What each family brings on its own: gain over no policy, end-2025",
@@ -208,9 +279,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "whatif.compare": ("对照的已存情景", "Stored scenarios to compare"),
     "whatif.label": ("推演方案", "What-if"),
     "whatif.note": (
-        "推演使用与已存结果相同的随机种子和比例，只改变所选政策工具的力度（1 = 文件规定的力度）。",
+        "推演使用与已存结果相同的随机种子和比例，只改变所选政策工具的力度（1 = 文件规定的力度）。"
+        "推演方案的每增加一户财政成本和增量中依赖假设的比重"
+        "以已存结果中相同随机种子的“无政策”模拟为对照"
+        "（已存结果每行代表的户数少于{min_scale}时无法配对，显示为“–”）。",
         "The live run uses the stored results' seed and scale and changes only the chosen levers' "
-        "intensities (1 = as the document sets them).",
+        "intensities (1 = as the document sets them). Its cost per additional entity and the "
+        "share of its gain resting on assumptions are measured against the stored no-policy runs "
+        "with the same seeds (not with stored results finer than {min_scale} entities a row: "
+        "'–').",
     ),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),

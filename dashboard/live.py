@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard import stats
-from model.experiments import DEFAULT_UNTIL, compare, scenario_file
+from model.experiments import BASELINE, DEFAULT_UNTIL, compare, scenario_file
 
 NAME = "whatif"
 TITLE_ZH, TITLE_EN = "推演方案", "What-if"
@@ -113,15 +113,32 @@ def build_scenario(request: Request):
     return dataclasses.replace(base, name=NAME, title_zh=TITLE_ZH, title_en=TITLE_EN, levers=levers)
 
 
-def payload(timeseries: pd.DataFrame, summary: pd.DataFrame, request: Request) -> dict:
-    """The JSON the browser keeps: bands of registered and operating, the overview row."""
+def paired_baseline(
+    end: pd.DataFrame, manifest: Mapping[str, Any], request: Request
+) -> pd.DataFrame | None:
+    """The stored no-policy runs at the deadline (of `end`, `Results.at_deadline`) that the
+    what-if's runs pair with: the same seeds (the request takes the batch's seed), if the scale is
+    the same too; None otherwise."""
+    if float(manifest.get("scale") or 0) != request.scale:
+        return None
+    return end[end["scenario"] == BASELINE]
+
+
+def payload(
+    timeseries: pd.DataFrame,
+    summary: pd.DataFrame,
+    request: Request,
+    baseline: pd.DataFrame | None = None,
+) -> dict:
+    """The JSON the browser keeps: bands of registered and operating, the overview row (its
+    additional entities against `baseline`, see `paired_baseline`)."""
     bands = {
         value: stats.trajectory_bands(timeseries, value)
         .assign(date=lambda d: d["date"].astype(str))
         .to_dict("records")
         for value in BAND_VALUES
     }
-    row = compare(summary, timeseries).iloc[0].to_dict()
+    row = compare(summary, timeseries, baseline=baseline).iloc[0].to_dict()
     row = {
         key: (None if pd.isna(value) else str(value) if isinstance(value, pd.Timestamp) else value)
         for key, value in row.items()
@@ -141,8 +158,13 @@ def overview_of(result: Mapping) -> pd.DataFrame:
     return table.assign(median_month=pd.to_datetime(table["median_month"]))
 
 
-def run(request: Request, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Run the what-if ensemble in this process and reduce it to a payload."""
+def run(
+    request: Request,
+    progress: Callable[[int, int], None] | None = None,
+    baseline: pd.DataFrame | None = None,
+) -> dict:
+    """Run the what-if ensemble in this process and reduce it to a payload (`baseline`: the
+    no-policy runs it pairs with, `paired_baseline`)."""
     from model.experiments import run_ensemble
 
     scenario = build_scenario(request)
@@ -154,4 +176,4 @@ def run(request: Request, progress: Callable[[int, int], None] | None = None) ->
         seed=request.seed,
         progress=progress,
     )
-    return payload(batch.timeseries, batch.summary, request)
+    return payload(batch.timeseries, batch.summary, request, baseline)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from model.experiments import BAND_COLUMNS, START, at_deadline, quantile_bands
+from model.experiments import BAND_COLUMNS, START, additional, at_deadline, quantile_bands
 
 
 def trajectory_bands(timeseries: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -71,14 +71,6 @@ def city_growth(by_city: pd.DataFrame, year: int) -> pd.DataFrame:
     return quantile_bands(ratio, "ratio", ["scenario", "city"])
 
 
-def fiscal_by(fiscal: pd.DataFrame, scenario: str, key: str) -> pd.DataFrame:
-    """Bands of the cumulative fiscal cost per `key` ('lever' or 'department') for one scenario."""
-    rows = fiscal[fiscal["scenario"] == scenario]
-    per_run = rows.groupby(["run", key], as_index=False)["cum_fiscal_cost"].sum()
-    bands = quantile_bands(per_run, "cum_fiscal_cost", [key])
-    return bands.sort_values("p50", ascending=False, ignore_index=True)
-
-
 def single_family_scenarios(
     scenario_levers: Mapping[str, Mapping[str, Mapping]], lever_family: Mapping[str, str]
 ) -> dict[str, str]:
@@ -107,18 +99,10 @@ def gains_over(
     `scenario, series, p05, p50, p95`; empty when the baseline is absent.
     """
     end = at_deadline(timeseries)
-    values = list(values)
-    base = end[end["scenario"] == baseline].set_index("run")[values]
-    parts = []
-    for name in scenarios:
-        own = end[end["scenario"] == name].set_index("run")[values]
-        diff = (
-            (own - base)
-            .dropna()
-            .reset_index()
-            .melt(id_vars="run", var_name="series", value_name="gain")
-        )
-        parts.append(diff.assign(scenario=name))
-    if base.empty or not parts:
+    base = end[end["scenario"] == baseline]
+    chosen = end[end["scenario"].isin(list(scenarios))]
+    if base.empty or chosen.empty:
         return pd.DataFrame(columns=["scenario", "series", *BAND_COLUMNS])
-    return quantile_bands(pd.concat(parts, ignore_index=True), "gain", ["scenario", "series"])
+    gains = additional(chosen, list(values), base).dropna()
+    long = gains.melt(id_vars=["scenario", "run"], var_name="series", value_name="gain")
+    return quantile_bands(long, "gain", ["scenario", "series"])

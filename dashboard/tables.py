@@ -16,6 +16,8 @@ from dashboard.formats import (
 )
 from dashboard.i18n import t
 
+COST_PER_ADDITIONAL = ("cost_per_additional_registered", "cost_per_additional_operating")
+ASSUMPTION_SHARE = ("assumption_share_registered", "assumption_share_operating")
 OVERVIEW_COLUMNS = (
     "scenario",
     "p_doubled",
@@ -24,7 +26,8 @@ OVERVIEW_COLUMNS = (
     "end_operating",
     "ratio",
     "fiscal_cost",
-    "cost_per_net_new",
+    *COST_PER_ADDITIONAL,
+    *ASSUMPTION_SHARE,
 )
 
 
@@ -42,6 +45,17 @@ def _with_range(row: pd.Series, prefix: str, fmt, lang: str) -> tuple[str, str]:
     """The median and, apart, its 5–95 % range."""
     low, high = row[f"{prefix}_p05"], row[f"{prefix}_p95"]
     return fmt(row[f"{prefix}_p50"], lang), format_range(low, high, fmt, lang)
+
+
+def _share(share: float, lang: str) -> str:
+    return format_percent(share)
+
+
+def _share_with_range(row: pd.Series, prefix: str, lang: str) -> str | tuple[str, str]:
+    """A share resting on assumptions: the median and its range, or '–' alone without a median."""
+    if pd.isna(row[f"{prefix}_p50"]):
+        return _share(row[f"{prefix}_p50"], lang)
+    return _with_range(row, prefix, _share, lang)
 
 
 def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> list[dict]:
@@ -69,7 +83,8 @@ def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> 
                 "end_operating": _with_range(row, "end_operating", format_number, lang),
                 "ratio": format_ratio(row["ratio_p50"], lang),
                 "fiscal_cost": format_money(row["fiscal_cost_p50"], lang),
-                "cost_per_net_new": format_money(row["cost_per_net_new_p50"], lang),
             }
+            | {column: format_money(row[f"{column}_p50"], lang) for column in COST_PER_ADDITIONAL}
+            | {column: _share_with_range(row, column, lang) for column in ASSUMPTION_SHARE}
         )
     return rows

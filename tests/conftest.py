@@ -1,3 +1,3 @@
 """Shared pytest set-up: fixture modules registered once, so test files use fixtures by name."""
 
-pytest_plugins = ["tests.dashboard_fixtures"]
+pytest_plugins = ["tests.dashboard_fixtures", "tests.catalogue_fixtures"]

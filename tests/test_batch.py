@@ -13,7 +13,7 @@ import pytest
 
 from model.columns import COLUMNS
 from model.errors import InputError
-from model.experiments import ensemble, executor, store
+from model.experiments import ensemble, executor, simulation, store
 from model.experiments.executor import Executor
 from model.experiments.store import PartialBatch, read_results
 from model.policy.scenario import load_scenario
@@ -55,6 +55,35 @@ def test_scenarios_share_seeds_and_draws(small):
     assert start["no_policy"].nunique() == 2  # but runs differ
     no_policy = small.timeseries[small.timeseries["scenario"] == "no_policy"]
     assert (no_policy["cum_fiscal_cost"] == 0).all()
+
+
+def test_each_run_carries_its_evidence_only_variant(small):
+    """A run of a scenario with levers simulates, in its own task, its evidence-only variant (the
+    same seed, effects sourced `assumption:` neutral): two summary columns, no rows or runs of
+    its own. A run without levers is its own variant."""
+    summary = small.summary.set_index(["scenario", "run"])
+    none = summary.loc["no_policy"]
+    assert none["evidence_only_registered"].equals(none["end_registered"])
+    enacted = summary.loc["as_enacted"]
+    assert (enacted["evidence_only_registered"] < enacted["end_registered"]).all()
+    assert (enacted["evidence_only_operating"] > 0).all()
+    assert sorted(small.timeseries["scenario"].unique()) == ["as_enacted", "no_policy"]
+
+
+def test_a_run_and_its_variant_build_one_starting_stock(monkeypatch, scenarios):
+    """The variant is the run's model copied when the policies part (2022-01), not a new model."""
+    built = []
+
+    class Counted(simulation.DoublingModel):
+        def __init__(self, **settings):
+            built.append(settings["seed"])
+            super().__init__(**settings)
+
+    monkeypatch.setattr(simulation, "DoublingModel", Counted)
+    record = ensemble.simulate_run(scenarios[1], 0, 5, SMALL["scale"], SMALL["until"])
+    assert built == [5]
+    end = record.timeseries["n_registered"].iloc[-1]
+    assert 0 < record.evidence_only["evidence_only_registered"] < end
 
 
 def test_same_seed_same_tables_and_progress_is_reported(scenarios, small):

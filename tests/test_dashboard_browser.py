@@ -26,7 +26,7 @@ PAGES = {
     "trajectories": ("trajectories.heading", 2),
     "composition": ("composition.heading", 4),
     "cities": ("cities.heading", 2),
-    "levers": ("levers.heading", 2),
+    "levers": ("levers.heading", 3),
     "whatif": ("whatif.heading", 2),
 }
 SWITCH_LIMIT_S = 1.0  # the design's target: a page change renders in under a second

@@ -6,6 +6,7 @@ tests are in test_dashboard_browser.py.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -17,9 +18,10 @@ import pytest
 from dashboard import contract, live, stats
 from dashboard.catalogue import load_view
 from dashboard.data import ResultsError, ResultsSource, load_results
-from dashboard.i18n import LANGS
+from dashboard.i18n import LANGS, t
 from dashboard.pages import PAGES
 from dashboard.pages.base import View
+from dashboard.pages.overview import PAGE as OVERVIEW
 from dashboard.pages.overview import overview_table
 from model.experiments import START, at_deadline, compare, scenario_file
 from tests.dashboard_fixtures import copy_results
@@ -170,6 +172,12 @@ def test_overview_of_real_results(results_dir):
     assert (table["median_month"].isna() | (table["median_month"] <= contract.DEADLINE)).all()
     assert (table["end_registered_p05"] <= table["end_registered_p95"]).all()
     assert (table["end_operating_p50"] <= table["end_registered_p50"]).all()
+    shares = table.set_index("scenario")["assumption_share_registered_p50"]
+    assert pd.isna(shares[contract.BASELINE]) and shares["as_enacted"] > 0
+    for lang in LANGS:
+        page = str(OVERVIEW.layout(View(results, lang), OVERVIEW.render(View(results, lang))))
+        assert t("overview.col.assumption_share_registered", lang) in page
+        assert t("overview.note_assumption", lang) in page
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -269,3 +277,23 @@ def test_live_payload_round_trips_through_json(results_dir):
     assert row["end_registered_p50"] == pytest.approx(
         compare(summary, one)["end_registered_p50"].iloc[0]
     )
+
+
+def test_a_live_run_pairs_with_the_stored_no_policy_runs_of_its_seeds(results_dir, manifest):
+    """A what-if's cost per additional entity is measured against the stored no-policy runs with
+    the same seeds: the stored as_enacted runs, as a live payload, give the overview's numbers."""
+    results = load_results(results_dir)
+    one = results.timeseries(scenario="as_enacted")
+    summary = results.summary[results.summary["scenario"] == "as_enacted"]
+    request = live.make_request("as_enacted", {}, 3, manifest, [])
+    baseline = live.paired_baseline(results.at_deadline(), manifest, request)
+    payload = json.loads(json.dumps(live.payload(one, summary, request, baseline)))
+    row = live.overview_of(payload).iloc[0]
+    stored = overview_table(results).set_index("scenario").loc["as_enacted"]
+    for column in ("cost_per_additional_registered_p50", "cost_per_additional_operating_p50",
+                   "assumption_share_registered_p50"):  # fmt: skip
+        assert row[column] == pytest.approx(stored[column])
+    coarser = dataclasses.replace(request, scale=2 * request.scale)  # other rows, other entities
+    assert live.paired_baseline(results.at_deadline(), manifest, coarser) is None
+    alone = live.overview_of(live.payload(one, summary, coarser)).iloc[0]
+    assert pd.isna(alone["cost_per_additional_registered_p50"])

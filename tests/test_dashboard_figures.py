@@ -162,22 +162,6 @@ def test_single_family_scenarios():
     assert found == {"access_only": "access", "finance_off_access_on": "access"}
 
 
-def test_fiscal_by_sums_departments_per_run():
-    fiscal = pd.DataFrame(
-        {
-            "scenario": ["s"] * 4,
-            "run": [0, 0, 1, 1],
-            "lever": ["x", "x", "x", "y"],
-            "department": ["d1", "d2", "d1", "d1"],
-            "cum_fiscal_cost": [1.0, 2.0, 3.0, 4.0],
-        }
-    )
-    by_lever = stats.fiscal_by(fiscal, "s", "lever").set_index("lever")
-    assert by_lever.loc["x", "p50"] == 3.0
-    by_department = stats.fiscal_by(fiscal, "s", "department").set_index("department")
-    assert by_department.loc["d1", "p50"] == 4.0
-
-
 # --- figures -------------------------------------------------------------------------------
 
 
@@ -269,7 +253,8 @@ def test_range_chart_and_overview_chart():
         doubled=False,
         month_doubled=pd.NaT,
         cum_fiscal_cost=0.0,
-        cost_per_net_new=np.nan,
+        evidence_only_registered=0.0,
+        evidence_only_operating=0.0,
     )
     table = compare(summary, ts)
     fig = figures.overview_chart(table, {"no_policy": "无政策", "policy": "政策"}, {}, "zh")
@@ -306,7 +291,10 @@ def test_overview_rows_format_by_language():
         ("ratio", 2.1),
         ("start_registered", 2.5e6),
         ("fiscal_cost", 3e9),
-        ("cost_per_net_new", 1200.0),
+        ("cost_per_additional_registered", 31000.0),
+        ("cost_per_additional_operating", np.nan),  # no additional operating entity
+        ("assumption_share_registered", 0.6),
+        ("assumption_share_operating", np.nan),
     ):
         row |= {f"{prefix}_p05": value * 0.9, f"{prefix}_p50": value, f"{prefix}_p95": value * 1.1}
     (zh,) = overview_rows(pd.DataFrame([row]), {"s": "情景"}, "zh")
@@ -316,6 +304,11 @@ def test_overview_rows_format_by_language():
     assert zh["end_registered"] == ("520万", "(468万–572万)")
     assert en["end_registered"][0] == "5.2 M"
     assert zh["fiscal_cost"] == "30亿元" and en["fiscal_cost"] == "3 bn yuan"
+    assert zh["cost_per_additional_registered"] == "3.1万元"
+    assert en["cost_per_additional_registered"] == "31 k yuan"
+    assert zh["cost_per_additional_operating"] == en["cost_per_additional_operating"] == "–"
+    assert zh["assumption_share_registered"] == ("60%", "(54%–66%)")
+    assert zh["assumption_share_operating"] == en["assumption_share_operating"] == "–"  # no range
     assert likelihood(0.6) == "mid" and likelihood(0.2) == "low"
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 from model.world.kinds import (
     ABOVE_SCALE,
     DORMANT,
@@ -17,7 +14,6 @@ from model.world.kinds import (
     REGISTERED,
     SHELL,
 )
-from model.world.model import employees_at_median_new_revenue
 from tests.core_fixtures import empty_model, place
 
 
@@ -75,6 +71,19 @@ def test_individual_to_enterprise_conversion_keeps_the_count():
     assert model.report["n_registered"] == 5
 
 
+def test_a_converted_business_keeps_its_age_and_the_hazard_it_has_survived():
+    """个转企 keeps the history (an assumption, model.world.events.convert): a five-year-old
+    business does not restart at age 0 on the young-firm failure curve."""
+    model = empty_model(scale=1)
+    row = place(model, kind=INDIVIDUAL, status=OPERATING, born=-60, revenue_yuan=5e5, convert=1e-9)
+    left = model.pop.hazard_left[row]
+    model.step()
+    model.step()
+    assert model.pop.kind[row] == MICRO
+    assert model.pop.born[row] == -60 and model.pop.clock_origin[row] == -60
+    assert left - 1 < model.pop.hazard_left[row] <= left  # its own draw, less what it used
+
+
 def test_a_registered_entity_opens_when_its_opening_falls_due():
     model = empty_model(scale=1)
     row = place(model, kind=MICRO, status=REGISTERED, born=-1, open_draw=1e-9)
@@ -90,37 +99,3 @@ def test_shell_registrations_never_operate():
     model.run()
     assert model.pop.status[row] in (DORMANT, GONE)
     assert model.datacollector.get_model_vars_dataframe()["new_opened"].sum() == 0
-
-
-def test_employment_counts_operating_entities_only():
-    model = empty_model(scale=10)
-    place(model, kind=INDIVIDUAL, status=OPERATING)
-    place(model, kind=INDIVIDUAL, status=DORMANT)
-    median = model.rates.revenue_median_new_enterprise_yuan
-    place(model, kind=MICRO, status=OPERATING, revenue_yuan=median)
-    model.step()
-    v = model.rates
-    expected = 10 * (v.employees_individual + employees_at_median_new_revenue(v))
-    assert model.report["n_employed"] == pytest.approx(expected)
-
-
-def test_employment_sums_match_a_direct_count_of_every_enterprise():
-    """The running sums of model.world.employment against the sum over each operating enterprise,
-    every month of a policy scenario to 2030 (growth changes, 个转企, size moves, exits)."""
-    from model.defaults import scenario_file
-    from model.policy.monthly_rates import build_policy
-    from model.policy.scenario import load_scenario
-    from model.world import events
-    from model.world.kinds import is_enterprise
-    from model.world.model import DoublingModel
-
-    policy, _ = build_policy(load_scenario(scenario_file("as_enacted")), seed=5)
-    model = DoublingModel(seed=5, scale=200.0, policy=policy, until="2030-12")
-    log_median = np.log(model.rates.revenue_median_new_enterprise_yuan)
-    while model.running:
-        model.step()
-        pop = model.pop
-        operating = (pop.status[: pop.n] == OPERATING) & is_enterprise(pop.kind[: pop.n])
-        log_revenue = events.log_revenue(model, np.flatnonzero(operating), model.t)
-        direct = np.exp(model.rates.employment_revenue_elasticity * (log_revenue - log_median))
-        assert model.employment.total(model.t) == pytest.approx(direct.sum(), rel=1e-6)

@@ -48,8 +48,21 @@ def _record(scenario: str, run: int, registered) -> RunRecord:
         fiscal=fiscal,
         start_stock=0.1 + run,
         lever_draws={"e_licence.entry.0": 1.0 / 3},
+        evidence_only=_evidence_only(registered[-1] - 10, registered[-1] * 0.7 - 5),
         code_fingerprint="test",
     )
+
+
+def _evidence_only(registered: float, operating: float) -> dict[str, float]:
+    """A run's evidence-only end values, by summary column."""
+    values = {"n_registered": float(registered), "n_operating": float(operating)}
+    return {column: values[stock] for stock, column in columns.EVIDENCE_ONLY.items()}
+
+
+def _variants(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Evidence-only end values for every run of a timeseries table: its own at the end month."""
+    end = summary.at_deadline(timeseries)
+    return end[["scenario", "run", *columns.EVIDENCE_ONLY]].rename(columns=columns.EVIDENCE_ONLY)
 
 
 def _records(runs=(1, 0)) -> list[RunRecord]:
@@ -65,7 +78,11 @@ def _folder(out, records, manifest=None):
         blocks.setdefault(store.block_of(record.scenario, record.run), []).append(record)
     for name, block in blocks.items():
         partial.save(name, block)
-    manifest = {"format_version": 1, "scenarios": {}} if manifest is None else manifest
+    manifest = (
+        {"format_version": columns.FORMAT_VERSION, "scenarios": {}}
+        if manifest is None
+        else manifest
+    )
     store.write_results(out, [partial.path(name) for name in sorted(blocks)], manifest)
     partial.remove()
     partial.release()
@@ -100,12 +117,18 @@ def test_assembled_runs_carry_their_keys_whatever_order_they_came_in():
     fiscal = tables.fiscal.set_index(["scenario", "run"])["cum_fiscal_cost"]
     assert fiscal[("slow", 1)] == 6.0 and fiscal[("fast", 0)] == 5.0
     assert tables.summary["doubled"].tolist() == [True, True, False, False]  # fast, then slow
+    variants = tables.summary.set_index(["scenario", "run"])[list(columns.EVIDENCE_ONLY.values())]
+    assert variants.loc[("fast", 1)].tolist() == [250.0, 260 * 0.7 - 5]  # as each record says
 
 
 def test_contract_columns_match_the_design():
     assert columns.COLUMNS["timeseries"][:4] == ("scenario", "run", "date", "n_registered")
     assert columns.COLUMNS["timeseries"][-2:] == ("n_employed", "cum_fiscal_cost")
-    assert len(columns.COLUMNS["timeseries"]) == 3 + 11 + 5 + 2
+    assert len(columns.COLUMNS["timeseries"]) == 3 + 12 + 7 + 2
+    assert columns.COLUMNS["summary"][-2:] == (
+        "evidence_only_registered",
+        "evidence_only_operating",
+    )
     assert columns.COLUMNS["by_city"] == ("scenario", "run", "date", "city", "n_registered",
                                         "n_operating")  # fmt: skip
     assert columns.COLUMNS["fiscal"] == (
@@ -144,7 +167,7 @@ def test_finished_folder_holds_one_file_per_block_and_reads_back_whole(tmp_path,
     whole = pd.read_parquet(out / "timeseries.parquet")
     assert whole["scenario"].dtype == "str" and len(whole) == 4 * 61  # not a hive category
     manifest, read = store.read_results(out)
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == columns.FORMAT_VERSION
     for name, table in store.assemble(_records()).items():
         pd.testing.assert_frame_equal(getattr(read, name), table, check_exact=True)
 
@@ -157,16 +180,16 @@ def test_the_same_runs_give_identical_files_whatever_order_they_finished_in(tmp_
 
 def test_replacing_a_finished_folder_leaves_only_the_new_one(tmp_path):
     out = tmp_path / "out"
-    _folder(out, _records(), {"format_version": 1, "which": "old"})
+    _folder(out, _records(), {"format_version": columns.FORMAT_VERSION, "which": "old"})
     (tmp_path / ".out.old-crashed").mkdir()  # as left by a crash between the two renames
-    _folder(out, _records(), {"format_version": 1, "which": "new"})
+    _folder(out, _records(), {"format_version": columns.FORMAT_VERSION, "which": "new"})
     assert json.loads((out / "manifest.json").read_text())["which"] == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_crash_while_writing_keeps_the_old_folder_and_no_half_written_one(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    _folder(out, _records(), {"format_version": 1, "which": "old"})
+    _folder(out, _records(), {"format_version": columns.FORMAT_VERSION, "which": "old"})
     calls, real_link = [], store._link
 
     def failing_link(source, target):
@@ -177,7 +200,7 @@ def test_a_crash_while_writing_keeps_the_old_folder_and_no_half_written_one(tmp_
 
     monkeypatch.setattr(store, "_link", failing_link)
     with pytest.raises(OSError, match="disk full"):
-        _folder(out, _records(), {"format_version": 1, "which": "new"})
+        _folder(out, _records(), {"format_version": columns.FORMAT_VERSION, "which": "new"})
     assert json.loads((out / "manifest.json").read_text())["which"] == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.partial", "out"]  # kept to resume
 
@@ -300,7 +323,9 @@ def test_publishing_links_the_block_files_without_rewriting_them(tmp_path):
     partial.save("fast-000000", [_record("fast", 0, GROWTH["fast"])])
     kept = partial.path("fast-000000") / "timeseries.parquet"
     before = os.stat(kept)
-    store.write_results(tmp_path / "out", [partial.path("fast-000000")], {"format_version": 1})
+    store.write_results(
+        tmp_path / "out", [partial.path("fast-000000")], {"format_version": columns.FORMAT_VERSION}
+    )
     after = os.stat(tmp_path / "out" / "timeseries.parquet" / "fast-000000.parquet")
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -316,31 +341,30 @@ def test_summary_follows_the_doubling_definitions():
             _timeseries("a", 1, np.full(61, 100.0), cost=np.full(61, 7.0)),  # no growth
         ]
     )
-    summarized = summary.summarize(ts)
+    summarized = summary.summarize(ts, _variants(ts))
     assert tuple(summarized.columns) == summary.SUMMARY_COLUMNS
     table = summarized.set_index("run")
     assert table.loc[0, "doubled"] and table.loc[0, "month_doubled"] == month_end(19)
     assert table.loc[0, "end_registered"] == 400 and table.loc[0, "ratio"] == 4
-    assert table.loc[0, "cost_per_net_new"] == pytest.approx(600 / 300)
     assert not table.loc[1, "doubled"] and pd.isna(table.loc[1, "month_doubled"])
-    assert np.isnan(table.loc[1, "cost_per_net_new"])
 
 
 def test_doubling_after_the_deadline_is_recorded_but_not_counted():
     ts = _timeseries("late", 0, np.linspace(100, 230, 85))  # to 2027-12, doubles in 2026
-    row = summary.summarize(ts).iloc[0]
+    row = summary.summarize(ts, _variants(ts)).iloc[0]
     assert not row["doubled"]
     assert month_end(59) < row["month_doubled"] <= month_end(83)
     assert row["end_registered"] == ts[ts["date"] == month_end(59)]["n_registered"].iloc[0]
 
 
 def test_a_short_horizon_ends_at_its_last_month():
-    row = summary.summarize(_timeseries("short", 0, np.linspace(100, 150, 25))).iloc[0]
+    ts = _timeseries("short", 0, np.linspace(100, 150, 25))
+    row = summary.summarize(ts, _variants(ts)).iloc[0]
     assert row["end_registered"] == 150
 
 
 def test_comparison_of_scenarios_in_every_format(tmp_path):
-    manifest = {"format_version": 1, "scenarios": {"slow": {}, "fast": {}}}
+    manifest = {"format_version": columns.FORMAT_VERSION, "scenarios": {"slow": {}, "fast": {}}}
     out = _folder(tmp_path / "out", _records(), manifest)
     rows = json.loads(store.format_comparison(out, "json"))
     assert [r["scenario"] for r in rows] == ["slow", "fast"]  # the manifest's order

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -19,15 +21,19 @@ from dashboard.pages.base import (
     main_scenario,
     single_picker,
 )
-from model.experiments import Family, Lever
+from model.experiments import Family, Lever, cost_by
 
 GROUP = "lever-group"
 SCENARIO = "lever-scenario"
 CATALOGUE = "lever-catalogue"
-COST, GAINS = "lever-cost", "lever-gains"
+COST, VALUE, GAINS = "lever-cost", "lever-value", "lever-gains"
 GROUPS = ("family", "department")
 ZH_NUMERALS = "一二三四五六七八九十"
 GAIN_SERIES = {"n_registered": "overview.registered", "n_operating": "overview.operating"}
+VALUE_SERIES = {  # columns of `cost_by` → their labels
+    "cost_per_additional_registered": "levers.per_registered",
+    "cost_per_additional_operating": "levers.per_operating",
+}
 
 
 def _knob_text(lever: Lever) -> str:
@@ -113,37 +119,67 @@ def _catalogue() -> CatalogueView | str:
         return str(error)
 
 
-def cost_chart(view: View, catalogue: CatalogueView | None, scenario: str, group: str):
-    """Fiscal cost of one scenario by lever or by department, with 5–95 % whiskers."""
+def _bars(table: pd.DataFrame, key: str, prefixes: Iterable[str]) -> pd.DataFrame:
+    """Bands of `cost_by` as the long table of `figures.bar_chart`, one series per prefix."""
+    return pd.concat(
+        [
+            table[[key]].assign(
+                series=prefix,
+                value=table[f"{prefix}_p50"],
+                p05=table[f"{prefix}_p05"],
+                p95=table[f"{prefix}_p95"],
+            )
+            for prefix in prefixes
+        ],
+        ignore_index=True,
+    )
+
+
+def _category_names(
+    catalogue: CatalogueView | None, key: str, ids: Iterable[str], lang: str
+) -> dict[str, str]:
+    """Lever or department id → its name in the language (the id without a catalogue)."""
+    if catalogue is None:
+        return {k: k for k in ids}
+    if key == "lever":
+        titles = {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
+        return {k: titles.get(k, k) for k in ids}
+    return {k: catalogue.department_name(k, lang) for k in ids}
+
+
+def cost_charts(view: View, catalogue: CatalogueView | None, scenario: str, group: str) -> dict:
+    """Fiscal cost of one scenario by lever or by department, and the cost per additional entity
+    (the scenario's additional entities), with 5–95 % whiskers: chart id → (figure, table)."""
     results, lang = view.results, view.lang
     key = "department" if group == "department" else "lever"
-    title = figures.with_subtitle(
-        t(f"levers.cost_{key}", lang), components.titles(results.scenarios, lang)[scenario]
-    )
+    subtitle = components.titles(results.scenarios, lang)[scenario]
+    titles = {
+        chart: figures.with_subtitle(t(f"levers.{name}_{key}", lang), subtitle)
+        for chart, name in ((COST, "cost"), (VALUE, "value"))
+    }
     if not results.has_fiscal:
-        return figures.message_figure(t("error.no_fiscal", lang), title), None
+        message = t("error.no_fiscal", lang)
+        return {
+            chart: (figures.message_figure(message, title), None) for chart, title in titles.items()
+        }
     table = results.memo(
-        ("fiscal", scenario, key), lambda: stats.fiscal_by(results.fiscal(scenario), scenario, key)
+        ("fiscal", scenario, key),
+        lambda: cost_by(results.fiscal(scenario), results.at_deadline(), key),
     )
-    if catalogue is None:
-        names = {k: k for k in table[key]}
-    elif key == "lever":
-        titles = {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
-        names = {k: titles.get(k, k) for k in table[key]}
+    names = _category_names(catalogue, key, table[key], lang)
+
+    def bars(series: dict[str, str], title: str) -> go.Figure:
+        long = _bars(table, key, series)
+        return figures.bar_chart(
+            long, key, names, series, lang, title, kind="money", horizontal=True
+        )
+
+    cost = bars({"fiscal_cost": t("overview.col.fiscal_cost", lang)}, titles[COST])
+    if BASELINE not in results.scenario_names:
+        value = figures.message_figure(t("error.no_baseline_cost", lang), titles[VALUE])
     else:
-        names = {k: catalogue.department_name(k, lang) for k in table[key]}
-    long = table.assign(series="cost", value=table["p50"])
-    figure = figures.bar_chart(
-        long,
-        key,
-        names,
-        {"cost": t("overview.col.fiscal_cost", lang)},
-        lang,
-        title,
-        kind="money",
-        horizontal=True,
-    )
-    return figure, table.assign(scenario=scenario)
+        value = bars({c: t(label, lang) for c, label in VALUE_SERIES.items()}, titles[VALUE])
+    return {COST: (cost, table), VALUE: (value, table)}
 
 
 def gains_chart(view: View, catalogue: CatalogueView | None) -> tuple[go.Figure, object]:
@@ -200,7 +236,7 @@ def render(view: View) -> Rendered:
         listing = html.Div(catalogue_groups(catalogue, group, lang))
         count = len(catalogue.levers)
     charts = {
-        COST: cost_chart(view, catalogue, scenario, group),
+        **cost_charts(view, catalogue, scenario, group),
         GAINS: gains_chart(view, catalogue),
     }
     charts = {
@@ -231,6 +267,7 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         ),
         html.Div(chart_cards(rendered, lang), className="grid-1"),
         html.Div(rendered.blocks[CATALOGUE], id=CATALOGUE, className="catalogue"),
+        note=t("levers.note", lang),
     )
 
 
@@ -240,6 +277,6 @@ PAGE = Page(
     render,
     layout,
     controls=(GROUP, SCENARIO),
-    chart_ids=(COST, GAINS),
+    chart_ids=(COST, VALUE, GAINS),
     blocks=(CATALOGUE,),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from dashboard import components, figures
+from dashboard.contract import BASELINE
 from dashboard.data import Results
 from dashboard.i18n import t
 from dashboard.pages.base import Page, Rendered, View, chart_cards
@@ -18,6 +19,16 @@ TABLE = "overview-table"
 def overview_table(results: Results):
     """The overview statistics of a results folder (computed once)."""
     return results.memo(("overview",), lambda: compare(results.summary, results.at_deadline()))
+
+
+def value_notes(results: Results, lang: str) -> str:
+    """What the cost per additional entity and the share resting on assumptions mean, or why the
+    results cannot give them."""
+    paired = BASELINE in results.scenario_names
+    notes = ("overview.note_cost", "overview.note_assumption")
+    if not paired:
+        notes = ("error.no_baseline_cost", "error.no_baseline_assumption")
+    return " ".join(t(note, lang) for note in notes)
 
 
 def _cell(value: str | tuple[str, str]):
@@ -61,7 +72,7 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         t("overview.heading", view.lang),
         html.Div(rendered.blocks[TABLE], className="table-wrap"),
         *chart_cards(rendered, view.lang),
-        note=t("overview.note", view.lang),
+        note=f"{t('overview.note', view.lang)} {value_notes(view.results, view.lang)}",
     )
 
 

@@ -246,7 +246,7 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         html.Div(compare, className="controls"),
         html.Div(rendered.blocks[TABLE], id=TABLE, className="table-wrap"),
         html.Div(chart_cards(rendered, lang), className="grid-2"),
-        note=t("whatif.note", lang),
+        note=t("whatif.note", lang, min_scale=f"{live.MIN_SCALE:g}"),
     )
 
 
@@ -277,7 +277,8 @@ def run_request(source: ResultsSource, chosen: dict, lang: str, set_progress) ->
             set_progress((str(done), str(total), text))
 
         progress(0, request.runs)
-        return live.run(request, progress)
+        baseline = live.paired_baseline(results.at_deadline(), results.manifest, request)
+        return live.run(request, progress, baseline)
     except Exception as error:  # noqa: BLE001 - a failed run is reported in the page
         return {"error": f"{type(error).__name__}: {error}"}
 

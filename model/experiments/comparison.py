@@ -12,23 +12,41 @@ Definitions (the target of 晋发〔2021〕67号: the count of market entities d
   `month_doubled` records the (late) month, so the comparison can say when doubling comes.
 - The median month of doubling is the first month by which at least half of the runs had doubled,
   within the whole horizon (NaT, "not within horizon", if fewer than half ever do).
-- `cum_fiscal_cost` is taken at the end month; `cost_per_net_new` = cost / (end − start registered),
-  NaN when there is no net growth.
+- `cum_fiscal_cost` is taken at the end month.
+- Additional registered (operating) entities (增量, against no policy): a run's registered
+  (operating) entities at the end month minus those of the `no_policy` run with the same seed at
+  the same month. Run r of every scenario of a batch has the seed `run_seeds[r]` of the manifest,
+  so runs pair by run index and month. NaN when there is no such run (no `no_policy` in the batch).
+- Cost per additional registered (operating) entity (每增加一户财政成本): the run's fiscal cost to
+  the end month / its additional registered (operating) entities; undefined when there are none.
+  A run that paid for no additional entity ranks as the dearest in the bands (`quantile_bands`).
+- Share of the gain resting on assumptions (依赖假设的增量占比), registered and operating: each run
+  of a scenario with levers is repeated with the same seed and every lever effect sourced
+  `assumption:` set to no effect, the others kept (its evidence-only variant, whose end values are
+  the summary's `evidence_only_*` columns). The share is (additional − the variant's additional) /
+  additional = (end − variant's end) / additional, run by run where the run has additional
+  entities (> 0); the bands are over those runs. NaN for a scenario whose median additional
+  entities are not positive (no_policy itself) or without a no-policy run to pair with. Below 0:
+  the assumed effects cost entities; above 1: the evidence-sourced effects alone end below no
+  policy.
+- By lever and by lead department (`cost_by`): a lever's cost (fiscal.parquet, the whole horizon)
+  over the *scenario's* additional entities: the whole mix's, not the lever's own (attributing
+  entities to single levers is a Shapley decomposition, not done yet).
 - Bands are the 5 %, 50 % and 95 % quantiles over runs (`model.defaults.QUANTILES`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from pandas.api.typing import NaTType
 
-from model.columns import SUMMARY_COLUMNS
+from model.columns import EVIDENCE_ONLY, KEYS, SUMMARY_COLUMNS
+from model.defaults import BASELINE, QUANTILES
 from model.defaults import DEADLINE as DEADLINE_MONTH
-from model.defaults import QUANTILES
 from model.texttable import text_table, width
 from model.world.clock import month_end, month_index
 
@@ -36,28 +54,75 @@ DEADLINE = month_end(month_index(DEADLINE_MONTH))  # the date the doubling is ju
 START = month_end(-1)  # the starting stock: end-2020
 BAND_COLUMNS = ("p05", "p50", "p95")  # names of the QUANTILES in band tables
 NOT_WITHIN_HORIZON = "not within horizon"
+UNAVAILABLE = "n/a"
+PAIRED_BY = ["run", "date"]  # run r of every scenario has the seed `run_seeds[r]` (manifest)
+ADDITIONAL = {"n_registered": "additional_registered", "n_operating": "additional_operating"}
+COST_PER = {name: f"cost_per_{name}" for name in ADDITIONAL.values()}
+COST_BANDS = {"cum_fiscal_cost": "fiscal_cost", **{c: c for c in COST_PER.values()}}
+ASSUMPTION_SHARE = {
+    "n_registered": "assumption_share_registered",
+    "n_operating": "assumption_share_operating",
+}
+BANDS = {  # column of a run's row → prefix of its bands in the comparison
+    "n_registered": "end_registered",
+    "n_operating": "end_operating",
+    "ratio": "ratio",
+    "start_registered": "start_registered",
+    "cum_fiscal_cost": "fiscal_cost",
+    **{c: c for c in (*ADDITIONAL.values(), *COST_PER.values(), *ASSUMPTION_SHARE.values())},
+}
 TABLE_NOTE = (
     "P(doubled): share of runs with registered entities at least twice their end-2020 count by "
     f"{DEADLINE_MONTH}; median month: by when half the runs had doubled (whole horizon).\n"
     "Registered and operating at {end}: median (5-95 % of runs), million entities. "
-    "Fiscal cost to {end} (median, 亿元 = 100 M yuan); yuan per net new registered entity."
+    "Fiscal cost to {end} (median, 亿元 = 100 M yuan).\n{value_note}\n{assumption_note}"
+)
+VALUE_NOTE = (  # the note of the cost per additional entity, with a no_policy run to pair with
+    "yuan/extra registered (operating), 每增加一户财政成本: the scenario's fiscal cost to {end} "
+    "divided by its additional registered (operating) entities (增量), those it has at {end} "
+    "beyond the {baseline} run with the same seed; run by run, then the median over runs. {na}: no "
+    "additional entities ({baseline} itself, or a median run that paid for none: such runs rank "
+    "as the dearest)."
+)
+ASSUMPTION_NOTE = (  # the note of the share resting on assumptions, with a no_policy run
+    "on assumptions reg./op., 依赖假设的增量占比: the share of the additional registered / "
+    "operating entities at {end} that rests on lever effects sourced `assumption:` (no study "
+    "behind them). Each run is repeated with those effects set to no effect, the other effects "
+    "and the seed kept (its evidence-only variant); share = (additional - the variant's "
+    "additional) / additional, run by run over the runs with additional entities, then the "
+    "median. Below 0 %: the assumed effects cost entities; above 100 %: the evidence-sourced "
+    "effects alone end below {baseline}. {na}: the median run has no additional entities "
+    "({baseline} itself)."
+)
+NO_BASELINE_NOTE = (
+    "yuan/extra registered (operating) and on assumptions: {na}, the batch has no {baseline} "
+    "scenario to measure additional entities against (run scenarios/{baseline}.yaml in the same "
+    "batch)."
 )
 
 
-def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """The summary table: one row per scenario × run of a timeseries table (sorted by date)."""
-    rows = [_summarize_run(key, run) for key, run in timeseries.groupby(["scenario", "run"])]
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+def summarize(timeseries: pd.DataFrame, evidence_only: pd.DataFrame) -> pd.DataFrame:
+    """The summary table: one row per scenario × run of a timeseries table (sorted by date), with
+    the end values of each run's evidence-only variant (`evidence_only`: `scenario, run` and the
+    columns of EVIDENCE_ONLY, one row per run)."""
+    variant_columns = list(EVIDENCE_ONLY.values())
+    rows = [_summarize_run(key, run) for key, run in timeseries.groupby(list(KEYS))]
+    table = pd.DataFrame(rows, columns=[c for c in SUMMARY_COLUMNS if c not in variant_columns])
+    variants = evidence_only[[*KEYS, *variant_columns]]
+    return table.merge(variants, on=list(KEYS), how="left", validate="one_to_one")
+
+
+def end_row(run: pd.DataFrame) -> pd.Series:
+    """A run's row at the end month: the last on or before the deadline (`run` sorted by date)."""
+    return run[run["date"] <= DEADLINE].iloc[-1]
 
 
 def _summarize_run(key: tuple, run: pd.DataFrame) -> tuple:
     start = float(run["n_registered"].iloc[0])
-    upto = run[run["date"] <= DEADLINE]
-    end = float(upto["n_registered"].iloc[-1])
-    cost = float(upto["cum_fiscal_cost"].iloc[-1])
+    last = end_row(run)
+    end = float(last["n_registered"])
     reached = run["date"][run["n_registered"] >= 2 * start]
     month = reached.iloc[0] if len(reached) else pd.NaT
-    net_new = end - start
     return (
         *key,
         start,
@@ -65,16 +130,27 @@ def _summarize_run(key: tuple, run: pd.DataFrame) -> tuple:
         end / start,
         bool(len(reached) and month <= DEADLINE),
         month,
-        cost,
-        cost / net_new if net_new > 0 else np.nan,
+        float(last["cum_fiscal_cost"]),
     )
 
 
 def quantile_bands(table: pd.DataFrame, value: str, by: Iterable[str]) -> pd.DataFrame:
-    """The 5, 50 and 95 % quantiles of `value` over runs, per group: `*by, p05, p50, p95`."""
+    """The 5, 50 and 95 % quantiles of `value` over runs, per group: `*by, p05, p50, p95`.
+
+    NaN and -inf are skipped. +inf (a cost that bought nothing) ranks above every number; a
+    quantile that reaches it is NaN, as no number can show it."""
     by = list(by)
-    values = table[value].replace([np.inf, -np.inf], np.nan)
-    grouped = values.groupby([table[c] for c in by]).quantile(np.array(QUANTILES)).unstack()
+    if table.empty:
+        return pd.DataFrame(columns=[*by, *BAND_COLUMNS])
+    keys = [table[c] for c in by]
+    levels = np.array(QUANTILES)
+    values = table[value].replace(-np.inf, np.nan)
+    dearest = values == np.inf
+    ranked = values.mask(dearest, values[~dearest].max())  # the order kept, no inf to interpolate
+    grouped = ranked.groupby(keys).quantile(levels).unstack()
+    if dearest.any():  # the quantile of "is +inf" is 0 only if the band lies among numbers
+        reached = dearest.astype(float).where(values.notna()).groupby(keys).quantile(levels)
+        grouped = grouped.mask(reached.unstack() > 0)
     grouped.columns = list(BAND_COLUMNS)
     return grouped.reset_index()
 
@@ -84,6 +160,69 @@ def at_deadline(timeseries: pd.DataFrame) -> pd.DataFrame:
     upto = timeseries[timeseries["date"] <= DEADLINE]
     last = upto.groupby(["scenario", "run"])["date"].transform("max")
     return upto[upto["date"] == last].reset_index(drop=True)
+
+
+def additional(
+    end: pd.DataFrame,
+    values: Sequence[str] = tuple(ADDITIONAL),
+    baseline: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """`scenario, run` and each of `values` minus the same value of the paired no-policy run.
+
+    `end` holds rows at the deadline (`at_deadline`). The no-policy runs are the BASELINE rows of
+    `end`, or `baseline` (rows at the deadline of a batch with the same seeds and scale). A run
+    pairs with the no-policy run of the same index (hence seed) and month; NaN where none does.
+    """
+    values = list(values)
+    base = end[end["scenario"] == BASELINE] if baseline is None else baseline
+    paired = end[["scenario", *PAIRED_BY, *values]].merge(
+        base[[*PAIRED_BY, *values]], on=PAIRED_BY, how="left", suffixes=("", "_baseline")
+    )
+    gained = paired[["scenario", "run"]].copy()
+    for value in values:
+        gained[value] = paired[value] - paired[f"{value}_baseline"]
+    return gained
+
+
+def _with_cost_per_additional(costs: pd.DataFrame, gained: pd.DataFrame) -> pd.DataFrame:
+    """`costs` (rows of scenario × run with `cum_fiscal_cost`) with their run's additional
+    entities (`additional`) and the yuan per additional entity."""
+    table = costs.merge(gained.rename(columns=ADDITIONAL), on=["scenario", "run"], how="left")
+    cost = table["cum_fiscal_cost"]
+    for name, per in COST_PER.items():
+        gain = table[name]
+        table[per] = (cost / gain.where(gain > 0)).mask((gain <= 0) & (cost > 0), np.inf)
+    return table
+
+
+def _with_assumption_share(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` (rows at the deadline with their additional entities and evidence-only end values)
+    with the share of each run's additional entities that rests on assumptions; NaN for a run
+    without additional entities."""
+    for stock, share in ASSUMPTION_SHARE.items():
+        gain = table[ADDITIONAL[stock]]
+        table[share] = ((table[stock] - table[EVIDENCE_ONLY[stock]]) / gain).where(gain > 0)
+    return table
+
+
+def _without_unfounded_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison `table` with the bands of the share resting on assumptions NaN where the
+    scenario's median run has no additional entities (the share of nothing, or of a few runs)."""
+    for stock, share in ASSUMPTION_SHARE.items():
+        columns = [f"{share}_{band}" for band in BAND_COLUMNS]
+        table[columns] = table[columns].where(table[f"{ADDITIONAL[stock]}_p50"] > 0, axis=0)
+    return table
+
+
+def _bands(table: pd.DataFrame, columns: Mapping[str, str], by: list[str]) -> pd.DataFrame:
+    """Bands of each column (`<prefix>_p05` …, prefixes from `columns`), indexed by `by`."""
+    return pd.concat(
+        [
+            quantile_bands(table, column, by).set_index(by).add_prefix(f"{prefix}_")
+            for column, prefix in columns.items()
+        ],
+        axis=1,
+    )
 
 
 def median_month(months: pd.Series) -> pd.Timestamp | NaTType:
@@ -96,17 +235,26 @@ def median_month(months: pd.Series) -> pd.Timestamp | NaTType:
 
 
 def compare(
-    summary: pd.DataFrame, timeseries: pd.DataFrame, order: Sequence[str] | None = None
+    summary: pd.DataFrame,
+    timeseries: pd.DataFrame,
+    order: Sequence[str] | None = None,
+    baseline: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per scenario (in `order`, else as first seen): runs, P(doubled), median month of doubling,
-    and bands of the start, end registered and operating, ratio, fiscal cost, cost per net new.
+    and bands of the start, end registered and operating, ratio, fiscal cost, additional entities,
+    cost per additional entity and share of the additional entities resting on assumptions
+    (registered and operating).
 
     `timeseries` needs `scenario, run, date, n_registered, n_operating`, and of the rows only those
-    at the deadline (`at_deadline`; `store.deadline_rows` reads no others)."""
-    end = at_deadline(timeseries).merge(
-        summary[["scenario", "run", "start_registered"]], on=["scenario", "run"]
+    at the deadline (`at_deadline`; `store.deadline_rows` reads no others). `baseline`: the
+    no-policy runs to pair with if `timeseries` has none (see `additional`)."""
+    kept = ["start_registered", "cum_fiscal_cost", *EVIDENCE_ONLY.values()]
+    end = at_deadline(timeseries)[["scenario", "run", "date", *ADDITIONAL]].merge(
+        summary[[*KEYS, *kept]], on=list(KEYS)
     )
     end["ratio"] = end["n_registered"] / end["start_registered"]
+    end = _with_cost_per_additional(end, additional(end, baseline=baseline))
+    end = _with_assumption_share(end)
     months = summary.groupby("scenario", sort=False)["month_doubled"]
     table = pd.DataFrame(
         {
@@ -115,22 +263,26 @@ def compare(
             "p_doubled": summary.groupby("scenario", sort=False)["doubled"].mean(),
             "median_month": months.apply(median_month),
         }
-    )
-    for source, value, prefix in (
-        (end, "n_registered", "end_registered"),
-        (end, "n_operating", "end_operating"),
-        (end, "ratio", "ratio"),
-        (summary, "start_registered", "start_registered"),
-        (summary, "cum_fiscal_cost", "fiscal_cost"),
-        (summary, "cost_per_net_new", "cost_per_net_new"),
-    ):
-        bands = quantile_bands(source, value, ["scenario"]).set_index("scenario")
-        table = table.join(bands.add_prefix(f"{prefix}_"))
+    ).join(_bands(end, BANDS, ["scenario"]))
     table["target"] = 2 * table["start_registered_p50"]
-    table = table.rename_axis("scenario")
+    table = _without_unfounded_shares(table).rename_axis("scenario")
     if order is not None:
         table = table.reindex([name for name in order if name in table.index])
     return table.reset_index()
+
+
+def cost_by(fiscal: pd.DataFrame, end: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Per scenario of `fiscal` and `key` (`lever` or `department`, the lead department 牵头单位):
+    bands of the fiscal cost and of the yuan per additional registered and operating entity, whose
+    denominator is the whole scenario's additional entities, run by run. Dearest first.
+
+    `end` holds the rows at the deadline (`at_deadline`), the no-policy runs included."""
+    costs = fiscal.groupby(["scenario", "run", key])["cum_fiscal_cost"].sum().reset_index()
+    runs = _with_cost_per_additional(costs, additional(end))
+    table = _bands(runs, COST_BANDS, ["scenario", key]).reset_index()
+    return table.sort_values(
+        ["scenario", "fiscal_cost_p50"], ascending=[True, False], ignore_index=True
+    )
 
 
 def render(table: pd.DataFrame, fmt: str) -> str:
@@ -154,8 +306,9 @@ def render(table: pd.DataFrame, fmt: str) -> str:
 def _text_table(table: pd.DataFrame) -> str:
     end = table["end_month"].iloc[0] if len(table) else DEADLINE_MONTH
     header = (
-        "scenario", "runs", "P(doubled)", "median month",
-        f"registered {end}", f"operating {end}", "fiscal cost 亿元", "yuan/net new",
+        "scenario", "runs", "P(doubled)", "median month", f"registered {end}",
+        f"operating {end}", "fiscal cost 亿元", "yuan/extra registered", "yuan/extra operating",
+        "on assumptions reg./op.",
     )  # fmt: skip
     rows = [
         (
@@ -166,12 +319,27 @@ def _text_table(table: pd.DataFrame) -> str:
             _band(row, "end_registered"),
             _band(row, "end_operating"),
             f"{row['fiscal_cost_p50'] / 1e8:,.1f}",
-            "-" if np.isnan(row["cost_per_net_new_p50"]) else f"{row['cost_per_net_new_p50']:,.0f}",
+            *(_yuan(row[f"{per}_p50"]) for per in COST_PER.values()),
+            " / ".join(_percent(row[f"{share}_p50"]) for share in ASSUMPTION_SHARE.values()),
         )
         for row in table.to_dict("records")
     ]
+    paired = table["additional_registered_p50"].notna().any()
+    notes = (VALUE_NOTE, ASSUMPTION_NOTE) if paired else (NO_BASELINE_NOTE, "")
+    value_note, assumption_note = (
+        note.format(end=end, baseline=BASELINE, na=UNAVAILABLE) for note in notes
+    )
     rule = "-" * max(width(line) for line in text_table(header, rows).splitlines())
-    return "\n".join([text_table(header, rows), rule, TABLE_NOTE.format(end=end)])
+    note = TABLE_NOTE.format(end=end, value_note=value_note, assumption_note=assumption_note)
+    return "\n".join([text_table(header, rows), rule, note.rstrip("\n")])
+
+
+def _yuan(value: float) -> str:
+    return UNAVAILABLE if np.isnan(value) else f"{value:,.0f}"
+
+
+def _percent(share: float) -> str:
+    return UNAVAILABLE if np.isnan(share) else f"{share:.0%}"
 
 
 def _band(row: dict, column: str) -> str:

@@ -3,6 +3,9 @@
 A run = one seed + one draw of every uncertain parameter. Run r gets the same seed in every
 scenario of the batch, derived from the batch seed and r alone (numpy SeedSequence), so scenarios
 share their draws (common random numbers) and run r does not depend on how many runs there are.
+Each run of a scenario with levers also simulates, in the same task, its evidence-only variant
+(the same seed and starting stock, every lever effect sourced `assumption:` set to no effect),
+kept as two summary columns: how much of a scenario's gain rests on assumptions (`comparison`).
 
 `run_ensemble` runs in this process and returns the tables (the dashboard's live what-if runs);
 `run_batch` is the command line's batch: on Dask, written block by block as its runs finish (memory
@@ -28,9 +31,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 import model
-from model.columns import FORMAT_VERSION
+from model.columns import EVIDENCE_ONLY, FORMAT_VERSION
 from model.defaults import PROJECT_ROOT, SAFE_NAME
 from model.errors import InputError
+from model.experiments.comparison import end_row
 from model.experiments.executor import Executor, open_executor
 from model.experiments.store import (
     BatchTables,
@@ -100,13 +104,15 @@ def run_seeds(seed: int, runs: int) -> list[int]:
 
 
 def simulate_run(scenario, run: int, seed: int, scale: float, until: str) -> RunRecord:
-    """One scenario × run, its tables as the simulation made them (the work function of the
-    executor; `assemble` conforms them, once per block)."""
+    """One scenario × run, its tables as the simulation made them, and the end values of its
+    evidence-only variant, simulated in the same task with the same seed (the work function of
+    the executor; `assemble` conforms them, once per block)."""
     from model.experiments.simulation import (
-        simulate,  # imported here: drivers of remote runs never need Mesa
+        simulate_with_evidence_only,  # imported here: drivers of remote runs never need Mesa
     )
 
-    output = simulate(scenario, seed=seed, scale=scale, until=until)
+    output, variant = simulate_with_evidence_only(scenario, seed=seed, scale=scale, until=until)
+    end = end_row(variant)
     return RunRecord(
         scenario=scenario.name,
         run=run,
@@ -116,6 +122,7 @@ def simulate_run(scenario, run: int, seed: int, scale: float, until: str) -> Run
         fiscal=output.fiscal,
         start_stock=float(output.start_stock),
         lever_draws={key: float(value) for key, value in output.lever_draws.items()},
+        evidence_only={column: float(end[stock]) for stock, column in EVIDENCE_ONLY.items()},
         code_fingerprint=code_loaded(),
     )
 

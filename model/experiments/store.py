@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from model.columns import COLUMNS, FORMAT_VERSION, KEYS, MANIFEST
+from model.columns import COLUMNS, EVIDENCE_ONLY, FORMAT_VERSION, KEYS, MANIFEST
 from model.errors import InputError
 from model.experiments.comparison import DEADLINE, compare, render, summarize
 
@@ -88,6 +88,7 @@ class RunRecord:
     fiscal: pd.DataFrame
     start_stock: float
     lever_draws: dict[str, float]
+    evidence_only: dict[str, float]  # the evidence-only variant at the end month (EVIDENCE_ONLY)
     code_fingerprint: str  # of the model code that made it (ensemble.code_fingerprint)
 
 
@@ -102,7 +103,11 @@ def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
 def assemble(records: Sequence[RunRecord]) -> BatchTables:
     """The tables of some runs, in a fixed order whatever order the runs finished in."""
     tables = {name: conform(name, _stack(name, records)) for name in RUN_TABLES}
-    tables["summary"] = conform("summary", summarize(tables["timeseries"]))
+    variants = pd.DataFrame(
+        [{"scenario": r.scenario, "run": r.run, **r.evidence_only} for r in records],
+        columns=[*KEYS, *EVIDENCE_ONLY.values()],
+    )
+    tables["summary"] = conform("summary", summarize(tables["timeseries"], variants))
     return BatchTables(**tables)
 
 

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from model.defaults import PROJECT_ROOT
+from model.defaults import DEADLINE, PROJECT_ROOT
 from model.errors import InputError
 from model.policy.document import (
     N_ARTICLES,
@@ -96,6 +96,7 @@ HookName = Literal[
     "induced_quality",
     "reentry",
     "shell_registrations",
+    "shell_cleanup",
     "chain_referrals",
     "fidelity",
     "take_up",
@@ -108,7 +109,8 @@ class Hook:
 
     scope: `cell` acts on the target cells as a whole; `user` is the effect on an entity that
     takes the lever up (diluted by the lever's take-up); `global` acts on the whole model and
-    takes no target.
+    takes no target. kind: the one kind a hook concerns (its target may narrow sectors and
+    cities); None: any kind the target names.
     """
 
     neutral: float
@@ -116,6 +118,25 @@ class Hook:
     maximum: float
     scope: str
     meaning: str
+    kind: str | None = None
+
+
+# Bounds of the combined value of a hook in any cell, all levers together (the evidence of
+# effect_priors.md §1 for a whole policy package; monthly_rates clips to them, and
+# `run.py levers --combined` shows where a scenario reaches them):
+COMBINED_BOUNDS = {
+    # row 1a: procedural packages +2-5 %, range to x1.15; Klapper & Love (S1): small reforms
+    # show no effect. The x1.25-1.33 of row 1b is a big-bang deregulation, which 67号 is not.
+    "entry": (0.0, 1.15),
+    # row 3: x0.85 for start-up subsidy recipients, the strongest sourced survival effect; a
+    # whole cell of entities cannot survive better than the recipients of the best programme.
+    "failure_hazard": (0.85, 10.0),
+    # row 2a: +8 % over 3 years (+0.027 a year) for firms with a guarantee, the largest sourced
+    # growth effect; a whole cell cannot grow faster than the treated firms of that programme.
+    "growth": (-1.0, 0.027),
+    # row 8: dormant-entity exit up to x2.5 at the top of its range.
+    "dormant_exit": (0.0, 2.5),
+}
 
 
 # The hook table of SCHEMA.md: the only mechanisms a lever can act through (one per HookName).
@@ -126,17 +147,28 @@ HOOKS: dict[str, Hook] = {
     "dormant_exit": Hook(
         1.0, 0.0, 10.0, "user", "multiplier on deregistration of dormant entities"
     ),
-    "conversion": Hook(1.0, 0.0, 10.0, "user", "multiplier on the 个转企 rate"),
+    "conversion": Hook(1.0, 0.0, 10.0, "user", "multiplier on the 个转企 rate", "individual"),
     "growth": Hook(0.0, -1.0, 1.0, "user", "added to annual revenue growth (0.02 = +2 pp/yr)"),
-    "upgrade": Hook(1.0, 0.0, 10.0, "user", "multiplier on growth of 10-20 M yuan firms (小升规)"),
+    "upgrade": Hook(
+        1.0, 0.0, 10.0, "user", "multiplier on growth of 10-20 M yuan firms (小升规)", "medium"
+    ),
     "induced_quality": Hook(
         1.0, 0.0, 10.0, "user", "multiplier on early hazard of induced entrants"
     ),
-    "reentry": Hook(1.0, 0.0, 10.0, "cell", "multiplier on re-registration of failed founders"),
+    "reentry": Hook(1.0, 0.0, 10.0, "user", "multiplier on re-registration of failed founders"),
     "shell_registrations": Hook(
-        0.0, 0.0, 1.0, "cell", "never-operating registrations, share of base"
+        0.0,
+        0.0,
+        1.0,
+        "cell",
+        "share of a city's gap to its doubling path padded with shells a month",
     ),
-    "chain_referrals": Hook(0.0, 0.0, 1000.0, "cell", "suppliers per chain leader (链主) per year"),
+    "shell_cleanup": Hook(
+        1.0, 1.0, 100.0, "cell", "multiplier on the exit (吊销) of entities that never operated"
+    ),
+    "chain_referrals": Hook(
+        0.0, 0.0, 1000.0, "cell", "suppliers per chain leader (链主) per year", "chain_leader"
+    ),
     "fidelity": Hook(1.0, 0.0, 1.0, "global", "share of every lever's nominal effect delivered"),
     "take_up": Hook(1.0, 0.0, 10.0, "global", "multiplier on the take-up of every lever"),
 }
@@ -152,6 +184,7 @@ def _reasoned(source: str) -> str:
 
 
 _SOURCE = "a citation, or `derived:` and the arithmetic, or `assumption:` and the reasoning"
+EVIDENCE_ROW = re.compile(r"^(?:derived: )?effect_priors\.md §1 row (\d+[a-z]?)")
 Source = Annotated[Text, AfterValidator(_reasoned)]
 Article = Annotated[WholeNumber, Between(1, N_ARTICLES)]
 Department = Annotated[str, known("department", lambda: references().departments)]
@@ -235,6 +268,19 @@ class _Sourced(Frozen):
         return {**spread.model_dump(), "source": self.source}
 
 
+class Fade(Frozen):
+    """A front-loaded effect: after the lever's ramp, its strength falls to `floor` + (1 - `floor`) x
+    0.5 ** (months since full effect / `half_life_months`), in quarterly steps."""
+
+    half_life_months: Annotated[WholeNumber, Between(1, 240)] = Field(
+        description="months for the part above the floor to halve"
+    )
+    floor: Annotated[Number, Between(0, 1)] = Field(
+        default=0.0, description="share of the effect that lasts"
+    )
+    source: Source = Field(description=_SOURCE)
+
+
 class Effect(_Sourced):
     """What a lever does through one hook, on its target."""
 
@@ -244,6 +290,23 @@ class Effect(_Sourced):
     )
     spread: Spread = Field(alias="value", description="in the hook's range")
     source: Source = Field(exclude=True, description=_SOURCE)
+    share: Annotated[Number, Between(0, 1)] = Field(
+        default=1.0,
+        description="when the source's evidence row is split across levers: this lever's share "
+        "of the row's effect (the value stays the row's); shares of a row on a hook sum to ≤ 1",
+    )
+    fade: Fade | None = Field(default=None, description="how a front-loaded effect fades")
+
+    @property
+    def is_assumption(self) -> bool:
+        """Sourced `assumption:` (not a citation nor derived from cited figures)."""
+        return self.source.startswith("assumption:")
+
+    @property
+    def evidence(self) -> str | None:
+        """The row of effect_priors.md §1 the source cites, if any (one row feeds one effect)."""
+        cited = EVIDENCE_ROW.match(self.source)
+        return cited.group(1) if cited else None
 
     @model_validator(mode="after")
     def _fits_the_hook(self) -> Self:
@@ -252,6 +315,11 @@ class Effect(_Sourced):
         if hook.scope == "global" and self.target != Target():
             problems.append(
                 (("target",), f"hook {self.hook} acts on the whole model: no target", None)
+            )
+        kinds = self.target.kinds
+        if hook.kind is not None and kinds and hook.kind not in kinds:
+            problems.append(
+                (("target", "kinds"), f"hook {self.hook} acts on {hook.kind} only", list(kinds))
             )
         if self.target.max_age_months is not None and self.hook not in AGE_LIMITED_HOOKS:
             limited = ", ".join(AGE_LIMITED_HOOKS)
@@ -364,6 +432,11 @@ class Lever(Frozen):
     ramp_months: Annotated[WholeNumber, Between(0, MAX_RAMP_MONTHS)] = Field(
         description="months from start to full effect"
     )
+    end: Month = Field(
+        default=DEADLINE,
+        description="default last month: 2025-12, the end of the 14th Five-Year Plan (十四五) "
+        "the document sets the doubling for",
+    )
     knobs: tuple[Knob, ...] = Field(default=(), description="the document's own numbers")
     take_up_spread: TakeUp | None = Field(
         default=None, alias="take_up", description="share of the target that uses it"
@@ -372,6 +445,11 @@ class Lever(Frozen):
         description="each acts through one hook"
     )
     costs: tuple[Cost, ...] = Field(default=(), description="what it costs the budget")
+    in_document: bool = Field(
+        default=True,
+        description="false: a counter-measure a planner may add, not one of the document's "
+        "measures (its articles say where it attaches); as_enacted leaves it out",
+    )
     _family: str = PrivateAttr("")
     _source_file: Path = PrivateAttr(Path())
 
@@ -384,10 +462,13 @@ class Lever(Frozen):
         return self
 
     def _document_problems(self) -> list[Problem]:
-        """The excerpt, departments and knob quotes against the document; knob ids unique."""
+        """The excerpt, departments and knob quotes against the document; knob ids unique; the
+        default end not before the start."""
         problems: list[Problem] = [
             (("text_zh",), m, None) for m in excerpt_problems(self.text_zh, self.articles)
         ]
+        if self.end < self.start:
+            problems.append((("end",), f"{self.end} is before the start {self.start}", self.end))
         given, expected = set(self.departments), set(departments_of(self.articles))
         if given != expected:
             missing = ", ".join(sorted(expected - given)) or "none"
@@ -508,6 +589,37 @@ def _label_levers(file: YamlFile) -> None:
             file.label(("levers", index), item["id"])
 
 
+def _evidence_used_twice(families: list[tuple[Family, YamlFile]]) -> list[str]:
+    """One evidence row feeds one effect per hook, or is split with declared shares summing to
+    at most 1 (effect_priors.md §1: each row's value is the whole package's effect)."""
+    uses: dict[tuple[str, str], list[tuple[YamlFile, tuple, Lever, Effect]]] = {}
+    for family, file in families:
+        for i, lever in enumerate(family.levers):
+            for j, effect in enumerate(lever.effects):
+                if effect.evidence:
+                    where = ("levers", i, "effects", j, "share")
+                    uses.setdefault((effect.evidence, effect.hook), []).append(
+                        (file, where, lever, effect)
+                    )
+    problems = []
+    for (row, hook), used in uses.items():
+        first = used[0][3]
+        for file, where, _, effect in used[1:]:
+            if effect.spread != first.spread:
+                problem = f"row {row} split across levers: expected the row's value, as in {used[0][2].id}"
+                problems.append(file.fail((*where[:-1], "value"), problem))
+        total = sum(effect.share for *_, effect in used)
+        if len(used) > 1 and total > 1 + 1e-9:
+            file, where, *_ = used[-1]
+            levers = ", ".join(f"{lever.id} ({effect.share:g})" for *_, lever, effect in used)
+            problem = (
+                f"effect_priors.md row {row} feeds {hook} in {levers}: shares sum to "
+                f"{total:g}; one row is one effect: split it with shares summing to at most 1"
+            )
+            problems.append(file.fail(where, problem))
+    return problems
+
+
 def _whole_catalogue_problems(
     directory: Path, families: list[tuple[Family, YamlFile]]
 ) -> list[str]:
@@ -520,6 +632,7 @@ def _whole_catalogue_problems(
                 problem = f"duplicate lever id {lever.id!r} (also in {seen[lever.id]})"
                 problems.append(file.fail(("levers", index, "id"), problem))
             seen.setdefault(lever.id, file.path)
+    problems += _evidence_used_twice(families)
     covered = {a for family, _ in families for lever in family.levers for a in lever.articles}
     uncovered = sorted(set(range(1, N_ARTICLES + 1)) - covered)
     if uncovered:

@@ -15,22 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.defaults import LATEST_UNTIL
 from model.policy.schedule import KnobValue, value_at
 from model.world import streams
 from model.world.clock import month_index, month_label
 from model.world.estimate import Estimate
 from model.world.fiscal import CostLine
 from model.world.geography import places
-from model.world.kinds import (
-    COOPERATIVE,
-    ENTRY_COOPERATIVE,
-    ENTRY_ENTERPRISE,
-    ENTRY_INDIVIDUAL,
-    INDIVIDUAL,
-    KIND_NAMES,
-    MEDIUM,
-    ROW_KINDS,
-)
+from model.world.kinds import KIND_NAMES, ROW_KINDS
 from model.world.parameters import base_rates
 from model.world.policy_state import Policy, PolicyState
 
@@ -64,6 +56,21 @@ class ActiveLever:
         steps = (t - self.start) // RAMP_STEP_MONTHS + 1
         return self.intensity * min(1.0, steps * RAMP_STEP_MONTHS / self.ramp_months)
 
+    def effect_strength(self, t: int, effect) -> float:
+        """Strength in month t for one effect: a fading effect (Effect.fade) loses, after the ramp,
+        the part above its floor with its half-life, in quarterly steps."""
+        strength = self.strength(t)
+        fade = effect.fade
+        if fade is None or strength == 0:
+            return strength
+        since_full = t - self.start - self.ramp_months
+        if since_full <= 0:
+            return strength
+        quarters = since_full // RAMP_STEP_MONTHS * RAMP_STEP_MONTHS
+        return strength * (
+            fade.floor + (1 - fade.floor) * 0.5 ** (quarters / fade.half_life_months)
+        )
+
     def knob_factor(self, t: int, scales: str) -> float:
         """Product of value / document value over the knobs that scale `scales`, in month t."""
         factor = 1.0
@@ -76,6 +83,9 @@ class ActiveLever:
     def change_months(self) -> set[int]:
         months = {self.start}
         months.update(range(self.start, self.start + self.ramp_months + 1, RAMP_STEP_MONTHS))
+        last = month_index(LATEST_UNTIL) if self.end is None else self.end
+        if any(effect.fade for effect in self.lever.effects):
+            months.update(range(self.start + self.ramp_months, last + 1, RAMP_STEP_MONTHS))
         if self.end is not None:
             months.add(self.end + 1)
         for value in self.knobs.values():
@@ -89,15 +99,24 @@ def _draw(rng: np.random.Generator | None, estimate: Estimate) -> float:
     return float(estimate.value if rng is None else estimate.draw(rng))
 
 
-def activate(scenario, catalogue, seed: int, uncertainty: bool) -> list[ActiveLever]:
+def activate(
+    scenario, catalogue, seed: int, uncertainty: bool, evidence_only: bool = False
+) -> list[ActiveLever]:
     """The scenario's levers with their draws. Every lever of the catalogue is drawn from its own
-    stream whether or not the scenario uses it, so scenarios of a batch share their draws."""
+    stream whether or not the scenario uses it, so scenarios of a batch share their draws.
+    `evidence_only`: effects sourced `assumption:` are set to no effect (after drawing, so the
+    other effects keep their draws), to measure how much of a gain rests on assumptions."""
     keyed = streams.Streams(seed)
     active = []
     for lever_id, setting in scenario.levers.items():
         lever = catalogue.levers[lever_id]
         rng = keyed.get(streams.LEVER_DRAWS, lever_id) if uncertainty else None
         effects = tuple(_draw(rng, e.value) for e in lever.effects)
+        if evidence_only:
+            effects = tuple(
+                _no_effect(e.hook) if e.is_assumption else value
+                for e, value in zip(lever.effects, effects, strict=True)
+            )
         take_up = _draw(rng, lever.take_up) if lever.take_up else 1.0
         costs = tuple(_draw(rng, c.yuan) for c in lever.costs)
         active.append(
@@ -114,6 +133,16 @@ def activate(scenario, catalogue, seed: int, uncertainty: bool) -> list[ActiveLe
             )
         )
     return active
+
+
+def _no_effect(hook: str) -> float:
+    """The value through which an effect changes nothing: the hook's neutral, and for delivery
+    (fidelity) the delivery without the implementation machinery."""
+    from model.policy.catalogue import HOOKS
+
+    if hook == "fidelity":
+        return base_rates().fidelity_without_implementation.value
+    return HOOKS[hook].neutral
 
 
 def _indicator(names: tuple[str, ...], universe: tuple[str, ...]) -> np.ndarray:
@@ -137,16 +166,7 @@ def target_mask(target) -> np.ndarray:
     return mask
 
 
-def _entry_mask(mask: np.ndarray) -> np.ndarray:
-    """Kind mask -> [entry kind, sectors, cities]: any enterprise kind targets enterprise entry."""
-    entry = np.zeros((3, *mask.shape[1:]))
-    entry[ENTRY_INDIVIDUAL] = mask[INDIVIDUAL]
-    entry[ENTRY_COOPERATIVE] = mask[COOPERATIVE]
-    entry[ENTRY_ENTERPRISE] = mask[1:COOPERATIVE].max(axis=0)
-    return entry
-
-
-# PolicyState field of each hook; hooks in SCALAR_HOOKS act on the whole model (no cells).
+# PolicyState field of each hook.
 FIELD_OF_HOOK = {
     "entry": "entry",
     "opening_speed": "opening",
@@ -158,28 +178,26 @@ FIELD_OF_HOOK = {
     "induced_quality": "induced_failure",
     "reentry": "reentry",
     "shell_registrations": "shell_share",
+    "shell_cleanup": "cleanup",
     "chain_referrals": "chain_referrals",
 }
-SCALAR_HOOKS = {"induced_quality", "reentry", "shell_registrations", "chain_referrals"}
 
 
 @functools.cache
 def _cells(hook: str, target) -> np.ndarray:
-    """The target's mask in the shape of the hook's PolicyState field (read-only)."""
+    """The target's mask in the shape of the hook's PolicyState field (read-only): [sectors,
+    cities] of the one kind a hook concerns (Hook.kind: 个转企, the 10-20 M band, 链主), else
+    [row kinds, sectors, cities]."""
+    from model.policy.catalogue import HOOKS
+
     mask = target_mask(target)
-    if hook == "entry":
-        cells = _entry_mask(mask)
-    elif hook == "conversion":
-        cells = mask[INDIVIDUAL]  # 个转企 concerns individual businesses
-    elif hook == "upgrade":
-        cells = mask[MEDIUM]  # the 10-20 M yuan band below the 规上 line
-    else:
-        cells = mask[:ROW_KINDS]
+    kind = HOOKS[hook].kind
+    cells = mask[KIND_NAMES.index(kind)] if kind else mask[:ROW_KINDS]
     cells.setflags(write=False)
     return cells
 
 
-class _StateBuilder:
+class StateBuilder:
     """Accumulates scaled effects into a PolicyState."""
 
     def __init__(self):
@@ -188,7 +206,7 @@ class _StateBuilder:
 
     def add(self, hook: str, target, value: float) -> None:
         """Fold one scaled effect into its field: added (additive hooks) or multiplied."""
-        weight = 1.0 if hook in SCALAR_HOOKS else _cells(hook, target)
+        weight = _cells(hook, target)
         additive = hook in ADDITIVE_HOOKS
         change = value * weight if additive else 1.0 + (value - 1.0) * weight
         if hook == "failure_hazard" and target.max_age_months:
@@ -199,11 +217,37 @@ class _StateBuilder:
         current = getattr(self.state, name)
         setattr(self.state, name, current + change if additive else current * change)
 
-    def build(self) -> PolicyState:
-        self.state.failure_windows = sorted(
-            ((mult, age) for age, mult in self.windows.items()), key=lambda w: w[1]
-        )
-        return self.state
+    def build(self, bounded: bool = True) -> PolicyState:
+        """The state; `bounded`: each hook's combined value clipped to what the evidence supports
+        (catalogue.COMBINED_BOUNDS), young-firm windows included in the failure bound."""
+        from model.policy.catalogue import COMBINED_BOUNDS
+
+        state = self.state
+        windows = sorted(self.windows.items())
+        if bounded:
+            for hook, (low, high) in COMBINED_BOUNDS.items():
+                name = FIELD_OF_HOOK[hook]
+                setattr(state, name, np.clip(getattr(state, name), low, high))
+            windows = _bounded_windows(state.failure, windows)
+        state.failure_windows = [(mult, age) for age, mult in windows]
+        return state
+
+
+def _bounded_windows(
+    failure: np.ndarray, windows: list[tuple[int, np.ndarray]]
+) -> list[tuple[int, np.ndarray]]:
+    """Young-firm windows (by max age, ascending) raised where needed so that the failure hazard
+    any firm faces stays within its bound: a firm of some age faces the windows of larger max
+    ages, so the products are taken from the oldest window down."""
+    from model.policy.catalogue import COMBINED_BOUNDS
+
+    floor = COMBINED_BOUNDS["failure_hazard"][0]
+    product, bounded = failure, []
+    for age, mult in reversed(windows):
+        mult = np.maximum(mult, floor / product)
+        product = product * mult
+        bounded.append((age, mult))
+    return bounded[::-1]
 
 
 def _fidelity(active: list[ActiveLever], scenario_fidelity: float, t: int) -> float:
@@ -227,29 +271,30 @@ def _take_up_boost(active: list[ActiveLever], t: int) -> float:
     return boost
 
 
-def state_at(active: list[ActiveLever], scenario_fidelity: float, t: int) -> PolicyState:
-    """Hook values in force in month t."""
+def state_at(
+    active: list[ActiveLever], scenario_fidelity: float, t: int, bounded: bool = True
+) -> PolicyState:
+    """Hook values in force in month t (`bounded`: see StateBuilder.build)."""
     from model.policy.catalogue import HOOKS
 
-    builder = _StateBuilder()
+    builder = StateBuilder()
     fidelity = _fidelity(active, scenario_fidelity, t)
     boost = _take_up_boost(active, t)
     for a in active:
         strength = a.strength(t)
         if strength == 0:
             continue
-        scale = strength * fidelity * a.knob_factor(t, "effects")
+        scale = fidelity * a.knob_factor(t, "effects")
         for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
             if HOOKS[effect.hook].scope == "global":
                 continue
-            used = scale * (
-                min(1.0, a.take_up * boost) if HOOKS[effect.hook].scope == "user" else 1
-            )
+            users = min(1.0, a.take_up * boost) if HOOKS[effect.hook].scope == "user" else 1.0
+            used = a.effect_strength(t, effect) * scale * users * effect.share
             if effect.hook in ADDITIVE_HOOKS:
                 builder.add(effect.hook, effect.target, value * used)
             else:
                 builder.add(effect.hook, effect.target, max(0.0, 1.0 + (value - 1.0) * used))
-    return builder.build()
+    return builder.build(bounded)
 
 
 def _cost_lines(active: list[ActiveLever]) -> list[CostLine]:
@@ -281,15 +326,20 @@ def _cost_lines(active: list[ActiveLever]) -> list[CostLine]:
     return lines
 
 
-def build_policy(scenario, *, seed: int, uncertainty: bool = True):
-    """The Policy of a scenario (None or no levers: the no-policy world) and the run's draws."""
+def policy_months(active: list[ActiveLever]) -> list[int]:
+    """The months the policy in force may change (0 and every lever's change months)."""
+    return sorted({0} | set().union(*(a.change_months() for a in active)))
+
+
+def build_policy(scenario, *, seed: int, uncertainty: bool = True, evidence_only: bool = False):
+    """The Policy of a scenario (None or no levers: the no-policy world) and the run's draws
+    (`evidence_only`: see activate)."""
     if scenario is None or not scenario.levers:
         return Policy.none(), {}
     from model.policy.catalogue import load_catalogue
 
-    active = activate(scenario, load_catalogue(), seed, uncertainty)
-    months = sorted({0} | set().union(*(a.change_months() for a in active)))
-    states = {t: state_at(active, scenario.fidelity, t) for t in months}
+    active = activate(scenario, load_catalogue(), seed, uncertainty, evidence_only)
+    states = {t: state_at(active, scenario.fidelity, t) for t in policy_months(active)}
     draws = {
         f"{a.lever.id}.{effect.hook}.{i}": value
         for a in active

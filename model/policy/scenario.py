@@ -155,7 +155,9 @@ class LeverSettings(Frozen):
         default=None, description="first month the lever acts; default: the lever's start (2022-01)"
     )
     end: Month | None = Field(
-        default=None, description="last month it acts (≥ `start`); null: no end"
+        default=None,
+        description="last month it acts (≥ `start`); default: the lever's end (2025-12, the "
+        "document's horizon); null: no end",
     )
     ramp_months: Annotated[WholeNumber, Between(0, MAX_RAMP_MONTHS)] | None = Field(
         default=None, description="months from start to full effect; default: the lever's ramp"
@@ -384,7 +386,7 @@ def _finish(layer: _Layer, catalogue: Catalogue) -> Scenario:
         setting = LeverSetting(
             intensity=settings.get("intensity", 1.0),
             start=settings.get("start") or lever.start,
-            end=settings.get("end"),
+            end=settings.get("end", lever.end),
             ramp_months=lever.ramp_months if ramp_months is None else ramp_months,
             knobs={k.id: k.default() for k in lever.knobs} | settings.get("knobs", {}),
         )

@@ -43,7 +43,12 @@ def _type(schema: dict[str, Any]) -> str:
         return f"mapping: id → {_type(schema['additionalProperties'])}"
     if kind == "string":
         return _STRINGS.get(schema.get("pattern", ""), "text")
-    return {"number": "number", "integer": "whole number", "null": "null"}[str(kind)]
+    return {
+        "number": "number",
+        "integer": "whole number",
+        "null": "null",
+        "boolean": "true or false",
+    }[str(kind)]
 
 
 def _range(schema: dict[str, Any]) -> str:

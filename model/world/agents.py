@@ -37,10 +37,12 @@ class MonthDraws:
         v = model.rates
         shocks = model.streams.get(streams.CHAIN_LEADERS, t).standard_normal(leaders)
         change = v.chain_leader_growth_per_year / 12.0 + v.chain_leader_growth_sd_per_month * shocks
-        referrals = model.policy_state.chain_referrals
-        if referrals > 0:
-            rng = model.streams.get(streams.CHAIN_LEADERS, t, "referral counts")
-            rows = rng.poisson(referrals / 12.0 / model.scale, leaders).tolist()
+        per_year = model.policy_state.chain_referrals  # [sectors, cities]
+        if per_year.any():
+            # each leader's count from its own uniform (common random numbers across scenarios)
+            u = model.streams.get(streams.CHAIN_LEADERS, t, "referral counts").random(leaders)
+            mean = per_year[model.leader_sector, model.leader_city] / 12.0 / model.scale
+            rows = streams.poisson_quantile(u, mean).tolist()
         else:
             rows = [0] * leaders
         return cls(change.tolist(), rows)

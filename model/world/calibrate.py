@@ -1,12 +1,15 @@
-"""Calibration of the no-policy world: fit the base rates so that a run without any lever reproduces
-the pre-2021 moments of model/world/data/calibration_targets.csv (copied from shared/data, with sources).
+"""Calibration of the no-policy world: the entry trends from the registered stocks of the past, then
+the base rates fitted so that a run without any lever reproduces the pre-2021 moments of
+model/world/data/calibration_targets.csv (copied from shared/data, with sources).
 
-Procedure: weighted least squares (scipy.optimize.least_squares) over the fitted parameters,
-relative to their base values. Each residual is (measured - target) / half the target's acceptable
-range, steeper outside MARGIN of it, measured on 2021 runs of the model itself at FIT_SCALE averaged
-over FIT_SEEDS (common random numbers keep the objective smooth enough for finite differences).
-The result is written to model/world/data/calibrated.csv, which model/world/parameters.py applies over
-base_rates.csv.
+Entry trends (`entry_trends`): fitted to model/world/data/stock_history.csv, see their rows of
+base_rates.csv. Moments: weighted least squares (scipy.optimize.least_squares) over the fitted
+parameters, relative to their base values. Each residual is (measured - target) / half the
+target's acceptable range, steeper outside MARGIN of it, measured on 2021 runs of the model itself
+at FIT_SCALE averaged over FIT_SEEDS (common random numbers keep the objective smooth enough for
+finite differences). Moments that echo an input (echo_moments.csv) and moments reported beside
+the model's (reported_moments.csv) are measured and printed, not fitted. The result is written to
+model/world/data/calibrated.csv, which model/world/parameters.py applies over base_rates.csv.
 
     uv run python -m model.world.calibrate          # refit and write calibrated.csv (about a minute)
 """
@@ -15,11 +18,14 @@ from __future__ import annotations
 
 import csv
 import sys
+from datetime import date
 from functools import cache
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import brentq, least_squares
 
+from model.defaults import DEFAULT_UNTIL, START_YEAR
+from model.world.clock import month_index
 from model.world.datafiles import DATA_DIR, csv_rows
 from model.world.estimate import Estimate
 from model.world.kinds import ENTERPRISE_KINDS, GONE, INDIVIDUAL, INDUCED, OPERATING, REENTRANT
@@ -41,6 +47,8 @@ FITTED = (
 )
 FIT_SCALE = 10.0
 FIT_SEEDS = (2020, 2021)  # moments are averaged over these seeds (common random numbers)
+STOCK_HISTORY = DATA_DIR / "stock_history.csv"
+SHANXI_STOCK = ("private_enterprises", "individual_businesses")  # summed at each of their dates
 
 
 @cache
@@ -52,6 +60,81 @@ def targets() -> dict[str, Estimate]:
         )
         for row in csv_rows(DATA_DIR / "calibration_targets.csv")
     }
+
+
+@cache
+def echoes() -> dict[str, str]:
+    """Target moments that return an input (moment -> that parameter): reported, not fitted."""
+    return {row["moment"]: row["echoes"] for row in csv_rows(DATA_DIR / "echo_moments.csv")}
+
+
+def fitted_targets() -> dict[str, Estimate]:
+    """The targets the fit counts: all but the echoes."""
+    return {name: target for name, target in targets().items() if name not in echoes()}
+
+
+@cache
+def reported() -> dict[str, dict[str, str]]:
+    """Moments measured and printed beside a published value, neither input nor target."""
+    return {row["moment"]: row for row in csv_rows(DATA_DIR / "reported_moments.csv")}
+
+
+# --- entry trends --------------------------------------------------------------------------------
+
+
+def _decimal_year(text: str) -> float:
+    """'2020-09-30' -> 2020.75: the end of that day, in years."""
+    day = date.fromisoformat(text)
+    first, next_first = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    return day.year + ((day - first).days + 1) / (next_first - first).days
+
+
+def _stock_series(region: str, measures: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Dates (in years) and the registered stock of `region`, summed over `measures`, by date."""
+    totals: dict[float, float] = {}
+    for row in csv_rows(STOCK_HISTORY):
+        if row["region"] == region and row["measure"] in measures:
+            when = _decimal_year(row["date"])
+            totals[when] = totals.get(when, 0.0) + float(row["value"])
+    dates = np.array(sorted(totals))
+    return dates, np.array([totals[when] for when in dates])
+
+
+def _log_trend(dates: np.ndarray, stock: np.ndarray) -> float:
+    """Slope of the least-squares line of log stock on the date: log growth per year."""
+    return float(np.polyfit(dates, np.log(stock), 1)[0])
+
+
+def entry_trends() -> dict[str, float]:
+    """Growth of registrations per year before 2021 and from 2021 on (assumption: registrations
+    grow with the registered stock, as in balanced growth; the national series counts stocks).
+
+    Before 2021: the log-linear trend of Shanxi's registered private enterprises + individual
+    businesses. From 2021: Shanxi keeps that trend relative to the national trend before 2021,
+    while the national stock slows as observed (log growth between successive observations, the
+    last held on); as one constant rate, the one giving the same registrations from 2021-01 to
+    DEFAULT_UNTIL (events.register applies a constant trend).
+    """
+    shanxi = _log_trend(*_stock_series("shanxi", SHANXI_STOCK))
+    dates, stock = _stock_series("china", ("market_entities_total",))
+    before = dates < START_YEAR
+    national = _log_trend(dates[before], stock[before])
+    pace = np.diff(np.log(stock)) / np.diff(dates)
+    months = np.arange(month_index(DEFAULT_UNTIL) + 1)
+    interval = np.searchsorted(dates, START_YEAR + (months + 0.5) / 12, side="right") - 1
+    growth = shanxi * pace[np.minimum(interval, len(pace) - 1)] / national  # by month
+    level = np.concatenate([[0.0], np.cumsum(growth[:-1]) / 12])  # log registrations vs 2021-01
+    same_total = np.exp(level).sum()
+    constant = brentq(
+        lambda rate: np.exp(rate * months / 12).sum() - same_total, growth.min(), growth.max()
+    )
+    return {
+        "entry_trend_per_year": float(np.expm1(constant)),
+        "entry_trend_pre_2021_per_year": float(np.expm1(shanxi)),
+    }
+
+
+# --- moments -------------------------------------------------------------------------------------
 
 
 def mean_moments(
@@ -111,6 +194,7 @@ def measure_moments(
     ):
         alive = enterprise & (born < 0) & np.isin(age_years, ages)
         moments[name] = _exit_rate(alive, exited_2021)
+    moments["enterprise_age_share_under_5y"] = _share(age_years[enterprise & (born < 0)] < 5)
     return moments
 
 
@@ -150,9 +234,10 @@ MARGIN = 0.8  # ... where the range is shrunk to this share, so that other seeds
 
 
 def residuals(moments: dict[str, float]) -> np.ndarray:
-    """(measured - target) / half the acceptable range, for every target, steeper outside it."""
+    """(measured - target) / half the acceptable range, for every fitted target, steeper outside
+    it."""
     out = []
-    for moment, t in targets().items():
+    for moment, t in fitted_targets().items():
         miss = moments[moment] - t.value
         bound = MARGIN * ((t.high - t.value) if miss > 0 else (t.value - t.low))
         outside = max(0.0, abs(miss) - bound) * np.sign(miss)
@@ -160,9 +245,10 @@ def residuals(moments: dict[str, float]) -> np.ndarray:
     return np.array(out)
 
 
-def fit(verbose: bool = True) -> dict[str, float]:
-    """Fit FITTED parameters within their ranges; returns their values. The optimiser works on
-    value / base value (all 1 at the start, so relative finite-difference steps never vanish)."""
+def fit(trends: dict[str, float], verbose: bool = True) -> dict[str, float]:
+    """Fit FITTED parameters within their ranges, the entry `trends` given; returns their values.
+    The optimiser works on value / base value (all 1 at the start, so relative finite-difference
+    steps never vanish)."""
     rates = [getattr(base_rates(), name) for name in FITTED]
     base = np.array([rate.value for rate in rates])
     bounds = (
@@ -171,7 +257,7 @@ def fit(verbose: bool = True) -> dict[str, float]:
     )
 
     def objective(ratio: np.ndarray) -> np.ndarray:
-        r = residuals(mean_moments(dict(zip(FITTED, ratio * base, strict=True))))
+        r = residuals(mean_moments(trends | dict(zip(FITTED, ratio * base, strict=True))))
         if verbose:
             print(f"  |r| = {np.linalg.norm(r):.3f}", file=sys.stderr)
         return r
@@ -182,18 +268,31 @@ def fit(verbose: bool = True) -> dict[str, float]:
     return dict(zip(FITTED, result.x * base, strict=True))
 
 
-def write_calibrated(values: dict[str, float]) -> None:
-    moments = mean_moments(values)
+def write_calibrated(trends: dict[str, float], fitted: dict[str, float]) -> None:
+    """Write calibrated.csv and print every moment: fitted, echoed or reported."""
     with CALIBRATED_FILE.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["parameter", "value", "how"])
-        for name, value in values.items():
+        for name, value in trends.items():
+            how = "fitted to stock_history.csv by model/world/calibrate.py (entry_trends)"
+            writer.writerow([name, f"{value:.6g}", how])
+        for name, value in fitted.items():
             writer.writerow([name, f"{value:.6g}", "fitted by model/world/calibrate.py"])
+    print_moments(mean_moments(trends | fitted))
+
+
+def print_moments(moments: dict[str, float]) -> None:
+    """One line per moment: the model's value, then its target and range, or what it is."""
     for name, target in targets().items():
+        role = f"  echo of {echoes()[name]}, not fitted" if name in echoes() else ""
         print(
-            f"{name:45s} {moments[name]:8.4f}  target {target.value} [{target.low}, {target.high}]"
+            f"{name:45s} {moments[name]:8.4f}  target {target.value} "
+            f"[{target.low}, {target.high}]{role}"
         )
+    for name, row in reported().items():
+        print(f"{name:45s} {moments[name]:8.4f}  reported, not fitted: {row['value']}")
 
 
 if __name__ == "__main__":
-    write_calibrated(fit())
+    entry = entry_trends()
+    write_calibrated(entry, fit(entry))

@@ -1,20 +1,25 @@
 """The events of a month, one function each, vectorised over the entities they concern.
 
-Order within a month (model.DoublingModel.step): policy changes, chain leaders, registration, then the
-events falling due: opening, 个转企 conversion, size moves (小升规), ceasing to operate (dormancy),
-deregistration or revocation, and hazard refreshes at the end of young-firm windows.
-Every function takes the model and the month index `t`.
+Order within a month (model.DoublingModel.step): policy changes; the changes that hold from the
+month's start (hazard refreshes at the end of young-firm windows, size moves (小升规), 个转企
+conversion), so every re-solved hazard covers the whole month; chain leaders; registration; then
+the status events falling due: opening, ceasing to operate (dormancy), deregistration or
+revocation. Every function takes the model and the month index `t`.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
+from model.defaults import DEADLINE
 from model.world import streams
 from model.world.agenda import CONVERSION, REHAZARD, SIZE, STATUS
-from model.world.clock import NEVER
+from model.world.clock import NEVER, month_index
 from model.world.kinds import (
     ABOVE_SCALE,
     COOPERATIVE,
@@ -27,6 +32,7 @@ from model.world.kinds import (
     INDUCED,
     LOG_SIZE_THRESHOLDS,
     MEDIUM,
+    MICRO,
     NEVER_OPENS,
     OPERATING,
     REENTRANT,
@@ -96,9 +102,11 @@ def _failure_multiplier(
     fail = state.failure[cells] * m.demography.failure_kind_multiplier[cells[0]]
     edge = np.full(len(rows), NEVER, dtype=np.int32)
     windows = list(state.failure_windows)
-    if state.induced_failure != 1.0:
+    if state.induced_quality_differs:
         induced = (pop.flags[rows] & INDUCED) > 0
-        windows.append((np.where(induced, state.induced_failure, 1.0), INDUCED_WINDOW_MONTHS))
+        windows.append(
+            (np.where(induced, state.induced_failure[cells], 1.0), INDUCED_WINDOW_MONTHS)
+        )
     for window_mult, max_age in windows:
         value = window_mult[cells] if np.ndim(window_mult) == 3 else window_mult
         active = (age < max_age) & (value != 1.0)
@@ -131,8 +139,11 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
         if code == OPERATING:
             mult, edge = _failure_multiplier(m, r, cells, np.maximum(start, t))
             boundary[slice(None) if mask is None else mask] = edge
-        else:
-            mult = (state.opening if code == REGISTERED else state.dormant_exit)[cells]
+        elif code == REGISTERED:
+            mult = state.opening[cells]
+        else:  # the clean-up (吊销) reaches entities that never operated
+            never = (pop.flags[r] & NEVER_OPENS) > 0
+            mult = state.dormant_exit[cells] * np.where(never, state.cleanup[cells], 1.0)
         mult = mult.astype(np.float32)
         pop.hazard_mult[r] = mult
         origin, left = pop.clock_origin[r].astype(np.int32), pop.hazard_left[r].astype(np.float64)
@@ -146,11 +157,15 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 
 
 def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
-    """Re-solve the pending status event of rows from month t on, after a multiplier change.
+    """Re-solve the pending status event of rows from month t on, after a multiplier change."""
+    _settle_process(m, rows, t)
+    schedule_process(m, rows, t)
 
-    The hazard used up to month t-1 at the old multiplier is subtracted from the threshold, so an
-    entity keeps its own draw (common random numbers).
-    """
+
+def _settle_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
+    """Subtract the hazard used up to month t-1 at the multiplier (and kind) it was solved with
+    from the rows' thresholds, and restart their clocks at t: an entity keeps its own draw
+    (common random numbers)."""
     if len(rows) == 0:
         return
     pop = m.pop
@@ -165,7 +180,6 @@ def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
             used[s] = m.demography.used(code, pop.kind[r], origin, start[s], t, mult)
         pop.hazard_left[rows] = np.maximum(pop.hazard_left[rows] - used, 0.0)
         pop.clock_start[rows] = np.maximum(start, t)
-    schedule_process(m, rows, t)
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -173,33 +187,65 @@ def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 
 def register(m: DoublingModel, t: int) -> None:
     """Registrations of the month: the no-policy flow, lever-induced entrants, shells, re-entrants
-    and chain-leader referrals, each drawn from its own stream (common random numbers)."""
+    and chain-leader referrals, each drawn from its own stream (common random numbers).
+
+    Levers set entry by the size class an entrant registers in (PolicyState.entry): an enterprise
+    cell's registrations are multiplied by the mean multiplier over the classes new enterprises
+    fall in, and the extra entrants fall in the classes the levers raise, in proportion to each
+    class's share of new enterprises times its rise.
+    """
+    state = m.policy_state
     base = m.entry_rows_per_month * (1.0 + m.rates.entry_trend_per_year) ** (t / 12.0)
     uniform = m.streams.get(streams.ENTRY, t, "counts").random(base.shape)
     n_base = streams.poisson_quantile(uniform, base)
-    entry = m.policy_state.entry
-    levers = not np.all(entry == 1.0)  # the levers' extra registrations (fewer where entry < 1)
-    n_total = streams.poisson_quantile(uniform, base * entry) if levers else n_base
+    # The no-policy entrants: the same counts in every scenario, so one sequential stream keeps
+    # their draws; where levers lower entry, the last ones of a cell stay away.
     attributes = m.streams.get(streams.ENTRY, t, "attributes")
-    groups = [(_cells_to_rows(np.minimum(n_base, n_total)), 0, attributes)]
-    if levers:
+    groups = [Entrants(_cells_to_rows(n_base), 0, attributes)]
+    if state.entry_differs:
+        multiplier = _per_entry_kind(m, state.entry)
+        n_total = streams.poisson_quantile(uniform, base * multiplier)
+        if (n_total < n_base).any():
+            groups[0] = Entrants(
+                groups[0].cells, 0, attributes, keep=_first_of_cells(n_base, n_total)
+            )
+        rise = np.maximum(state.entry[ENTERPRISE_KINDS_SLICE] - 1.0, 0.0)
         induced = _cells_to_rows(np.maximum(n_total - n_base, 0))
-        groups.append((induced, INDUCED, m.streams.get(streams.INDUCED_ENTRY, t)))
-    if m.policy_state.shell_share > 0:
-        shell_rng = m.streams.get(streams.SHELLS, t)
-        shells = shell_rng.poisson(base * m.policy_state.shell_share)
-        groups.append((_cells_to_rows(shells), SHELL | INDUCED | NEVER_OPENS, shell_rng))
-    reentries = m.pending_reentries.pop(t, [])
-    if reentries:
-        cells = tuple(np.concatenate(x) for x in zip(*reentries, strict=True))
-        groups.append((cells, REENTRANT, m.streams.get(streams.REENTRY, t, "attributes")))
+        groups.append(Entrants(induced, INDUCED, m.streams.key(streams.INDUCED_ENTRY, t), rise))
+    if state.shells_registered:
+        u = m.streams.get(streams.SHELLS, t).random(base.shape)
+        share_of_city = base / base.sum(axis=(0, 1), keepdims=True)
+        gap = _gap_to_doubling_path(m, t)[None, None, :] * share_of_city
+        shells = streams.poisson_quantile(u, gap * _per_entry_kind(m, state.shell_share))
+        key, weights = m.streams.key(streams.SHELLS, t), state.shell_share[ENTERPRISE_KINDS_SLICE]
+        groups.append(Entrants(_cells_to_rows(shells), SHELL | INDUCED | NEVER_OPENS, key, weights))
+    for flags, purpose in ((REENTRANT, "attributes"), (REENTRANT | INDUCED, "induced")):
+        founders = m.pending_reentries.pop((t, flags), [])
+        if founders:
+            *cells, founder = (np.concatenate(x) for x in zip(*founders, strict=True))
+            order = np.argsort(founder)  # founders in row order: the same in every scenario
+            cells = [cell[order] for cell in cells]
+            key = m.streams.key(streams.REENTRY, t, purpose)
+            groups.append(Entrants(tuple(cells), flags, key))
     if m.pending_referrals:
         sector, city = (np.concatenate(x) for x in zip(*m.pending_referrals, strict=True))
         m.pending_referrals.clear()
         entry_kind = np.full(len(sector), ENTRY_ENTERPRISE, dtype=np.int8)
-        rng = m.streams.get(streams.CHAIN_LEADERS, t, "referrals")
-        groups.append(((entry_kind, sector, city), INDUCED, rng))
+        key = m.streams.key(streams.CHAIN_LEADERS, t, "referrals")
+        groups.append(Entrants((entry_kind, sector, city), INDUCED, key))
     _add_entities(m, t, groups)
+
+
+ENTERPRISE_KINDS_SLICE = slice(MICRO, ABOVE_SCALE + 1)
+DOUBLING_MONTHS = month_index(DEADLINE) + 1  # end-2020 to the deadline (十四五: 2021-2025)
+
+
+def _gap_to_doubling_path(m: DoublingModel, t: int) -> np.ndarray:
+    """Rows by which each city's register falls short of its doubling path in month t: the
+    path the annual assessments (目标责任考核, art. 47) hold it to, geometric from its end-2020
+    count to twice that at the deadline."""
+    path = m.city_start * 2.0 ** ((t + 1) / DOUBLING_MONTHS)
+    return np.maximum(path - m.registered_by_city(), 0.0) / m.scale
 
 
 def _cells_to_rows(counts: np.ndarray):
@@ -209,7 +255,74 @@ def _cells_to_rows(counts: np.ndarray):
     return entry_kind.astype(np.int8), sector.astype(np.int8), city.astype(np.int8)
 
 
-def draw_entities(v: RunRates, entry_kind, rng: np.random.Generator, revenue=None):
+@dataclass(frozen=True)
+class Entrants:
+    """One group of registrations: (entry kind, sector, city) per entity, its flags, where its
+    attributes are drawn from (a stream, in order, when the group is the same in every scenario;
+    else the key of draws by entity, streams.KeyedDraws), optionally for enterprises the [size
+    class, sector, city] weights of the class they register in (None: the class their revenue falls
+    in), and optionally which of the drawn entities register (None: all)."""
+
+    cells: tuple[np.ndarray, ...]  # entry kind, sector, city
+    flags: int
+    draws: np.random.Generator | int
+    class_weights: np.ndarray | None = None
+    keep: np.ndarray | None = None
+
+
+def _first_of_cells(drawn: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Mask over the entities of _cells_to_rows(drawn) (grouped by cell) keeping the first
+    `kept` of each cell."""
+    cell = np.repeat(np.arange(drawn.size), drawn.ravel())
+    rank = np.arange(len(cell)) - np.searchsorted(cell, cell, side="left")
+    return rank < kept.ravel()[cell]
+
+
+@functools.cache
+def _class_bounds(median_yuan: float, sigma: float) -> np.ndarray:
+    """Standard-normal CDF of new enterprises' log revenue at the size-class bounds (0 and 1 at
+    the ends): class k holds the draws between bounds k and k + 1."""
+    z = (LOG_SIZE_THRESHOLDS - np.log(median_yuan)) / sigma
+    return np.concatenate([[0.0], ndtr(z), [1.0]])
+
+
+def _class_shares(v: RunRates) -> np.ndarray:
+    """Shares of new enterprises registering in each size class (micro, small, medium, 规上)."""
+    return np.diff(
+        _class_bounds(v.revenue_median_new_enterprise_yuan, v.revenue_sigma_new_enterprise)
+    )
+
+
+def _per_entry_kind(m: DoublingModel, by_kind: np.ndarray) -> np.ndarray:
+    """[row kinds, sectors, cities] values -> [entry kinds, sectors, cities]: an enterprise cell
+    gets the mean over size classes weighted by new enterprises' class shares."""
+    shares = _class_shares(m.rates)
+    enterprise = np.tensordot(shares, by_kind[ENTERPRISE_KINDS_SLICE], axes=1)
+    return np.stack([by_kind[INDIVIDUAL], enterprise, by_kind[COOPERATIVE]])
+
+
+def _revenue_in_classes(
+    v: RunRates, weights: np.ndarray, sector: np.ndarray, city: np.ndarray, draws
+) -> np.ndarray:
+    """Log revenue of new enterprises whose size class is drawn with probability proportional to
+    class share x weights[class, sector, city], then the revenue within the class (the lognormal
+    of new enterprises truncated to the class)."""
+    bounds = _class_bounds(v.revenue_median_new_enterprise_yuan, v.revenue_sigma_new_enterprise)
+    mass = np.diff(bounds)[:, None] * weights[:, sector, city]  # [class, entity]
+    cumulative = np.cumsum(mass, axis=0)
+    pick = draws.random(len(sector)) * cumulative[-1]
+    size_class = (pick[None, :] >= cumulative).sum(axis=0)
+    low, high = bounds[size_class], bounds[size_class + 1]
+    u = np.clip(low + (high - low) * draws.random(len(sector)), 1e-12, 1.0 - 1e-12)
+    return np.log(v.revenue_median_new_enterprise_yuan) + v.revenue_sigma_new_enterprise * ndtri(u)
+
+
+ENTITY_DRAWS = 8  # the draws draw_entities makes per entity
+
+
+def draw_entities(
+    v: RunRates, entry_kind, rng: np.random.Generator | streams.KeyedDraws, revenue=None
+):
     """Kind, revenue, growth and hazard thresholds of new entities (all drawn from `rng`)."""
     n = len(entry_kind)
     individual = entry_kind == ENTRY_INDIVIDUAL
@@ -242,26 +355,44 @@ def draw_entities(v: RunRates, entry_kind, rng: np.random.Generator, revenue=Non
     }
 
 
-def _new_entities(v: RunRates, t: int, cells, flags: int, rng) -> dict[str, np.ndarray]:
+def _new_entities(v: RunRates, t: int, group: Entrants) -> dict[str, np.ndarray]:
     """Columns of one group of new registrations (all draws from the group's own stream)."""
-    entry_kind, sector, city = cells
-    drawn = draw_entities(v, entry_kind, rng)
+    entry_kind, sector, city = group.cells
+    flags = group.flags
+    key = group.draws
+    if isinstance(key, np.random.Generator):
+        drawn = draw_entities(v, entry_kind, key)
+    else:
+        ids = streams.ranked_ids(_cell_id(entry_kind, sector, city))
+        drawn = draw_entities(v, entry_kind, streams.KeyedDraws(key, ids, block=ENTITY_DRAWS))
+    if group.class_weights is not None:  # enterprises register in the classes the weights favour
+        assert isinstance(key, int), "class weights come with draws by entity"
+        firms = np.flatnonzero(entry_kind == ENTRY_ENTERPRISE)
+        ids = streams.ranked_ids(_cell_id(entry_kind[firms], sector[firms], city[firms]))
+        firm_draws = streams.KeyedDraws(key ^ 1, ids, block=2)
+        weights = group.class_weights
+        revenue = _revenue_in_classes(v, weights, sector[firms], city[firms], firm_draws)
+        drawn["log_rev0"][firms] = revenue
+        drawn["kind"][firms] = enterprise_kind(revenue)
     never = drawn.pop("never_opens") | bool(flags & NEVER_OPENS)
     # log revenue is anchored at t = 0: log_rev0 = log revenue(t) - growth * t / 12
     drawn["log_rev0"] = drawn["log_rev0"] - drawn["growth"] * t / 12.0
-    return drawn | {
+    columns = drawn | {
         "entry_kind": entry_kind,
         "sector": sector,
         "city": city,
         "flags": np.where(never, flags | NEVER_OPENS, flags).astype(np.uint8),
         "never": never,
     }
+    keep = group.keep
+    return columns if keep is None else {name: value[keep] for name, value in columns.items()}
 
 
 def _add_entities(m: DoublingModel, t: int, groups) -> None:
     """Append the month's registrations in one go: never-opening ones dormant from the start,
     the others waiting to open."""
-    parts = [_new_entities(m.rates, t, *group) for group in groups if len(group[0][0])]
+    parts = [_new_entities(m.rates, t, group) for group in groups if len(group.cells[0])]
+    parts = [part for part in parts if len(part["never"])]
     if not parts:
         return
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
@@ -273,6 +404,11 @@ def _add_entities(m: DoublingModel, t: int, groups) -> None:
         **columns,
     )
     add_rows(m, rows)
+    flags = columns["flags"]
+    shells = int(np.count_nonzero(flags & SHELL))
+    m.shell_rows += shells
+    m.flows["new_shell"] += shells
+    m.flows["new_induced"] += int(np.count_nonzero(flags & INDUCED))
     m.flows["new_registered"] += len(rows)
     m.count_event("registration", rows)
     left = np.where(never, columns["draw_dormant"], open_draw)
@@ -311,29 +447,45 @@ def cease(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     some founders register again later."""
     pop = m.pop
     set_state(m, rows, status=DORMANT)
-    # The founder's own uniform decides (the same founders in every scenario, more when the share
-    # is raised); rescaled, it gives the delay: geometric, at least 2 months, mean 1 + delay_months.
-    share = min(1.0, m.rates.reentry_share * m.policy_state.reentry)
-    draw = pop.reentry_draw[rows].astype(np.float64)
-    again = rows[draw < share]
-    waits = np.log1p(-draw[draw < share] / share) / np.log1p(-1.0 / m.rates.reentry_delay_months)
-    delay = 1 + np.maximum(np.ceil(waits), 1).astype(np.int64)
-    for month in np.unique(t + delay):
-        if month <= m.last_month:
-            chosen = again[t + delay == month]
-            entry_kind = ENTRY_KIND_OF_ROW_KIND[pop.kind[chosen]]
-            m.pending_reentries.setdefault(int(month), []).append(
-                (entry_kind, pop.sector[chosen], pop.city[chosen])
-            )
+    schedule_reentries(m, rows, t)
     start_process(m, rows, t, t, pop.draw_dormant[rows], t)
     now = rows[pop.due[rows] == t]
     deregister(m, now, t)
+
+
+def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
+    """Some founders of entities that stopped operating in month `ceased` (one per row, or one
+    for all) register again later, in the simulated months.
+
+    The founder's own uniform decides (the same founders in every scenario, more when a lever
+    raises the share: those are induced re-entrants, drawn apart); rescaled, it gives the delay:
+    geometric, at least 2 months, mean 1 + delay_months.
+    """
+    pop = m.pop
+    base_share = m.rates.reentry_share
+    cells = (pop.kind[rows], pop.sector[rows], pop.city[rows])
+    share = np.minimum(1.0, base_share * m.policy_state.reentry[cells])
+    draw = pop.reentry_draw[rows].astype(np.float64)
+    again = draw < share
+    waits = np.log1p(-draw[again] / share[again]) / np.log1p(-1.0 / m.rates.reentry_delay_months)
+    month = np.broadcast_to(ceased, rows.shape)[again] + 1 + np.maximum(np.ceil(waits), 1)
+    month = month.astype(np.int64)
+    induced = draw[again] >= base_share
+    chosen, entry_kind = rows[again], ENTRY_KIND_OF_ROW_KIND[cells[0][again]]
+    for when in np.unique(month[(month >= 0) & (month <= m.last_month)]):
+        for flags, among in ((REENTRANT, ~induced), (REENTRANT | INDUCED, induced)):
+            now = (month == when) & among
+            if now.any():
+                rows_now = chosen[now]
+                founders = (entry_kind[now], pop.sector[rows_now], pop.city[rows_now], rows_now)
+                m.pending_reentries.setdefault((int(when), flags), []).append(founders)
 
 
 def deregister(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Dormant entities leave the register: deregistration (注销, 简易注销) or revocation (吊销)."""
     set_state(m, rows, status=GONE)  # `due` keeps the month of exit
     m.flows["new_exited"] += len(rows)
+    m.shell_rows -= int(np.count_nonzero(m.pop.flags[rows] & SHELL))
 
 
 def schedule_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
@@ -356,10 +508,14 @@ def refresh_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 
 
 def convert(m: DoublingModel, t: int) -> None:
-    """个转企: operating individual businesses re-register as enterprises (count-neutral); the new
-    enterprise starts a new life on the enterprise failure curve."""
-    pop = m.pop
-    rows = m.agenda.pop(CONVERSION, t)
+    """个转企: operating individual businesses re-register as enterprises (count-neutral).
+
+    Assumption: the converter keeps its history. It is the same business with the same owner, now
+    incorporated, so its age and the hazard it has already survived carry over; from month t on it
+    faces the enterprise failure curve at its own age, and it draws an enterprise's revenue growth.
+    """
+    pop, v = m.pop, m.rates
+    rows = np.sort(m.agenda.pop(CONVERSION, t))
     rows = rows[
         (pop.conv_due[rows] == t) & (pop.status[rows] == OPERATING) & (pop.kind[rows] == INDIVIDUAL)
     ]
@@ -367,23 +523,34 @@ def convert(m: DoublingModel, t: int) -> None:
         return
     m.flows["new_individual_to_enterprise"] += len(rows)
     m.count_event("conversion", rows)
-    rng = m.streams.get(streams.CONVERSION, t)
-    revenue = log_revenue(m, rows, t)
-    drawn = draw_entities(m.rates, np.full(len(rows), ENTRY_ENTERPRISE), rng, revenue=revenue)
-    pop.log_rev0[rows] = revenue  # individual businesses do not grow: the same revenue
+    cell = streams.ranked_ids(_cell_id(pop.sector[rows], pop.city[rows]))
+    draws = streams.KeyedDraws(m.streams.key(streams.CONVERSION, t), cell, block=1)
+    revenue = log_revenue(m, rows, t)  # individual businesses do not grow: the same revenue
+    _settle_process(m, rows, t)  # the hazard used so far, on the individual-business curve
+    pop.log_rev0[rows] = revenue
     pop.growth[rows] = 0.0
-    set_state(m, rows, kind=drawn["kind"])
-    pop.born[rows] = t
+    set_state(m, rows, kind=enterprise_kind(revenue))
     pop.conv_due[rows] = NEVER
-    pop.growth_base[rows] = drawn["growth_base"]
+    growth = v.growth_mean_enterprise + v.growth_sd_enterprise * draws.standard_normal(len(rows))
+    pop.growth_base[rows] = growth
     set_growth(m, rows, t)
-    start_process(m, rows, t, t + 1, drawn["draw_fail"], t)
+    schedule_process(m, rows, t)
+
+
+def _cell_id(*codes: np.ndarray) -> np.ndarray:
+    """One integer per entity from its small category codes (kind, sector, city: < 256 each)."""
+    cell = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:
+        cell = cell * 256 + code.astype(np.int64)
+    return cell
 
 
 def set_growth(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Apply the growth levers to enterprises' revenue growth, keeping revenue continuous, and
-    schedule their next size move."""
+    schedule their next size move. A size move falling due first takes effect (the size class is
+    the band of revenue in month t), so no re-solve drops a 小升规."""
     pop, state = m.pop, m.policy_state
+    moved = _move_to_revenue_band(m, rows, t)
     base = pop.growth_base[rows].astype(np.float64)
     kind, sector, city = pop.kind[rows], pop.sector[rows], pop.city[rows]
     boost = np.where((kind == MEDIUM) & (base > 0), state.upgrade[sector, city], 1.0)
@@ -393,6 +560,24 @@ def set_growth(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     pop.growth[rows] = new
     m.employment.join(rows)
     schedule_size_move(m, rows, t)
+    refresh_process(m, moved, t)  # micro firms have their own failure multiplier
+
+
+def _move_to_revenue_band(m: DoublingModel, rows: np.ndarray, t: int) -> np.ndarray:
+    """Set enterprises' size class to the band of their revenue in month t; crossing 20 M yuan
+    upwards is 小升规. Returns the rows whose class changed."""
+    pop = m.pop
+    old = pop.kind[rows]
+    new = enterprise_kind(log_revenue(m, rows, t))
+    changed = new != old
+    if not changed.any():
+        return rows[changed]
+    moved = rows[changed]
+    set_state(m, moved, kind=new[changed])
+    upgraded = moved[(new[changed] == ABOVE_SCALE) & (old[changed] != ABOVE_SCALE)]
+    m.flows["new_above_scale"] += len(upgraded)
+    m.count_event("upgrade", upgraded)
+    return moved
 
 
 # The size thresholds next above and below each size band (band i: between thresholds i-1 and i).
@@ -417,21 +602,12 @@ def schedule_size_move(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 
 
 def move_size(m: DoublingModel, t: int) -> None:
-    """Enterprises whose revenue crossed a threshold change size; crossing 20 M yuan is 小升规."""
+    """Enterprises whose revenue crossed a threshold change size (set_growth); crossing 20 M yuan
+    is 小升规, and the upgrade lever acts on the 10-20 M band only."""
     pop = m.pop
     rows = m.agenda.pop(SIZE, t)
     rows = rows[(pop.size_due[rows] == t) & (pop.status[rows] == OPERATING)]
-    rows = rows[is_enterprise(pop.kind[rows])]
-    if len(rows) == 0:
-        return
-    old = pop.kind[rows].copy()
-    new = enterprise_kind(log_revenue(m, rows, t))
-    set_state(m, rows, kind=new)
-    upgraded = rows[(new == ABOVE_SCALE) & (old != ABOVE_SCALE)]
-    m.flows["new_above_scale"] += len(upgraded)
-    m.count_event("upgrade", upgraded)
-    set_growth(m, rows, t)  # the upgrade lever acts on the 10-20 M band only
-    refresh_process(m, rows, t)  # micro firms have their own failure multiplier
+    set_growth(m, rows[is_enterprise(pop.kind[rows])], t)
 
 
 def rehazard(m: DoublingModel, t: int) -> None:
@@ -454,15 +630,21 @@ def apply_policy_change(m: DoublingModel, t: int, changed: dict[str, np.ndarray]
         refresh_process(m, registered[(pop.flags[registered] & NEVER_OPENS) == 0], t)
     if "failure" in changed:
         refresh_process(m, _in_cells(m, status == OPERATING, changed["failure"]), t)
-    if "dormant_exit" in changed:
-        refresh_process(m, _in_cells(m, status == DORMANT, changed["dormant_exit"]), t)
+    dormant_cells = _either(changed, "dormant_exit", "cleanup")
+    if dormant_cells is not None:
+        refresh_process(m, _in_cells(m, status == DORMANT, dormant_cells), t)
     if "conversion" in changed:
         individual = (status == OPERATING) & (kind == INDIVIDUAL)
         refresh_conversion(m, _in_cells(m, individual, changed["conversion"]), t)
-    if "growth" in changed or "upgrade" in changed:
-        none = np.zeros(m.policy_state.failure.shape, dtype=bool)
-        cells = changed.get("growth", none) | changed.get("upgrade", none)
-        set_growth(m, _in_cells(m, (status == OPERATING) & is_enterprise(kind), cells), t)
+    growth_cells = _either(changed, "growth", "upgrade")
+    if growth_cells is not None:
+        set_growth(m, _in_cells(m, (status == OPERATING) & is_enterprise(kind), growth_cells), t)
+
+
+def _either(changed: dict[str, np.ndarray], *hooks: str) -> np.ndarray | None:
+    """The cells where any of `hooks` changed; None if none did."""
+    masks = [changed[hook] for hook in hooks if hook in changed]
+    return np.logical_or.reduce(masks) if masks else None
 
 
 def _in_cells(m: DoublingModel, selected: np.ndarray, cells: np.ndarray) -> np.ndarray:

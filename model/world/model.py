@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import mesa
 import numpy as np
 
@@ -12,7 +14,7 @@ from model.world.agenda import Agenda
 from model.world.agents import ChainLeader, MonthDraws
 from model.world.clock import month_index
 from model.world.demography import Demography
-from model.world.employment import EnterpriseEmployment
+from model.world.employment import Employment, employed
 from model.world.fiscal import Fiscal
 from model.world.geography import places
 from model.world.kinds import (
@@ -79,20 +81,18 @@ class DoublingModel(mesa.Model):
         self.event_cells: dict[str, np.ndarray] = {}
         self.flows: dict[str, int] = {}
         self._reset_month()
-        self.pending_reentries: dict[int, list] = {}
+        self.pending_reentries: dict[tuple[int, int], list] = {}  # (month, flags) -> founders
         self.pending_referrals: list = []
         self.entry_rows_per_month = self._entry_rows_per_month()
 
         expected_rows = self.start_stock / self.scale * (1 + 0.25 * (self.last_month + 1) / 12)
         self.pop = Population(capacity=int(expected_rows))
-        self.employment = EnterpriseEmployment(
-            self.pop,
-            self.rates.employment_revenue_elasticity,
-            float(np.log(self.rates.revenue_median_new_enterprise_yuan)),
-        )
+        self.employment = employment_of(self.pop, self.rates)
         self.agenda = Agenda(self.last_month)
         add_starting_stock(self, self.start_stock, self.streams.get(streams.POPULATION))
         self._add_chain_leaders()
+        self.shell_rows = 0  # shells (空壳) still in the register
+        self.city_start = self.registered_by_city()  # the base of each city's doubling path
 
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in VALUES}
@@ -130,6 +130,7 @@ class DoublingModel(mesa.Model):
         log_revenue = np.log(median) + sigma * rng.standard_normal(count)
         for index, (s, c, r) in enumerate(zip(sector, city, log_revenue, strict=True)):
             ChainLeader(self, index, int(s), int(c), float(r))
+        self.leader_sector, self.leader_city = sector, city  # by the leaders' `index`
 
     # --- bookkeeping used by the events -----------------------------------------------------
 
@@ -161,7 +162,9 @@ class DoublingModel(mesa.Model):
     # --- the month ---------------------------------------------------------------------------
 
     def step(self) -> None:
-        """One month: policy in force, chain leaders, registrations, then the events falling due."""
+        """One month: policy in force; changes of hazard, size and kind from the month's start
+        (young-firm windows ending, 小升规 and other size moves, 个转企); chain leaders;
+        registrations; then the status events falling due (opening, dormancy, exit)."""
         self.t += 1
         t = self.t
         self._reset_month()
@@ -170,17 +173,25 @@ class DoublingModel(mesa.Model):
             changed = state.changed_cells(self.policy_state)
             self.policy_state = state
             events.apply_policy_change(self, t, changed)
+        events.rehazard(self, t)
+        events.move_size(self, t)
+        events.convert(self, t)
         self.chain_draws = MonthDraws.draw(self, t, len(self.agents))
         self.agents.shuffle_do("step")
         events.register(self, t)
         events.status_events(self, t)
-        events.convert(self, t)
-        events.move_size(self, t)
-        events.rehazard(self, t)
         self.fiscal.account(self, t)
         self._collect()
         if t >= self.last_month:
             self.running = False
+
+    def fork(self, policy: Policy) -> DoublingModel:
+        """A copy of this model to continue under `policy`, which must have put the same states
+        in force up to this month (the model reads its policy only through `policy.states`; the
+        copy keeps this policy's cost lines, which a variant of the same levers shares)."""
+        variant = copy.deepcopy(self)
+        variant.policy = policy
+        return variant
 
     def run(self) -> DoublingModel:
         while self.running:
@@ -212,29 +223,33 @@ class DoublingModel(mesa.Model):
             "n_above_scale": present[ABOVE_SCALE] * s,
             "n_chain_leader": leaders,
             "n_cooperative": present[COOPERATIVE] * s,
-            "n_employed": self._employed(by_status_kind[OPERATING]),
+            "n_shell": self.shell_rows * s,
+            "n_employed": self._employed(),
             "cum_fiscal_cost": self.fiscal.total,
         }
         report.update({name: value * s for name, value in self.flows.items()})
         return {name: float(value) for name, value in report.items()}
 
-    def _employed(self, operating_by_kind: np.ndarray) -> float:
-        """Persons working in operating entities: fixed per individual business and cooperative;
-        for enterprises a function of revenue (elasticity from base_rates.csv)."""
-        v = self.rates
-        fixed = (
-            operating_by_kind[INDIVIDUAL] * v.employees_individual
-            + operating_by_kind[COOPERATIVE] * v.employees_cooperative
-        )
-        enterprise = employees_at_median_new_revenue(v) * self.employment.total(max(self.t, 0))
+    def _employed(self) -> float:
+        """Persons working in operating entities and chain leaders (model.world.employment):
+        entrants' persons net of displacement, below the labour ceiling."""
         leaders = sum(agent.employees for agent in self.agents)
-        return (fixed + enterprise) * self.scale + leaders
+        demand = self.employment.demand(max(self.t, 0)) * self.scale + leaders
+        v = self.rates
+        return employed(demand, v.labour_ceiling_persons, v.labour_ceiling_sharpness)
+
+    def registered_by_city(self) -> np.ndarray:
+        """Registered entities (real, chain leaders included) by city."""
+        present = self.stock_rows[[REGISTERED, OPERATING, DORMANT]].sum(axis=(0, 1, 2))
+        return present * self.scale + self._leaders_by_city()
+
+    def _leaders_by_city(self) -> np.ndarray:
+        return np.bincount(self.leader_city, minlength=self.stock_rows.shape[3])
 
     def _collect_cities(self) -> None:
-        by_city = self.stock_rows.sum(axis=(1, 2))  # [status, city]
-        leaders = np.bincount([a.city for a in self.agents], minlength=by_city.shape[1])
-        registered = by_city[[REGISTERED, OPERATING, DORMANT]].sum(axis=0) * self.scale + leaders
-        operating = by_city[OPERATING] * self.scale + leaders
+        registered = self.registered_by_city()
+        operating = self.stock_rows[OPERATING].sum(axis=(0, 1)) * self.scale
+        operating = operating + self._leaders_by_city()
         for index, city in enumerate(self.places.cities):
             self.city_rows.append(
                 {
@@ -244,6 +259,20 @@ class DoublingModel(mesa.Model):
                     "n_operating": float(operating[index]),
                 }
             )
+
+
+def employment_of(pop: Population, v: RunRates) -> Employment:
+    """The running sums of persons demanded, with the persons of each kind from the base rates."""
+    persons_by_kind = np.zeros(ROW_KINDS)
+    persons_by_kind[[INDIVIDUAL, COOPERATIVE]] = v.employees_individual, v.employees_cooperative
+    return Employment(
+        pop,
+        persons_by_kind,
+        employees_at_median_new_revenue(v),
+        v.employment_revenue_elasticity,
+        float(np.log(v.revenue_median_new_enterprise_yuan)),
+        v.entrant_displacement_share,
+    )
 
 
 def employees_at_median_new_revenue(v: RunRates) -> float:

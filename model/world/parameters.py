@@ -32,14 +32,12 @@ class Rates[T]:
     start_stock_total: T
     start_share_individual: T
     start_share_cooperative: T
-    start_age_share_under_5y: T
-    start_age_share_5_to_10y: T
-    start_age_mean_over_10y: T
     entry_rate_per_year: T
     entry_share_individual: T
     entry_share_enterprise: T
     entry_share_cooperative: T
     entry_trend_per_year: T
+    entry_trend_pre_2021_per_year: T
     failure_scale_enterprise: T
     failure_scale_enterprise_peak: T
     failure_scale_enterprise_old: T
@@ -68,6 +66,9 @@ class Rates[T]:
     employees_new_enterprise: T
     employees_cooperative: T
     employment_revenue_elasticity: T
+    labour_ceiling_persons: T
+    labour_ceiling_sharpness: T
+    entrant_displacement_share: T
     chain_leader_count: T
     chain_leader_revenue_median_yuan: T
     chain_leader_revenue_sigma: T

@@ -7,7 +7,8 @@ scenario's levers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -21,35 +22,67 @@ Window = tuple[np.ndarray, int]
 
 @dataclass
 class PolicyState:
-    entry: np.ndarray  # [3 entry kinds, sectors, cities] multiplier on registrations
-    opening: np.ndarray  # [kinds, sectors, cities] multiplier on the opening hazard
-    failure: np.ndarray  # [kinds, sectors, cities] multiplier on the failure hazard
+    """Hook values by cell: [kinds, sectors, cities] over the row kinds (model.world.kinds), so an
+    effect reaches only the entities its lever targets."""
+
+    entry: np.ndarray  # multiplier on registrations, by the size class an entrant registers in
+    opening: np.ndarray  # multiplier on the opening hazard
+    failure: np.ndarray  # multiplier on the failure hazard
     failure_windows: list[Window]  # young-firm effects
-    induced_failure: float  # multiplier on failure of induced entrants in their first 24 months
-    dormant_exit: np.ndarray  # [kinds, sectors, cities] multiplier on the dormant-exit hazard
+    induced_failure: (
+        np.ndarray
+    )  # multiplier on failure of induced entrants in their first 24 months
+    dormant_exit: np.ndarray  # multiplier on the dormant-exit hazard
     conversion: np.ndarray  # [sectors, cities] multiplier on 个转企
-    growth: np.ndarray  # [kinds, sectors, cities] added to annual log-revenue growth
+    growth: np.ndarray  # added to annual log-revenue growth
     upgrade: np.ndarray  # [sectors, cities] multiplier on growth of firms in the 10-20 M band
-    reentry: float  # multiplier on the re-entry share of failed founders
-    shell_share: float  # shell registrations as a share of base registrations
-    chain_referrals: float  # supplier registrations per chain leader per year
+    reentry: np.ndarray  # multiplier on the re-entry share of failed founders (their kind and cell)
+    shell_share: (
+        np.ndarray
+    )  # share of the city's gap to its doubling path filled with shells a month
+    cleanup: np.ndarray  # multiplier on the exit (吊销) of dormant entities that never operated
+    chain_referrals: np.ndarray  # [sectors, cities] suppliers per chain leader (链主) per year
 
     @classmethod
     def neutral(cls) -> PolicyState:
         s, c = len(places().sectors), len(places().cities)
+        cells = (ROW_KINDS, s, c)
         return cls(
-            entry=np.ones((3, s, c)),
-            opening=np.ones((ROW_KINDS, s, c)),
-            failure=np.ones((ROW_KINDS, s, c)),
+            entry=np.ones(cells),
+            opening=np.ones(cells),
+            failure=np.ones(cells),
             failure_windows=[],
-            induced_failure=1.0,
-            dormant_exit=np.ones((ROW_KINDS, s, c)),
+            induced_failure=np.ones(cells),
+            dormant_exit=np.ones(cells),
             conversion=np.ones((s, c)),
-            growth=np.zeros((ROW_KINDS, s, c)),
+            growth=np.zeros(cells),
             upgrade=np.ones((s, c)),
-            reentry=1.0,
-            shell_share=0.0,
-            chain_referrals=0.0,
+            reentry=np.ones(cells),
+            shell_share=np.zeros(cells),
+            cleanup=np.ones(cells),
+            chain_referrals=np.zeros((s, c)),
+        )
+
+    @functools.cached_property
+    def entry_differs(self) -> bool:
+        """Whether levers change registrations anywhere."""
+        return bool((self.entry != 1.0).any())
+
+    @functools.cached_property
+    def shells_registered(self) -> bool:
+        return bool((self.shell_share > 0).any())
+
+    @functools.cached_property
+    def induced_quality_differs(self) -> bool:
+        """Whether any cell's induced entrants fail at other than the base hazard."""
+        return bool((self.induced_failure != 1.0).any())
+
+    def same_as(self, other: PolicyState) -> bool:
+        """Every hook value and young-firm window equal to `other`'s."""
+        return not self._windows_differ(other).any() and all(
+            np.array_equal(getattr(self, f.name), getattr(other, f.name))
+            for f in fields(self)
+            if f.name != "failure_windows"
         )
 
     def changed_cells(self, other: PolicyState) -> dict[str, np.ndarray]:
@@ -57,7 +90,16 @@ class PolicyState:
         mask of the cells where they differ (registrations read `entry` afresh every month)."""
         shape = self.failure.shape
         changed = {}
-        for name in ("opening", "failure", "dormant_exit", "conversion", "growth", "upgrade"):
+        fields = (
+            "opening",
+            "failure",
+            "dormant_exit",
+            "cleanup",
+            "conversion",
+            "growth",
+            "upgrade",
+        )
+        for name in fields:
             differs = np.broadcast_to(getattr(self, name) != getattr(other, name), shape)
             if differs.any():
                 changed[name] = differs
@@ -70,10 +112,9 @@ class PolicyState:
         """Cells where the young-firm windows or the induced-entrant multiplier differ."""
         shape = self.failure.shape
         mine, theirs = self.failure_windows, other.failure_windows
-        same_ages = [age for _, age in mine] == [age for _, age in theirs]
-        if self.induced_failure != other.induced_failure or not same_ages:
+        if [age for _, age in mine] != [age for _, age in theirs]:
             return np.ones(shape, dtype=bool)
-        differs = np.zeros(shape, dtype=bool)
+        differs = self.induced_failure != other.induced_failure
         for (a, _), (b, _) in zip(mine, theirs, strict=True):
             differs |= np.broadcast_to(a != b, shape)
         return differs
@@ -89,3 +130,12 @@ class Policy:
     @classmethod
     def none(cls) -> Policy:
         return cls(states={0: PolicyState.neutral()})
+
+    def first_difference(self, other: Policy) -> int | None:
+        """The first month in which the two policies put different states in force (None:
+        never)."""
+        for month in sorted(self.states.keys() | other.states.keys()):
+            mine, theirs = self.states.get(month), other.states.get(month)
+            if mine is None or theirs is None or not mine.same_as(theirs):
+                return month
+        return None

@@ -1,10 +1,14 @@
 """The end-2020 starting stock: entities by kind, sector, city and age, with histories drawn from the
-same hazards the simulation uses, so that whether each one is operating, dormant or not yet open at
-the start follows from the demography rather than being set by hand.
+same hazards the simulation uses. Ages and statuses are those the model's own rates imply: the
+entities registered a months before 2021 (in proportion to the entries of that month, growing at
+the pre-2021 trend) that are still in the register at the end of 2020, kind by kind. So the stock
+is in step with the flows of 2021 (no start-up transient), and whether each entity is operating,
+dormant or not yet open follows from the demography rather than being set by hand.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,6 +16,8 @@ import numpy as np
 from model.world import events
 from model.world.agenda import STATUS
 from model.world.clock import NEVER
+from model.world.demography import FAILURE_CURVE_OF_KIND
+from model.world.hazards import MAX_AGE_MONTHS
 from model.world.kinds import (
     DORMANT,
     ENTRY_COOPERATIVE,
@@ -29,8 +35,9 @@ if TYPE_CHECKING:
     from model.world.model import DoublingModel
 
 CHUNK_ROWS = 250_000  # rows built at a time (bounds peak memory at full scale)
-REDRAWS = 60  # histories tried per entity; the rare rest is set operating (see _histories)
-CANDIDATE_ROWS = 20_000  # candidate histories solved per round of redraws (speed only)
+CANDIDATE_ROWS = 4_000  # candidate histories solved per round of redraws (speed only)
+THRESHOLDS = ("open_draw", "draw_fail", "draw_dormant")  # the unit-exponential draws of a history
+DRAWS = (*THRESHOLDS, "never_opens")  # ... and whether it never opens
 
 
 def _vector_choice(cumulative: np.ndarray, entry_kind: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -39,62 +46,61 @@ def _vector_choice(cumulative: np.ndarray, entry_kind: np.ndarray, u: np.ndarray
     kinds, categories = cumulative.shape
     shifted = (cumulative + np.arange(kinds)[:, None]).ravel()
     kind = entry_kind.astype(np.int64)
-    position = np.searchsorted(shifted, u + kind, side="right")
-    return (position - kind * categories).astype(np.int8)
+    return np.searchsorted(shifted, u + kind, side="right") - kind * categories
 
 
-def _ages_in_months(v: RunRates, rng, n: int) -> np.ndarray:
-    """Ages from the SAIC 2013 age structure: 49.4 % under 5 years, 32.9 % 5-10, the rest older
-    (national_demography.csv enterprise_age_share_*), uniform within the bands."""
-    under5, five_to_ten = v.start_age_share_under_5y, v.start_age_share_5_to_10y
-    u = rng.random(n)
-    young = rng.uniform(0, 60, n)
-    middle = rng.uniform(60, 120, n)
-    old = 120 + rng.exponential(12 * v.start_age_mean_over_10y, n)
-    return np.where(u < under5, young, np.where(u < under5 + five_to_ten, middle, old)).astype(
-        np.int32
-    )
+def _registration_months(v: RunRates, rng, n: int) -> np.ndarray:
+    """Registration months before 2021 (-1 = 2020-12) of past entries: age a months with
+    probability in proportion to (1 + entry_trend_pre_2021_per_year)^(-a/12), the entries of that
+    month relative to those of 2020-12 (a geometric law: the whole part of an exponential age)."""
+    per_month = np.log1p(v.entry_trend_pre_2021_per_year) / 12.0
+    age = np.minimum(rng.standard_exponential(n) / per_month, MAX_AGE_MONTHS - 1)
+    return -1 - age.astype(np.int32)
 
 
-def _histories(m: DoublingModel, drawn: dict, born: np.ndarray, rng) -> dict[str, np.ndarray]:
-    """Opening, failure and exit months from registration on, conditioned on being in the register
-    at the end of 2020: a history that has the entity gone by then is redrawn, up to REDRAWS
-    times (rejection sampling). A round tries several candidate histories per entity at once when
-    few entities are left, so the long tail of old entities takes a few rounds, not REDRAWS."""
+def _histories(m: DoublingModel, drawn: dict, rng) -> dict[str, np.ndarray]:
+    """Registration, opening, failure and exit months of entities in the register at the end of
+    2020 (see _group_histories), for rows grouped by entry kind: each group is drawn apart, so
+    that every call solves a single failure curve (Demography's path without masks)."""
     kind = drawn["kind"]
-    history = _history(m, kind, born, drawn)
-    todo = np.flatnonzero(history["exited"] < 0)
-    tried = 1
-    while len(todo) and tried < REDRAWS:
-        candidates = int(np.clip(CANDIDATE_ROWS // len(todo), 1, REDRAWS - tried))
-        tried += candidates
+    edges = [0, *(np.flatnonzero(np.diff(FAILURE_CURVE_OF_KIND[kind])) + 1), len(kind)]
+    parts = [
+        _group_histories(m, {name: drawn[name][a:b] for name in ("kind", *DRAWS)}, rng)
+        for a, b in itertools.pairwise(edges)
+    ]
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
+
+def _group_histories(m: DoublingModel, drawn: dict, rng) -> dict[str, np.ndarray]:
+    """A past entry (month and history) is drawn, and drawn again while it has left the register
+    by the end of 2020 (rejection sampling, kind by kind: the density of age a is the entries of
+    a months ago times the probability of still being registered at age a). Redrawn thresholds
+    are written into `drawn`. A round tries several candidates per entity when few are left, so
+    the tail takes few rounds."""
+    kind = drawn["kind"]
+    history = _history(m, kind, _registration_months(m.rates, rng, len(kind)), drawn)
+    todo = np.flatnonzero(~history.pop("kept"))
+    while len(todo):
+        candidates = max(CANDIDATE_ROWS // len(todo), 1)
         each = np.repeat(todo, candidates)
-        fresh = {name: rng.standard_exponential(len(each)) for name in _THRESHOLDS}
+        fresh = {name: rng.standard_exponential(len(each)) for name in THRESHOLDS}
         fresh["never_opens"] = rng.random(len(each)) < m.rates.never_open_share
-        trial = _history(m, kind[each], born[each], fresh)
-        kept = (trial["exited"] >= 0).reshape(len(todo), candidates)
+        trial = _history(m, kind[each], _registration_months(m.rates, rng, len(each)), fresh)
+        kept = trial.pop("kept").reshape(len(todo), candidates)
         found = kept.any(axis=1)
         chosen = np.flatnonzero(found) * candidates + kept.argmax(axis=1)[found]  # first kept
         for columns, source in ((drawn, fresh), (history, trial)):
             for name in source:
                 columns[name][todo[found]] = source[name][chosen]
         todo = todo[~found]
-    # The few still gone after REDRAWS (the oldest): operating now, failure hazard from now on.
-    demo, mult = m.demography, m.demography.failure_kind_multiplier[kind[todo]]
-    drawn["never_opens"][todo] = False
-    history["opened"][todo] = born[todo]
-    history["ceased"][todo] = history["exited"][todo] = 0
-    drawn["draw_fail"][todo] = demo.used(
-        OPERATING, kind[todo], born[todo], born[todo] + 1, 0, mult
-    ) + rng.standard_exponential(len(todo))
     return history
 
 
-_THRESHOLDS = ("open_draw", "draw_fail", "draw_dormant")  # the unit-exponential draws of a history
-
-
 def _history(m: DoublingModel, kind, born, drawn: dict) -> dict[str, np.ndarray]:
-    """Months of opening, ceasing to operate and exit of entities registered in month `born`."""
+    """Months of opening, ceasing to operate and exit of entities registered in month `born`, and
+    whether each is still in the register at the end of 2020 (`kept`). An entity dormant by then
+    is kept if its dormant-exit threshold exceeds the hazard accumulated up to 2020-12 (its exit
+    month is in 2021 or later); the exit month is solved only for those (NEVER for the others)."""
     demo, one = m.demography, np.ones(len(born))
     mult = demo.failure_kind_multiplier[kind]
     never = drawn["never_opens"]
@@ -103,8 +109,16 @@ def _history(m: DoublingModel, kind, born, drawn: dict) -> dict[str, np.ndarray]
     )
     ceased = demo.event_month(OPERATING, kind, born, opened + 1, drawn["draw_fail"], mult)
     ceased = np.where(never, born, ceased)
-    exited = demo.event_month(DORMANT, kind, ceased, ceased, drawn["draw_dormant"], one)
-    return {"opened": opened, "ceased": ceased, "exited": exited}
+    dormant = ceased < 0
+    used = demo.used(DORMANT, kind[dormant], ceased[dormant], ceased[dormant], 0, one[dormant])
+    kept = ~dormant
+    kept[dormant] = drawn["draw_dormant"][dormant] > used
+    exited = np.full(len(born), NEVER, dtype=np.int32)
+    solve = dormant & kept
+    exited[solve] = demo.event_month(
+        DORMANT, kind[solve], ceased[solve], ceased[solve], drawn["draw_dormant"][solve], one[solve]
+    )
+    return {"born": born, "opened": opened, "ceased": ceased, "exited": exited, "kept": kept}
 
 
 def add_starting_stock(m: DoublingModel, total: float, rng: np.random.Generator) -> None:
@@ -118,25 +132,22 @@ def add_starting_stock(m: DoublingModel, total: float, rng: np.random.Generator)
 def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
     v, places = m.rates, m.places
     share_individual, share_cooperative = v.start_share_individual, v.start_share_cooperative
-    entry_kind = rng.choice(
-        [ENTRY_INDIVIDUAL, ENTRY_ENTERPRISE, ENTRY_COOPERATIVE],
-        size=n,
-        p=[share_individual, 1.0 - share_individual - share_cooperative, share_cooperative],
-    ).astype(np.int8)
-    sector = _vector_choice(np.cumsum(places.sector_shares, axis=1), entry_kind, rng.random(n))
-    city = _vector_choice(np.cumsum(places.city_shares, axis=1), entry_kind, rng.random(n))
-    born = -1 - _ages_in_months(v, rng, n)
-    enterprise = entry_kind == ENTRY_ENTERPRISE
-    log_revenue = np.where(
-        enterprise,
-        np.log(v.revenue_median_stock_enterprise_yuan)
-        + v.revenue_sigma_stock_enterprise * rng.standard_normal(n),
-        np.log(v.revenue_median_individual_yuan)
-        + v.revenue_sigma_individual * rng.standard_normal(n),
+    shares = [share_individual, 1.0 - share_individual - share_cooperative, share_cooperative]
+    counts = rng.multinomial(n, shares)  # rows grouped by entry kind (see _histories)
+    entry_kind = np.repeat([ENTRY_INDIVIDUAL, ENTRY_ENTERPRISE, ENTRY_COOPERATIVE], counts)
+    cells = places.sector_shares[:, :, None] * places.city_shares[:, None, :]  # [kind, s, c]
+    cell = _vector_choice(
+        np.cumsum(cells.reshape(len(cells), -1), axis=1), entry_kind, rng.random(n)
     )
+    sector, city = (part.astype(np.int8) for part in np.divmod(cell, cells.shape[2]))
+    # Log revenue: the stock's enterprise law for enterprises, the individual one for the others.
+    median = np.log([v.revenue_median_individual_yuan, v.revenue_median_stock_enterprise_yuan])
+    sigma = np.array([v.revenue_sigma_individual, v.revenue_sigma_stock_enterprise])
+    enterprise = (entry_kind == ENTRY_ENTERPRISE).astype(np.int8)
+    log_revenue = median[enterprise] + sigma[enterprise] * rng.standard_normal(n)
     drawn = events.draw_entities(v, entry_kind, rng, revenue=log_revenue)
-    history = _histories(m, drawn, born, rng)
-    opened, ceased, exited = history["opened"], history["ceased"], history["exited"]
+    history = _histories(m, drawn, rng)
+    born, opened, ceased = history["born"], history["opened"], history["ceased"]
     never = drawn.pop("never_opens")
     status = np.where(
         never | (ceased < 0), DORMANT, np.where(opened >= 0, REGISTERED, OPERATING)
@@ -151,7 +162,7 @@ def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
     )
     drawn.pop("open_draw")
     operating_now = status == OPERATING
-    due = np.select([operating_now, status == DORMANT], [ceased, exited], opened)
+    due = np.select([operating_now, status == DORMANT], [ceased, history["exited"]], opened)
     mult = np.where(operating_now, m.demography.failure_kind_multiplier[drawn["kind"]], 1.0)
     rows = m.pop.append(
         sector=sector,
@@ -168,6 +179,8 @@ def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
     )
     events.add_rows(m, rows)
     m.agenda.push(STATUS, rows, due, 0)  # the histories above already solved these events
+    failed = (status == DORMANT) & ~never  # founders who stopped before 2021 may register again
+    events.schedule_reentries(m, rows[failed], ceased[failed])
     operating = rows[status == OPERATING]
     individual = operating[m.pop.kind[operating] == INDIVIDUAL]
     m.pop.conv_start[individual] = 0

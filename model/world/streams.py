@@ -1,5 +1,10 @@
 """Random streams keyed by purpose and month, so that scenarios sharing a seed share their draws
 (common random numbers): the no-policy entrants of March 2023 are the same entities in every scenario.
+
+Draws for groups of entities whose membership differs between scenarios (entrants, converters)
+are keyed by entity (`KeyedDraws`): an entity's draws depend on its cell and its rank in the cell,
+not on how many entities other cells have, so a lever acting on one cell leaves the others as
+they were.
 """
 
 from __future__ import annotations
@@ -28,10 +33,79 @@ class Streams:
         self.seed = int(seed)
 
     def get(self, purpose: int, *key: int | str) -> np.random.Generator:
+        return np.random.Generator(np.random.PCG64(self._seeds(purpose, *key)))
+
+    def key(self, purpose: int, *key: int | str) -> int:
+        """A 64-bit key for KeyedDraws, from the same words as `get`."""
+        return int(self._seeds(purpose, *key).generate_state(1, np.uint64)[0])
+
+    def _seeds(self, purpose: int, *key: int | str) -> np.random.SeedSequence:
         words = [self.seed, purpose] + [
             zlib.crc32(k.encode()) if isinstance(k, str) else int(k) + 1_000_000 for k in key
         ]
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
+        return np.random.SeedSequence(words)
+
+
+_GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+MAX_DRAWS_PER_ENTITY = 64
+
+
+def _times_gamma(n: int) -> np.uint64:
+    """n x the golden gamma, modulo 2**64 (exact in Python integers)."""
+    return np.uint64(n * _GOLDEN_GAMMA % 2**64)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 output function (Steele, Lea & Flood 2014, OOPSLA): a bijective mix of
+    64-bit words; over consecutive counters spaced by the golden gamma it passes BigCrush."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def ranked_ids(cell: np.ndarray) -> np.ndarray:
+    """Identity of each entity of a group: its cell and its rank among the group's entities of
+    that cell, in the order given."""
+    cell = np.asarray(cell, dtype=np.int64)
+    if len(cell) < 2 or (cell[1:] >= cell[:-1]).all():  # already grouped by cell
+        rank = np.arange(len(cell)) - np.searchsorted(cell, cell, side="left")
+    else:
+        order = np.argsort(cell, kind="stable")
+        ordered = cell[order]
+        rank = np.empty(len(cell), dtype=np.int64)
+        rank[order] = np.arange(len(cell)) - np.searchsorted(ordered, ordered, side="left")
+    return (cell.astype(np.uint64) << np.uint64(32)) | rank.astype(np.uint64)
+
+
+_STEPS = np.array([_times_gamma(j) for j in range(MAX_DRAWS_PER_ENTITY)], dtype=np.uint64)
+
+
+class KeyedDraws:
+    """The draws of identified entities, called like a numpy Generator for one value each: the
+    j-th call gives entity i a value that depends only on (key, i's id, j). The first `block`
+    draws of every entity are made at once."""
+
+    def __init__(self, key: int, ids: np.ndarray, block: int = 12):
+        counters = np.uint64(key) + ids * _times_gamma(MAX_DRAWS_PER_ENTITY)
+        steps = _STEPS[:block]
+        words = _splitmix64(counters[None, :] + steps[:, None])
+        self._uniforms = (words >> np.uint64(11)) * 2.0**-53  # [draw, entity]
+        self._calls = 0
+
+    def random(self, n: int, dtype=np.float64) -> np.ndarray:
+        """Uniforms in [0, 1), one per entity (n must be the number of entities)."""
+        if n != self._uniforms.shape[1] or self._calls >= len(self._uniforms):
+            raise ValueError(
+                f"keyed draws: draw {self._calls + 1} of {n} values asked of {self._uniforms.shape}"
+            )
+        self._calls += 1
+        return self._uniforms[self._calls - 1].astype(dtype, copy=False)
+
+    def standard_normal(self, n: int) -> np.ndarray:
+        return ndtri(np.clip(self.random(n), 2.0**-54, None))
+
+    def standard_exponential(self, n: int, dtype=np.float64) -> np.ndarray:
+        return (-np.log1p(-self.random(n))).astype(dtype)
 
 
 def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
