@@ -70,7 +70,7 @@ def _command_default(args: argparse.Namespace) -> int:
 def _command_compare(args: argparse.Namespace) -> int:
     from model.experiments.store import format_comparison
 
-    print(format_comparison(Path(args.dir), args.format))
+    print(format_comparison(Path(args.dir), args.format, by=args.by))
     return 0
 
 
@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare the scenarios of a results folder")
     compare.add_argument("dir", help="results folder")
     compare.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    compare.add_argument(
+        "--by",
+        choices=["lever", "department"],
+        help="instead: fiscal cost and yuan per additional entity by lever or lead department",
+    )
     compare.set_defaults(handler=_command_compare)
 
     levers = commands.add_parser("levers", help="list the lever catalogue")

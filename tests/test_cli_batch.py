@@ -144,6 +144,28 @@ def test_compare_in_every_format(reference):
     assert all(r["runs"] == SETTINGS["runs"] for r in rows)
 
 
+def test_compare_by_lever_divides_each_levers_cost_by_the_scenarios_additional_entities(
+    reference,
+):
+    """Cost per additional entity by lever: the lever's cost over the whole scenario's additional
+    registered entities against the no-policy run of the same seed (median over runs)."""
+    rows = json.loads(
+        run_cli("compare", str(reference), "--by", "lever", "--format", "json").stdout
+    )
+    fiscal = pd.read_parquet(reference / "fiscal.parquet")
+    series = pd.read_parquet(reference / "timeseries.parquet")
+    end = series[series["date"] == series["date"].max()].set_index(["scenario", "run"])
+    added = end.loc["as_enacted", "n_registered"] - end.loc["no_policy", "n_registered"]
+    lever = fiscal[fiscal["scenario"] == "as_enacted"].groupby("lever")["cum_fiscal_cost"]
+    dearest = lever.median().idxmax()
+    costs = fiscal[(fiscal["scenario"] == "as_enacted") & (fiscal["lever"] == dearest)]
+    expected = (costs.set_index("run")["cum_fiscal_cost"] / added).median()
+    row = next(r for r in rows if r["scenario"] == "as_enacted" and r["lever"] == dearest)
+    assert row["cost_per_additional_registered_p50"] == pytest.approx(expected)
+    table = run_cli("compare", str(reference), "--by", "department")
+    assert table.returncode == 0 and "Shapley" in table.stdout
+
+
 def _one_line_error(result, code: int) -> str:
     assert result.returncode == code, result.stderr
     lines = result.stderr.strip().splitlines()

@@ -285,6 +285,43 @@ def cost_by(fiscal: pd.DataFrame, end: pd.DataFrame, key: str) -> pd.DataFrame:
     )
 
 
+BY_NOTE = (
+    "Fiscal cost to {end} of each {key} (median over runs, 亿元 = 100 M yuan) and the yuan per "
+    "additional registered (operating) entity it accounts for: its cost divided by the whole "
+    "scenario's additional entities beyond the {baseline} run with the same seed (run by run, "
+    "then the median). What each {key} adds alone is lever attribution (Shapley), not this "
+    "division. {na}: no additional entities."
+)
+
+
+def render_cost_by(table: pd.DataFrame, key: str, fmt: str, end: str = DEADLINE_MONTH) -> str:
+    """`cost_by`'s table as `table` (for people), `csv` or `json`."""
+    if fmt != "table":
+        return _plain(table, fmt)
+    header = ("scenario", key, "fiscal cost 亿元", "yuan/extra registered", "yuan/extra operating")
+    rows = [
+        (
+            str(row["scenario"]),
+            str(row[key]),
+            f"{row['fiscal_cost_p50'] / 1e8:,.2f}",
+            *(_yuan(row[f"{per}_p50"]) for per in COST_PER.values()),
+        )
+        for row in table.to_dict("records")
+    ]
+    note = BY_NOTE.format(end=end, key=key, baseline=BASELINE, na=UNAVAILABLE)
+    return f"{text_table(header, rows, left=2)}\n\n{note}"
+
+
+def _plain(table: pd.DataFrame, fmt: str) -> str:
+    """A table as csv or json (missing values empty / null)."""
+    if fmt == "csv":
+        return table.to_csv(index=False, lineterminator="\n").rstrip("\n")
+    if fmt == "json":
+        records = table.astype(object).where(table.notna(), None).to_dict("records")
+        return json.dumps(records, indent=2, ensure_ascii=False)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
 def render(table: pd.DataFrame, fmt: str) -> str:
     """The comparison as `table` (for people), `csv` or `json` (numbers in entities and yuan;
     months as YYYY-MM)."""
@@ -293,14 +330,7 @@ def render(table: pd.DataFrame, fmt: str) -> str:
             lambda m: None if pd.isna(m) else m.strftime("%Y-%m")
         )
     )
-    if fmt == "csv":
-        return plain.to_csv(index=False, lineterminator="\n").rstrip("\n")
-    if fmt == "json":
-        records = plain.astype(object).where(plain.notna(), None).to_dict("records")
-        return json.dumps(records, indent=2, ensure_ascii=False)
-    if fmt == "table":
-        return _text_table(plain)
-    raise ValueError(f"unknown format {fmt!r}")
+    return _text_table(plain) if fmt == "table" else _plain(plain, fmt)
 
 
 def _text_table(table: pd.DataFrame) -> str:

@@ -43,7 +43,14 @@ import pyarrow.parquet as pq
 
 from model.columns import COLUMNS, EVIDENCE_ONLY, FORMAT_VERSION, KEYS, MANIFEST
 from model.errors import InputError
-from model.experiments.comparison import DEADLINE, compare, render, summarize
+from model.experiments.comparison import (
+    DEADLINE,
+    compare,
+    cost_by,
+    render,
+    render_cost_by,
+    summarize,
+)
 
 BLOCK_RUNS = 200  # runs of one scenario per block: the unit of writing and of resuming
 SORT = {
@@ -250,13 +257,17 @@ def read_results(folder: Path) -> tuple[dict, BatchTables]:
     return manifest, BatchTables(**tables)
 
 
-def format_comparison(folder: Path, fmt: str) -> str:
+def format_comparison(folder: Path, fmt: str, by: str | None = None) -> str:
     """The scenarios of a results folder compared (`table`, `csv` or `json`), reading only the
-    summary and the timeseries' rows at the deadline."""
+    summary and the timeseries' rows at the deadline; `by` (`lever` or `department`): instead,
+    the fiscal cost of each and the yuan per additional entity it accounts for."""
     folder = Path(folder)
     manifest = read_manifest(folder)
-    summary = read_rows(open_table(folder / "summary.parquet", COLUMNS["summary"]))
     end = deadline_rows(open_table(folder / "timeseries.parquet", COLUMNS["timeseries"]))
+    if by is not None:
+        fiscal = read_rows(open_table(folder / "fiscal.parquet", COLUMNS["fiscal"]))
+        return render_cost_by(cost_by(fiscal, end, by), by, fmt)
+    summary = read_rows(open_table(folder / "summary.parquet", COLUMNS["summary"]))
     order = [n for n in manifest.get("scenarios", {}) if n in set(summary["scenario"])]
     order += sorted(set(summary["scenario"]) - set(order))
     return render(compare(summary, end, order), fmt)
