@@ -19,6 +19,7 @@ from model.defaults import (
     default_scenario_files,
 )
 from model.errors import InputError
+from model.experiments.executor import WORKER_TIMEOUT_S
 
 
 def _positive_int(text: str) -> int:
@@ -35,6 +36,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port, 1 to 65535, got {value}")
+    return value
+
+
 def _run_batch(args: argparse.Namespace) -> Path:
     from model.experiments.ensemble import run_batch
 
@@ -47,6 +55,7 @@ def _run_batch(args: argparse.Namespace) -> Path:
         out=Path(args.out),
         workers=args.workers,
         scheduler=args.scheduler,
+        worker_timeout=args.worker_timeout,
         quiet=args.quiet,
     )
 
@@ -110,7 +119,7 @@ class _OneLineErrors(argparse.ArgumentParser):
     """Usage errors as one line on stderr and exit code 2 (the full usage is under --help)."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     where = run.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, help="local Dask worker processes")
     where.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://HOST:PORT")
+    run.add_argument(
+        "--worker-timeout",
+        type=_positive_float,
+        default=WORKER_TIMEOUT_S,
+        metavar="SECONDS",
+        help="give up when the Dask cluster has had no worker for this long (default: %(default)g)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_command_run)
 
@@ -169,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
     dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")
     dashboard.add_argument("--host", default="127.0.0.1")
-    dashboard.add_argument("--port", type=int, default=8050)
+    dashboard.add_argument("--port", type=_port, default=8050)
     dashboard.set_defaults(handler=_command_dashboard)
     return parser
 
@@ -182,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         if args.debug:
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -190,8 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the contract: one line, exit 1, traceback with --debug
         if args.debug:
             raise
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"error: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
         return 1
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":

@@ -85,10 +85,7 @@ def _address(scheduler_file: Path, scheduler: subprocess.Popen, timeout: float) 
 def stop_tree(process: subprocess.Popen, timeout: float = 15) -> None:
     """Terminate a process (uv passes the signal on to what it runs), then kill what is left of
     its tree."""
-    try:
-        tree = psutil.Process(process.pid).children(recursive=True)
-    except psutil.Error:
-        tree = []
+    tree = _children(process)
     process.terminate()
     try:
         process.wait(timeout)
@@ -97,3 +94,19 @@ def stop_tree(process: subprocess.Popen, timeout: float = 15) -> None:
         process.wait()
     for left in psutil.wait_procs(tree, timeout=timeout)[1]:
         left.kill()
+
+
+def kill_tree(process: subprocess.Popen) -> None:
+    """Kill a process of the cluster and everything it runs (SIGKILL, nothing closes cleanly), as
+    when its machine fails: the scheduler itself, or a worker with its nanny."""
+    for left in _children(process):
+        left.kill()
+    process.kill()
+    process.wait()
+
+
+def _children(process: subprocess.Popen) -> list[psutil.Process]:
+    try:
+        return psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        return []

@@ -209,7 +209,7 @@ def test_a_run_of_other_model_code_stops_the_batch(tmp_path, monkeypatch):
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="ran other model code"):
         ensemble.run_batch([ROOT / p for p in SCENARIOS], **SMALL, out=out, workers=1, quiet=True)
-    assert not out.exists() and not any(PartialBatch(out).blocks.iterdir())
+    assert not out.exists() and not PartialBatch(out).folder.exists()  # nothing kept, no folder
 
 
 def test_missing_scenario_files_and_duplicate_names_write_nothing(tmp_path):

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -27,6 +28,7 @@ from tests.batch_fixtures import (
     run_cli,
     settings_args,
 )
+from tests.test_cli_core import one_line_error
 
 FILES = ("manifest.json", "timeseries.parquet", "by_city.parquet", "summary.parquet",
          "fiscal.parquet")  # fmt: skip
@@ -78,6 +80,14 @@ def test_the_same_batch_again_gives_identical_parquet_files(reference, tmp_path)
     assert _files(again) == _files(reference) and len(_files(reference)) == 3 * 2 + 1
 
 
+def _start(command: list[str]) -> subprocess.Popen:
+    """`python run.py COMMAND` in a session of its own (its Dask workers in its process group)."""
+    return subprocess.Popen(
+        [sys.executable, "run.py", *command], cwd=ROOT, env=project_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+
+
 def _finished_blocks(out) -> list[str]:
     blocks = PartialBatch(out).blocks
     return sorted(p.name for p in blocks.glob("[!.]*")) if blocks.is_dir() else []
@@ -101,10 +111,7 @@ def test_a_killed_batch_resumes_to_the_same_results(reference, tmp_path):
     runs, and the files equal those of the reference batch (2 Dask workers, never stopped)."""
     out = tmp_path / "out"
     command = ["run", *SCENARIOS, *settings_args(), f"--out={out}", "--workers=1", "--quiet"]
-    batch = subprocess.Popen(
-        [sys.executable, "run.py", *command], cwd=ROOT, env=project_env(),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    batch = _start(command)
     try:
         deadline = time.monotonic() + 50
         while not _finished_blocks(out):
@@ -166,18 +173,10 @@ def test_compare_by_lever_divides_each_levers_cost_by_the_scenarios_additional_e
     assert table.returncode == 0 and "Shapley" in table.stdout
 
 
-def _one_line_error(result, code: int) -> str:
-    assert result.returncode == code, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert "Traceback" not in result.stderr
-    return lines[0]
-
-
 def test_a_missing_scenario_file_is_bad_input(tmp_path):
     out = tmp_path / "out"
     result = run_cli("run", "scenarios/absent.yaml", f"--out={out}", "--quiet")
-    assert "absent.yaml not found" in _one_line_error(result, 2)
+    assert "absent.yaml: file not found" in one_line_error(result, 2)
     assert_nothing_written(out)
 
 
@@ -193,7 +192,7 @@ def test_an_output_folder_that_is_a_file_is_bad_input(tmp_path):
     out = tmp_path / "out"
     out.write_text("not a folder")
     result = run_cli("run", SCENARIOS[0], f"--out={out}", "--runs=2", "--quiet")
-    assert "is a file" in _one_line_error(result, 2)
+    assert "is a file" in one_line_error(result, 2)
     assert out.read_text() == "not a folder" and sorted(tmp_path.iterdir()) == [out]
 
 
@@ -207,7 +206,7 @@ def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):
     out = tmp_path / "out"
     address = f"tcp://127.0.0.1:{_free_port()}"
     result = run_cli("run", *SCENARIOS, "--runs=2", f"--scheduler={address}", f"--out={out}")
-    assert f"cannot reach the Dask scheduler at {address}" in _one_line_error(result, 1)
+    assert f"cannot reach the Dask scheduler at {address}" in one_line_error(result, 1)
     assert_nothing_written(out)
 
 
@@ -228,3 +227,88 @@ def test_no_arguments_runs_every_scenario_and_prints_the_comparison(tmp_path, mo
     assert "P(doubled)" in printed and "no_policy" in printed and "as_enacted" in printed
     assert f"run.py dashboard --results {results}" in printed
     assert sorted(p.name for p in results.iterdir()) == sorted(FILES)
+
+
+QUICK = ("--runs=2", "--scale=500", "--until=2021-06", "--quiet")  # a batch of a few seconds
+
+
+def _hidden(folder) -> list[str]:
+    """The hidden work files and folders left in `folder` (`.NAME.partial`, `.NAME.old-*`...)."""
+    return sorted(p.name for p in folder.glob(".*"))
+
+
+@pytest.mark.slow
+def test_a_symlink_to_a_results_folder_is_written_through(reference, tmp_path):
+    """`--out link`, link → a results folder: the batch replaces the folder the link points to
+    (issue 11: the link was replaced by a folder, exit 1, `.link.old-*` and `.link.partial` left)."""
+    real, link = tmp_path / "real", tmp_path / "link"
+    shutil.copytree(reference, real)
+    link.symlink_to(real.name)
+    result = run_cli("run", *SCENARIOS, *QUICK, f"--out={link}")
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    manifest = json.loads((real / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["runs"] == 2 and manifest["until"] == "2021-06"
+    assert _hidden(tmp_path) == []
+
+
+def test_a_symlink_loop_is_bad_input_before_any_run(tmp_path):
+    """Issue 11: the loop passed the start-up check and failed only after the whole batch."""
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    result = run_cli("run", *SCENARIOS, *QUICK, f"--out={tmp_path / 'a'}", timeout=30)
+    assert "loop" in one_line_error(result, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def _unwritable(tmp_path, kind: str) -> Path:
+    """A folder this process cannot write in: /proc (root neither), or one of mode 555."""
+    if kind == "proc":
+        return Path("/proc")
+    if os.geteuid() == 0:
+        pytest.skip("root writes in a folder of any mode")
+    folder = tmp_path / "read-only"
+    folder.mkdir(mode=0o555)
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["proc", "mode-555"])
+def test_an_output_folder_that_cannot_be_written_is_bad_input(tmp_path, kind):
+    """Checked before anything runs (issue 11: exit 1 after the cluster had started, at times with
+    a Dask heartbeat traceback)."""
+    parent = _unwritable(tmp_path, kind)
+    out = parent / "doubling-results" / "out"
+    result = run_cli("run", *SCENARIOS, *QUICK, f"--out={out}", timeout=30)
+    assert f"output folder {out}: cannot write in {parent}" in one_line_error(result, 2)
+    assert not out.parent.exists()
+
+
+def test_a_batch_stopped_before_its_first_block_leaves_no_work_folder(tmp_path):
+    """Issue 11: a batch that failed before any block finished (`--scale 0.0001`, out of memory)
+    left its work folder, and the corrected batch, of other settings, was then refused."""
+    out = tmp_path / "out"
+    batch = _start(["run", *SCENARIOS, *settings_args(), f"--out={out}", "--workers=1", "--quiet"])
+    try:
+        deadline = time.monotonic() + 30
+        while not PartialBatch(out).folder.is_dir():
+            assert batch.poll() is None and time.monotonic() < deadline, "the batch never started"
+            time.sleep(0.02)
+        os.kill(batch.pid, signal.SIGINT)  # Ctrl-C, long before its first block of 8 runs
+        assert batch.wait(timeout=30) == 130
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(batch.pid, signal.SIGKILL)
+    assert not _finished_blocks(out) and _hidden(tmp_path) == []
+    result = run_cli("run", *SCENARIOS, *QUICK, f"--out={out}")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("table", "column"), [("summary", "ratio"), ("timeseries", "date")])
+def test_compare_on_a_folder_missing_a_column_is_bad_input(reference, tmp_path, table, column):
+    folder = tmp_path / "results"
+    shutil.copytree(reference, folder)
+    path = folder / f"{table}.parquet"
+    for file in path.glob("*.parquet") if path.is_dir() else [path]:
+        pd.read_parquet(file).drop(columns=[column]).to_parquet(file, index=False)
+    assert f"no column {column}" in one_line_error(run_cli("compare", str(folder)), 2)

@@ -1,5 +1,5 @@
 """The command line of the simulation core: a full-scale run writes the results folder; bad
-arguments give one line on stderr and exit code 2, with nothing written."""
+arguments give one line on stderr starting `error:` and exit code 2, with nothing written."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from model.columns import COLUMNS, MANIFEST
 from tests.batch_fixtures import assert_nothing_written, run_cli
 
 
-def _one_line(result) -> str:
-    assert result.returncode == 2, result.stderr
+def one_line_error(result, code: int = 2) -> str:
+    """The one line on stderr of a command that failed with exit code `code`."""
+    assert result.returncode == code, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "error" in lines[0] and "Traceback" not in result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert "Traceback" not in result.stderr
     return lines[0]
 
 
@@ -41,17 +43,28 @@ def test_one_full_scale_run_of_no_policy_writes_the_results_folder(tmp_path):
         (["--scale", "0"], "--scale: must be positive"),
         (["--until", "2020-06"], "until: 2020-06 is outside 2021-01..2035-12"),
         (["--until", "2025-13"], "until: expected YYYY-MM"),
+        # Issue 11: each of these ran (NaN results, a batch of the 45 chain leaders alone), tried
+        # to allocate 57 GiB, or grew memory for seeds of a billion runs
+        (["--scale", "inf"], "--scale must be a positive finite number, got inf"),
+        (["--scale", "1e7"], "fewer than 500: use --scale 5200 or less"),
+        (["--scale", "0.0001"], "GiB are available: use a larger --scale"),
+        (["--runs", "1000000000"], "--runs must be 1 to 100,000, got 1000000000"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path, arguments, says):
     out = tmp_path / "out"
     result = run_cli("run", "scenarios/no_policy.yaml", "--out", str(out), "--quiet", *arguments)
-    assert says in _one_line(result)
+    assert says in one_line_error(result)
     assert_nothing_written(out)
+
+
+def test_a_port_out_of_range_is_one_line_and_exit_2():
+    result = run_cli("dashboard", "--port", "70000", timeout=60)
+    assert "--port: must be a TCP port, 1 to 65535, got 70000" in one_line_error(result)
 
 
 def test_an_unknown_scenario_file_is_one_line_and_exit_2(tmp_path):
     out = tmp_path / "out"
     result = run_cli("run", "scenarios/no_such_scenario.yaml", "--out", str(out), "--quiet")
-    assert "no_such_scenario.yaml" in _one_line(result)
+    assert "no_such_scenario.yaml" in one_line_error(result)
     assert_nothing_written(out)

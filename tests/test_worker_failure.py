@@ -3,7 +3,10 @@ with the same results as the batch run in one process (issue 9, "Must show").
 
 The worker process itself is killed (SIGKILL), not its nanny: the scheduler sees the connection
 drop, takes back the runs the worker held and gives them to the other worker (or to the new worker
-process the nanny starts); the driver's futures simply finish later."""
+process the nanny starts); the driver's futures simply finish later.
+
+Losing the whole cluster (every worker with its nanny, or the scheduler) ends the batch with one
+line and exit code 1 (issue 11: it waited forever, or printed a traceback of 37 lines)."""
 
 from __future__ import annotations
 
@@ -17,27 +20,29 @@ import time
 import psutil
 import pytest
 
-from benchmarks.readme_cluster import readme_cluster
+from benchmarks.readme_cluster import kill_tree, readme_cluster
 from model.columns import MANIFEST
 from tests.batch_fixtures import (
     ROOT,
     SCENARIOS,
+    assert_nothing_written,
     assert_same_tables,
     project_env,
     settings_args,
     stop_process,
 )
+from tests.test_cli_core import one_line_error
 
 RUNS = 20  # per scenario: 40 runs, several seconds on two workers at scale 200
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    """A scheduler and two workers started as the README says (benchmarks.readme_cluster).
-    Function-scoped: this test breaks its cluster."""
+def cluster(tmp_path, request):
+    """A scheduler and two workers (or `request.param`) started as the README says
+    (benchmarks.readme_cluster). Function-scoped: these tests break their cluster."""
     folder = tmp_path / "dask"
     folder.mkdir()
-    with readme_cluster(folder) as started:
+    with readme_cluster(folder, workers=getattr(request, "param", 2)) as started:
         yield started
 
 
@@ -118,3 +123,43 @@ def test_a_batch_survives_a_worker_killed_in_the_middle(cluster, tmp_path):
     manifests = [json.loads((x / MANIFEST).read_text(encoding="utf-8")) for x in (out, reference)]
     assert manifests[0]["run_seeds"] == manifests[1]["run_seeds"]
     assert_same_tables(out, reference)  # the same model code, then every table
+
+
+WORKER_TIMEOUT_S = 3  # --worker-timeout of the batches below
+
+
+def _lost_midway(cluster, tmp_path, victim: subprocess.Popen) -> str:
+    """Kill `victim` (with what it runs) once a worker runs a run of the batch; the batch's one
+    line on stderr, after checking it ended in time with exit code 1 and kept no work folder
+    (no block had finished)."""
+    from dask.distributed import Client
+
+    out = tmp_path / "out"
+    batch = _batch(f"--scheduler={cluster.address}", f"--out={out}",
+                   f"--worker-timeout={WORKER_TIMEOUT_S}")  # fmt: skip
+    try:
+        with Client(cluster.address, timeout="10s") as client:
+            _busy_worker(client, batch, tmp_path / f".{out.name}.partial")
+        kill_tree(victim)
+        stdout, stderr = batch.communicate(timeout=WORKER_TIMEOUT_S + 30)
+    finally:
+        stop_process(batch)
+    line = one_line_error(
+        subprocess.CompletedProcess(batch.args, batch.returncode, stdout, stderr), 1
+    )
+    assert_nothing_written(out)
+    return line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cluster", [1], indirect=True)
+def test_losing_every_worker_ends_the_batch_after_the_worker_timeout(cluster, tmp_path):
+    line = _lost_midway(cluster, tmp_path, cluster.workers[0])
+    assert f"has had no worker for {WORKER_TIMEOUT_S} s" in line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cluster", [1], indirect=True)
+def test_losing_the_scheduler_is_one_line(cluster, tmp_path):
+    line = _lost_midway(cluster, tmp_path, cluster.scheduler)
+    assert f"lost the Dask scheduler at {cluster.address} in the middle of the batch" in line

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import platform
 import subprocess
 import sys
@@ -29,13 +30,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
 import model
 from model.columns import EVIDENCE_ONLY, FORMAT_VERSION
 from model.defaults import PROJECT_ROOT, SAFE_NAME
 from model.errors import InputError
 from model.experiments.comparison import end_row
-from model.experiments.executor import Executor, open_executor
+from model.experiments.executor import WORKER_TIMEOUT_S, Executor, open_executor
 from model.experiments.store import (
     BatchTables,
     PartialBatch,
@@ -53,6 +55,12 @@ if TYPE_CHECKING:
 MODEL_DIR = Path(model.__file__).resolve().parent
 PACKAGES = ("numpy", "pandas", "mesa", "dask", "distributed", "pyarrow")  # versions in the manifest
 _CODE_SUFFIXES = {".py", ".csv", ".yaml", ".yml", ".json"}
+MAX_RUNS = 100_000  # runs per scenario: the manifest lists every run's seed and lever draws
+MIN_START_ROWS = 500  # simulated entities at the start, at least: fewer say nothing about 2.85 M
+# Memory of a run, measured (README): about 250 bytes per row the column store is sized for, the
+# rows at the start grown by 25 % a year of the horizon (as `model.world.model` sizes it).
+BYTES_PER_ROW = 250
+ROW_GROWTH_PER_YEAR = 0.25
 
 
 @dataclass(frozen=True)
@@ -65,14 +73,15 @@ class Settings:
     seed: int
 
     def __post_init__(self):
-        if not isinstance(self.runs, int) or self.runs < 1:
-            raise InputError(f"--runs must be at least 1, got {self.runs}")
-        if not self.scale > 0:
-            raise InputError(f"--scale must be positive, got {self.scale}")
+        if not isinstance(self.runs, int) or not 1 <= self.runs <= MAX_RUNS:
+            raise InputError(f"--runs must be 1 to {MAX_RUNS:,}, got {self.runs}")
+        if not (self.scale > 0 and math.isfinite(self.scale)):
+            raise InputError(f"--scale must be a positive finite number, got {self.scale}")
         month_index(self.until, what="--until")
         if self.seed < 0:
             raise InputError(f"--seed must be 0 or more, got {self.seed}")
         object.__setattr__(self, "scale", float(self.scale))
+        _check_population(self.scale, self.until)
 
     @property
     def seeds(self) -> list[int]:
@@ -155,17 +164,19 @@ def run_batch(
     out: Path,
     workers: int | None = None,
     scheduler: str | None = None,
+    worker_timeout: float = WORKER_TIMEOUT_S,
     quiet: bool = False,
     command: list[str] | None = None,
 ) -> Path:
-    """Run a batch into the results folder `out` and return it; resumes an interrupted batch.
+    """Run a batch into the results folder `out` (symbolic links resolved) and return it; resumes
+    an interrupted batch.
 
     Everything is checked before anything is written: bad input raises InputError, an unreachable
-    scheduler raises executor.SchedulerUnreachable.
+    scheduler raises executor.SchedulerUnreachable. A work folder in which no block finished is
+    removed whatever happens.
     """
-    out = Path(out)
     settings = Settings(runs, scale, until, seed)
-    check_target(out)
+    out = check_target(out)
     scenarios = _load_scenarios(scenario_paths)
     identity = batch_identity(scenarios, settings)
     partial = PartialBatch(out)
@@ -174,7 +185,9 @@ def run_batch(
     todo = {name: tasks for name, tasks in blocks.items() if not partial.has(name)}
     total, left = (sum(map(len, b.values())) for b in (blocks, todo))
     try:
-        with open_executor(tasks=left, workers=workers, scheduler=scheduler) as executor:
+        with open_executor(
+            tasks=left, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
+        ) as executor:
             if set(executor.on_workers(code_fingerprint)) - {identity["code_fingerprint"]}:
                 raise RuntimeError("the Dask workers run other model code than model/ here")
             partial.start(identity)
@@ -185,6 +198,7 @@ def run_batch(
         write_results(out, [partial.path(name) for name in blocks], manifest)
         partial.remove()
     finally:
+        partial.remove_if_empty()
         partial.release()
     return out
 
@@ -254,15 +268,13 @@ def build_manifest(
 
 
 def _load_scenarios(paths: Sequence[Path]) -> list[Scenario]:
-    """The scenario files loaded; InputError for a missing file or a name used twice."""
+    """The scenario files loaded (load_scenario checks each file); InputError for a name used
+    twice."""
     from model.policy.scenario import load_scenario
 
     if not paths:
         raise InputError("no scenario files given")
     paths = [Path(p) for p in paths]
-    for path in paths:
-        if not path.is_file():
-            raise InputError(f"scenario file {path} not found")
     scenarios = [load_scenario(path) for path in paths]
     seen: dict[str, Path] = {}
     for path, scenario in zip(paths, scenarios, strict=True):
@@ -272,6 +284,27 @@ def _load_scenarios(paths: Sequence[Path]) -> list[Scenario]:
             raise InputError(f"{path}: scenario name {scenario.name!r}: letters, digits, _ and -")
         seen[scenario.name] = path
     return scenarios
+
+
+def _check_population(scale: float, until: str) -> None:
+    """InputError unless a run at `scale` starts with at least MIN_START_ROWS simulated entities
+    and fits in the memory available on this machine."""
+    from model.world.parameters import base_rates
+
+    stock = base_rates().start_stock_total
+    if stock.low / scale < MIN_START_ROWS:
+        raise InputError(
+            f"--scale {scale:g}: {stock.low / scale:,.0f} simulated entities at the start, "
+            f"fewer than {MIN_START_ROWS}: use --scale {stock.low / MIN_START_ROWS:.0f} or less"
+        )
+    years = (month_index(until) + 1) / 12
+    needed = stock.high / scale * (1 + ROW_GROWTH_PER_YEAR * years) * BYTES_PER_ROW
+    available = psutil.virtual_memory().available
+    if needed > available:
+        raise InputError(
+            f"--scale {scale:g}: a run needs about {needed / 2**30:,.1f} GiB of memory, "
+            f"{available / 2**30:,.1f} GiB are available: use a larger --scale"
+        )
 
 
 def _blocks(tasks: Iterable[Task]) -> dict[str, list[Task]]:

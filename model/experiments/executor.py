@@ -12,13 +12,20 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
 CONNECT_TIMEOUT_S = 5  # how long to wait for an existing scheduler to answer
-WORKERS_TIMEOUT_S = 30  # how long to wait for at least one worker to join that scheduler
+# How long a batch waits for a worker: to join at the start, and to come back after every
+# worker was lost. A nanny restarts a killed worker in seconds, and a worker cut off reconnects
+# within Dask's connect timeout (30 s); beyond twice that, no worker is coming.
+WORKER_TIMEOUT_S = 60.0
+WORKER_CHECK_S = 1.0  # while no run finishes, how often to ask the scheduler for its workers
+POLL_S = 0.05  # ... and how often to look for a finished run
 IN_FLIGHT_PER_THREAD = 4  # tasks handed to a cluster per worker thread, to keep every one busy
 MIN_IN_FLIGHT = 256  # ... and at least this many (room for workers that join later)
 
@@ -27,11 +34,19 @@ class SchedulerUnreachable(RuntimeError):
     """The Dask scheduler given by address did not answer, or has no workers."""
 
 
+class ClusterLost(RuntimeError):
+    """The Dask cluster lost its scheduler, or every worker for too long, in the middle of a batch."""
+
+
+_RESUME = "the finished blocks are kept: run the same command again to resume"
+
+
 class Executor:
     """Runs `fn(*args)` for every args tuple; yields the results in the order they finish."""
 
-    def __init__(self, client=None):
+    def __init__(self, client=None, worker_timeout: float = WORKER_TIMEOUT_S):
         self.client = client  # None: in this process
+        self.worker_timeout = worker_timeout
 
     def on_workers(self, fn: Callable[[], Any]) -> list:
         """`fn()` on every Dask worker (none in-process), e.g. to check what code they run."""
@@ -52,9 +67,15 @@ class Executor:
         running = {self.client.submit(fn, *args, pure=False) for args in islice(waiting, limit)}
         finished = as_completed(running)
         try:
-            for future in finished:
+            for future in self._as_finished(finished):
                 running.discard(future)
-                result = future.result()  # re-raises the task's exception here
+                try:
+                    result = future.result()  # re-raises the task's exception here
+                except CancelledError:  # by the client, when the scheduler is gone
+                    raise ClusterLost(
+                        f"lost the Dask scheduler at {self._address} in the middle of the batch; "
+                        f"{_RESUME}"
+                    ) from None
                 future.release()
                 for args in islice(waiting, 1):  # the next task takes its place
                     following = self.client.submit(fn, *args, pure=False)
@@ -64,26 +85,62 @@ class Executor:
         finally:
             self.client.cancel(list(running))
 
+    def _as_finished(self, finished) -> Iterator:
+        """The futures of `finished` (an `as_completed`) as they finish; ClusterLost once the
+        cluster has had no worker for `worker_timeout` seconds."""
+        seen = checked = time.monotonic()  # when a worker was last seen, when last looked for
+        while not finished.is_empty():
+            if finished.has_ready():
+                yield next(finished)
+                continue
+            time.sleep(POLL_S)
+            now = time.monotonic()
+            if now - checked < WORKER_CHECK_S:
+                continue
+            checked = now
+            if self._has_workers():
+                seen = now
+            elif now - seen > self.worker_timeout:
+                raise ClusterLost(
+                    f"the Dask scheduler at {self._address} has had no worker for "
+                    f"{self.worker_timeout:g} s (--worker-timeout); {_RESUME}"
+                )
+
+    def _has_workers(self) -> bool:
+        try:
+            return bool(self.client.nthreads())
+        except OSError:  # the scheduler is gone too: the runs are then cancelled
+            return False
+
+    @property
+    def _address(self) -> str:
+        return self.client.scheduler.address
+
 
 @contextmanager
 def open_executor(
-    *, tasks: int, workers: int | None = None, scheduler: str | None = None
+    *,
+    tasks: int,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> Iterator[Executor]:
     """The executor for `tasks` tasks: the given scheduler, else local Dask worker processes, or
     this process when one would do (a single task, or a single worker: no cluster to start).
 
     `workers` sets the number of local worker processes (default: up to 2, one thread each).
-    Raises SchedulerUnreachable (before anything runs) if the scheduler does not answer.
+    Raises SchedulerUnreachable (before anything runs) if the scheduler does not answer or no
+    worker joins it within `worker_timeout` seconds; ClusterLost if the cluster is lost midway.
     """
     local_workers = min(workers or min(2, os.cpu_count() or 1), tasks)
     if scheduler:
-        with _remote_client(scheduler) as client:
-            yield Executor(client)
+        with _remote_client(scheduler, worker_timeout) as client:
+            yield Executor(client, worker_timeout)
     elif local_workers <= 1:
         yield Executor()
     else:
         with _local_client(local_workers) as client:
-            yield Executor(client)
+            yield Executor(client, worker_timeout)
 
 
 # Settings of the local workers:
@@ -126,7 +183,7 @@ def dask_setup(worker) -> None:
 
 
 @contextmanager
-def _remote_client(address: str):
+def _remote_client(address: str, worker_timeout: float):
     from dask.distributed import Client
 
     with _quiet_dask():
@@ -139,23 +196,31 @@ def _remote_client(address: str):
             ) from None
         with client:
             try:
-                client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+                client.wait_for_workers(1, timeout=worker_timeout)
             except TimeoutError:
                 raise SchedulerUnreachable(
                     f"the Dask scheduler at {address} has no workers "
-                    f"(none joined within {WORKERS_TIMEOUT_S} s)"
+                    f"(none joined within {worker_timeout:g} s, --worker-timeout)"
                 ) from None
             yield client
 
 
 @contextmanager
 def _quiet_dask(loggers: Iterable[str] = ("distributed", "tornado")):
-    """Keep Dask's connection chatter off the terminal: errors reach the user as one line."""
-    saved = {name: logging.getLogger(name).level for name in loggers}
-    for name in saved:
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    """Keep Dask's connection chatter off the terminal: errors reach the user as one line.
+
+    Every logger below `loggers` too: Dask gives some their own level (`distributed.client`
+    logged a traceback of 37 lines when the scheduler was lost)."""
+    known = [logging.getLogger(name) for name in loggers] + [
+        logger
+        for name, logger in list(logging.root.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger) and name.split(".")[0] in loggers
+    ]
+    saved = {logger: logger.level for logger in known}
+    for logger in saved:
+        logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        for name, level in saved.items():
-            logging.getLogger(name).setLevel(level)
+        for logger, level in saved.items():
+            logger.setLevel(level)

@@ -28,6 +28,7 @@ import glob
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -139,24 +140,44 @@ def write_table(table: pd.DataFrame, path: Path) -> None:
 # --- finished results folders ----------------------------------------------------------------
 
 
-def check_target(out: Path) -> None:
-    """Raise InputError unless `out` can take a results folder (absent, empty, or a results folder).
+def check_target(out: Path) -> Path:
+    """`out` with its symbolic links resolved (a link to a results folder: the batch replaces the
+    folder it points to, and the link stays); InputError unless that can take a results folder
+    (absent, empty, or a results folder) in a folder this process can write in.
 
     A non-empty folder without a manifest is someone else's: it is never replaced.
     """
+    try:
+        out = Path(out).resolve()
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symbolic link loop
+        raise InputError(f"output folder {out}: {error}") from None
     if out.exists() and not out.is_dir():
         raise InputError(f"output folder {out} is a file")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise InputError(f"output folder {out} holds other files and no {MANIFEST}: not replaced")
-    existing = next(p for p in out.absolute().parents if p.exists())
+    existing = next(p for p in out.parents if p.exists())
     if not existing.is_dir():
         raise InputError(f"output folder {out}: {existing} is a file")
+    for folder in (existing, out) if out.is_dir() else (existing,):
+        _check_writable(folder, out)
+    return out
+
+
+def _check_writable(folder: Path, out: Path) -> None:
+    """InputError unless a folder can be created in `folder` (tried: permissions, read-only
+    mounts and pseudo file systems all say no their own way)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=folder))
+    except OSError as error:
+        raise InputError(
+            f"output folder {out}: cannot write in {folder}: {error.strerror}"
+        ) from None
 
 
 def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
     """Publish the blocks (folders written by `PartialBatch.save`, in order) as the finished folder
     `out`, atomically: assembled in a temporary folder, then renamed into place."""
-    check_target(out)
+    out = check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = _sibling(out, "tmp")
     temporary.mkdir()
@@ -303,7 +324,7 @@ class PartialBatch:
             found = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             found = None
-        if found is None and not any(self.blocks.glob("[!.]*")):
+        if found is None and not self._finished():
             return  # created, then stopped before anything was kept
         if found != identity:
             changed = sorted(k for k in identity if (found or {}).get(k) != identity[k])
@@ -367,6 +388,16 @@ class PartialBatch:
     def remove(self) -> None:
         """Delete the work folder (its batch is finished)."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def remove_if_empty(self) -> None:
+        """Delete the work folder this process claimed if no block of it finished: nothing to
+        resume, and a rerun with other settings is not refused."""
+        if self._lock is not None and not self._finished():
+            self.remove()
+
+    def _finished(self) -> bool:
+        """Whether a block of the work folder has finished."""
+        return any(self.blocks.glob("[!.]*"))
 
     def release(self) -> None:
         """Give up the claim of `start` (also done by the end of the process)."""

@@ -145,7 +145,7 @@ class Between(annotated_types.GroupedMetadata):
         except ValidationError as error:
             if error.errors()[0]["type"] not in ("greater_than_equal", "less_than_equal"):
                 raise
-            raise custom(f"{value} is outside [{self.low:g}, {self.high:g}]") from None
+            raise custom(f"{shown(value)} is outside [{self.low:g}, {self.high:g}]") from None
 
 
 def known(what: str, options: Collection[str] | Callable[[], Collection[str]]) -> WrapValidator:

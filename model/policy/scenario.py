@@ -48,6 +48,7 @@ from model.policy.fields import (
     custom,
     fail,
     reworded,
+    shown,
     under,
     unknown,
 )
@@ -62,6 +63,7 @@ from model.policy.schedule import (
 from model.policy.yamlfile import YamlFile
 
 MAX_INTENSITY = 3.0
+MAX_EXTENDS = 50  # files in an `extends` chain, the first one included
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,12 @@ class LeverSettings(Frozen):
 
     @model_validator(mode="before")
     @classmethod
-    def _nothing_is_empty(cls, data: Any) -> Any:
+    def _off_or_a_mapping(cls, data: Any) -> Any:
+        """`off` (YAML reads `off`, `false` and `no` as false) is intensity 0; nothing is {}."""
+        if data is False:
+            return {"intensity": 0.0}
+        if data is not None and not isinstance(data, dict):
+            raise custom(f"expected a mapping, or `off`, got {shown(data)}")
         return {} if data is None else data
 
     @model_validator(mode="after")
@@ -210,7 +217,9 @@ class ScenarioFile(Frozen):
         default=None, description="the `name` of another scenario in this folder to start from"
     )
     levers: dict[Annotated[str, AfterValidator(_a_lever)], LeverSettings] = Field(
-        default={}, description="lever id → settings (below); a lever not listed is off"
+        default={},
+        description="lever id → settings (below), or `off` (intensity 0); a lever not listed "
+        "is off",
     )
     implementation: Implementation | None = Field(
         default=None,
@@ -342,6 +351,10 @@ def _resolve(
         if parent_path.resolve() in {p.resolve() for p in visited}:
             cycle = " -> ".join(p.name for p in (*visited, parent_path))
             problems.append(file.fail(("extends",), f"cycle: {cycle}"))
+            return None
+        if len(visited) == MAX_EXTENDS:
+            too_long = f"a chain of more than {MAX_EXTENDS} files, from {visited[0].name}"
+            problems.append(file.fail(("extends",), too_long))
             return None
         if not parent_path.is_file():
             expected = f"no scenario {extends!r} (expected {parent_path})"

@@ -1,6 +1,10 @@
 """Reading a YAML file safely, with the line of every key, and validating it against a schema model
 (model/policy/fields.py), every problem recorded rather than the first raised. Each problem reads
 `FILE:LINE: key.path: what was expected`.
+
+Hostile input is refused before it costs time or memory: anything but a regular file of at most
+MAX_BYTES, anchors and aliases (`&a`, `*a`: a few hundred bytes of them expand to gigabytes),
+collections nested deeper than MAX_DEPTH.
 """
 
 from __future__ import annotations
@@ -10,11 +14,27 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml.events import CollectionEndEvent, CollectionStartEvent, NodeEvent
 
-from model.policy.fields import Loc
+from model.policy.fields import Loc, shown
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe: no python tags
+MAX_BYTES = 256 * 1024  # the largest lever catalogue file is 15 kB, a scenario file 2 kB
+MAX_DEPTH = 32  # collections in collections: a catalogue file has 7 levels, a scenario file 4
 _DICT_KEY = "[key]"  # the loc pydantic gives a problem of a mapping's key
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (no python tags); a scalar it cannot construct (`2022-13-01` read as a
+    date, an integer of more than 4300 digits) is a YAML error at the scalar's line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:
+            tag = node.tag.rsplit(":", 1)[-1]
+            problem = f"cannot read {shown(node.value)} as {tag}: {error}"
+            mark = node.start_mark
+            raise yaml.constructor.ConstructorError(problem=problem, problem_mark=mark) from None
 
 
 class YamlFile:
@@ -28,11 +48,16 @@ class YamlFile:
         self._problems: list[tuple[int, str]] = []
         self._lines: dict[Loc, int] = {(): 1}
         self._labels: dict[Loc, str] = {}
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            self._problems.append((0, f"{self.name}: file not found"))
+        if not path.is_file():  # before opening it: a FIFO would block, a device never end
+            what = "not a regular file" if path.exists() else "file not found"
+            self._problems.append((0, f"{self.name}: {what}"))
             return
+        try:
+            with path.open("rb") as stream:
+                content = stream.read(MAX_BYTES + 1)
+            if len(content) > MAX_BYTES:
+                raise OSError(f"larger than {MAX_BYTES // 1024} kB")
+            text = content.decode("utf-8")
         except (OSError, UnicodeDecodeError) as error:
             self._problems.append((0, f"{self.name}: cannot be read ({error})"))
             return
@@ -44,20 +69,22 @@ class YamlFile:
         return [message for _, message in sorted(self._problems, key=lambda p: p[0])]
 
     def _parse(self, text: str) -> None:
-        loader = _Loader(text)
         try:
-            node = loader.get_single_node()
-            if node is not None:
-                self._index(node, ())
-                self.data = loader.construct_document(node)
-            self.readable = True
+            _check_events(text)
+            loader = _Loader(text)
+            try:
+                node = loader.get_single_node()
+                if node is not None:
+                    self._index(node, ())
+                    self.data = loader.construct_document(node)
+                self.readable = True
+            finally:
+                loader.dispose()
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            problem = getattr(error, "problem", None) or str(error)
+            mark = getattr(error, "problem_mark", None)  # a ReaderError has a position
+            line = 1 + (mark.line if mark else text.count("\n", 0, getattr(error, "position", 0)))
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
             self._problems.append((line, f"{self.name}:{line}: (YAML syntax): {problem}"))
-        finally:
-            loader.dispose()
 
     def _index(self, node: yaml.Node, path: Loc) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -125,7 +152,24 @@ class YamlFile:
         return dotted(path)
 
 
+def _check_events(text: str) -> None:
+    """A YAML error at the first anchor, alias or collection nested deeper than MAX_DEPTH."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        depth += isinstance(event, CollectionStartEvent) - isinstance(event, CollectionEndEvent)
+        if isinstance(event, NodeEvent) and event.anchor is not None:
+            problem = f"anchors and aliases are not supported (&{event.anchor}, *{event.anchor})"
+        elif depth > MAX_DEPTH:
+            problem = f"nested deeper than {MAX_DEPTH} levels"
+        else:
+            continue
+        raise yaml.MarkedYAMLError(problem=problem, problem_mark=event.start_mark)
+
+
 def dotted(path: Loc) -> str:
-    """('levers', 0, 'id') -> 'levers[0].id'; the empty path is '(top level)'."""
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    """('levers', 0, 'id') -> 'levers[0].id'; the empty path is '(top level)'; a key with line
+    breaks or other unprintable characters is quoted."""
+    text = "".join(
+        f"[{p}]" if isinstance(p, int) else f".{p}" if p.isprintable() else f".{p!r}" for p in path
+    ).lstrip(".")
     return text or "(top level)"
