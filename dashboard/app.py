@@ -1,24 +1,31 @@
 """The Dash app of the leading group (领导小组): shell, navigation, language, routing, downloads.
 
 `create_app(results)` builds the app for one results folder; `serve(results, host, port)` runs it
-(`run.py dashboard`). Everything is served locally: no CDN, no web fonts.
+(`run.py dashboard`), with the limits of `safety` on what it accepts. Everything is served
+locally: no CDN, no web fonts.
 """
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import components
-from dashboard.background import make_manager
+from dashboard import components, safety
 from dashboard.contract import FORMAT_VERSION
 from dashboard.data import Results, ResultsError, ResultsSource
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 from dashboard.pages import PAGES
-from dashboard.pages.base import CONTROL, View, register_updates, render_page
+from dashboard.pages.base import (
+    CONTROL,
+    current_results,
+    register_updates,
+    render_page,
+    view_of,
+)
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PAGE_BY_PATH = {page.path: page for page in PAGES}
@@ -103,12 +110,6 @@ def error_page(error: ResultsError, lang: str) -> html.Div:
     )
 
 
-def page_view(page_lang: str, results: Results, selections, whatif) -> View:
-    return View(
-        results, page_lang if page_lang in LANGS else DEFAULT_LANG, selections or {}, whatif
-    )
-
-
 def register_routing(app: Dash, source: ResultsSource) -> None:
     """The page for the address, with header, navigation and footer in the language."""
 
@@ -123,18 +124,22 @@ def register_routing(app: Dash, source: ResultsSource) -> None:
         State("selections", "data"),
         State("whatif-result", "data"),
     )
+    @safety.guarded
     def route(path, lang, selections, whatif):
-        lang = lang if lang in LANGS else DEFAULT_LANG
-        classes = ["active" if option == lang else "" for option in LANGS]
+        path = safety.checked(safety.TEXT, path, "pathname")
         try:
             results = source.get()
         except ResultsError as error:
+            lang = safety.checked(safety.LANG, lang, "lang") or DEFAULT_LANG
+            classes = ["active" if option == lang else "" for option in LANGS]
             return header(lang), nav(lang, path), error_page(error, lang), "", *classes
+        view = view_of(results, lang, selections, whatif)
+        lang = view.lang
+        classes = ["active" if option == lang else "" for option in LANGS]
         page = PAGE_BY_PATH.get(path or "/")
         if page is None:
             content = components.message(t("page.not_found", lang, path=path), kind="error")
         else:
-            view = page_view(lang, results, selections, whatif)
             content = page.layout(view, render_page(page, view))
         return header(lang), nav(lang, path), content, footer(results, lang), *classes
 
@@ -179,16 +184,15 @@ def register_downloads(app: Dash, source: ResultsSource) -> None:
         State("whatif-result", "data"),
         prevent_initial_call=True,
     )
+    @safety.guarded
     def download_csv(n_clicks, path, lang, selections, whatif):
         """The data table of the clicked chart, as its page shows it now."""
-        page = PAGE_BY_PATH.get(path or "/")
-        chart_id = ctx.triggered_id["chart"]
+        page = PAGE_BY_PATH.get(safety.checked(safety.TEXT, path, "pathname") or "/")
+        trigger = ctx.triggered_id
+        chart_id = trigger.get("chart") if isinstance(trigger, dict) else None
         if not n_clicks or page is None or chart_id not in page.chart_ids:
             raise PreventUpdate
-        try:
-            view = page_view(lang, source.get(), selections, whatif)
-        except ResultsError as error:
-            raise PreventUpdate from error
+        view = view_of(current_results(source), lang, selections, whatif)
         table = render_page(page, view).charts[chart_id][1]
         return components.csv_download(table, chart_id)
 
@@ -209,7 +213,7 @@ def warm_up(source: ResultsSource) -> None:
         return
     for lang in LANGS:
         for page in PAGES:
-            render_page(page, page_view(lang, results, {}, None))
+            render_page(page, view_of(results, lang, {}, None))
 
 
 def create_app(results: Path) -> Dash:
@@ -222,7 +226,6 @@ def create_app(results: Path) -> Dash:
         serve_locally=True,
         suppress_callback_exceptions=True,
         update_title=None,
-        background_callback_manager=make_manager(),
     )
     app.layout = shell()
     register_shell(app, source)
@@ -236,7 +239,11 @@ def create_app(results: Path) -> Dash:
 
 
 def serve(results: Path, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Run the dashboard (`run.py dashboard`); loopback only unless `host` says otherwise."""
+    """Run the dashboard (`run.py dashboard`); loopback only unless `host` says otherwise (with a
+    warning: no login). SIGTERM stops it as Ctrl-C does: what-if jobs stopped, cache removed."""
     app = create_app(results)
+    safety.protect(app, host, port)
+    safety.warn_if_exposed(host)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"Dashboard: http://{host}:{port}/  (results: {results})", flush=True)
     app.run(host=host, port=port, debug=False)

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard import contract
+from dashboard.memo import Memo
 from model.experiments import (
     SHOWN_FIRST,
     InputError,
@@ -60,7 +61,7 @@ class Results:
     summary: pd.DataFrame
     scenarios: list[ScenarioInfo]
     tables: dict[str, Any]  # file name → its checked pyarrow dataset (fiscal: if written)
-    _memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
+    _memo: Memo = field(default_factory=Memo, repr=False)
 
     @property
     def scenario_names(self) -> list[str]:
@@ -70,10 +71,9 @@ class Results:
         return next(s for s in self.scenarios if s.name == name)
 
     def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        """`compute()` once per key: derived tables are computed on first use, then reused."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        """`compute()` once per key: derived tables are computed on first use, then reused (the
+        least recently used are dropped beyond the memo's bounds, `dashboard.memo`)."""
+        return self._memo.get(key, compute)
 
     def timeseries(self, *columns: str, scenario: str | None = None) -> pd.DataFrame:
         """These columns (all if none named) of the timeseries, every row or one scenario's."""

@@ -272,6 +272,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "Done: {runs} runs, {scale} entities per row.",
     ),
     "whatif.failed": ("推演失败：{detail}", "The run failed: {detail}"),
+    "whatif.queued": (
+        "排队等候：第 {position} 位（同时最多运行 {slots} 个推演）",
+        "Queued: position {position} (at most {slots} what-if runs at a time)",
+    ),
+    "whatif.busy": (
+        "服务器正忙，排队已满，请稍后再试。",
+        "The server is busy and its queue is full; please try again later.",
+    ),
     "whatif.unavailable": (
         "本机无法进行实时推演：{detail}",
         "Live runs are not available here: {detail}",

@@ -8,14 +8,17 @@ is executed. The result goes to the browser as a small JSON payload: bands and o
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
 
 from dashboard import stats
+from dashboard.tables import OVERVIEW_COLUMNS
 from model.experiments import BASELINE, DEFAULT_UNTIL, compare, scenario_file
 
 NAME = "whatif"
@@ -144,6 +147,54 @@ def payload(
         for key, value in row.items()
     }
     return {"bands": bands, "overview": row, "request": dataclasses.asdict(request)}
+
+
+class Band(BaseModel):
+    """One month of a payload's bands."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: str
+    date: datetime.date
+    p05: float | None
+    p50: float | None
+    p95: float | None
+
+
+class Bands(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    n_registered: list[Band]
+    n_operating: list[Band]
+
+
+Overview = create_model(  # the overview row's fields that the page shows
+    "Overview",
+    p_doubled=(float, ...),
+    median_month=(datetime.datetime | None, ...),
+    **{
+        f"{column}_{band}": (float | None, ...)
+        for column in OVERVIEW_COLUMNS
+        if column not in ("scenario", "p_doubled", "median_month")
+        for band in ("p05", "p50", "p95")
+    },
+)
+
+
+class Payload(BaseModel):
+    """A what-if result as the browser sends it back (`payload`)."""
+
+    bands: Bands
+    overview: Overview  # type: ignore[valid-type]
+    request: Request
+
+
+class Failure(BaseModel):
+    """A what-if that could not run."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: str
+
+
+RESULT = TypeAdapter(Payload | Failure | None)  # the `whatif-result` store, checked
 
 
 def bands_of(result: Mapping, value: str) -> pd.DataFrame:

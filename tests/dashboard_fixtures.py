@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -80,9 +81,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `run.py dashboard`: its URL, process and log file."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
 @contextmanager
-def dashboard_server(results: Path, log_dir: Path) -> Iterator[str]:
-    """`run.py dashboard --results RESULTS` on a free loopback port; yields its URL."""
+def server_process(results: Path, log_dir: Path) -> Iterator[Server]:
+    """`run.py dashboard --results RESULTS` on a free loopback port, stopped (SIGTERM) at the end."""
     port = _free_port()
     log = (log_dir / f"dashboard-{port}.log").open("w")
     process = subprocess.Popen(
@@ -104,10 +114,17 @@ def dashboard_server(results: Path, log_dir: Path) -> Iterator[str]:
                         "dashboard did not start:\n" + Path(log.name).read_text()
                     ) from None
                 time.sleep(0.25)
-        yield url
+        yield Server(url, process, Path(log.name))
     finally:
         stop_process(process)
         log.close()
+
+
+@contextmanager
+def dashboard_server(results: Path, log_dir: Path) -> Iterator[str]:
+    """`run.py dashboard --results RESULTS` on a free loopback port; yields its URL."""
+    with server_process(results, log_dir) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -8,17 +8,18 @@ one round trip); its controls re-render them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 from dash import Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import components
+from dashboard import components, live, safety
 from dashboard.data import Results, ResultsError, ResultsSource
-from dashboard.i18n import t
+from dashboard.i18n import DEFAULT_LANG, t
 
 CONTROL = "control"
 
@@ -45,18 +46,50 @@ class View:
         return value
 
 
+@dataclass(frozen=True)
+class Many:
+    """The allowed values of a control that holds a list of them (a multi-select)."""
+
+    values: Collection
+
+
 def _within(value: Any, allowed: Any) -> bool:
-    if isinstance(value, list):
-        return bool(value) and all(v in allowed for v in value)
-    return value in allowed
+    """A value of `allowed`, or for `Many` a non-empty list of distinct ones."""
+    if isinstance(allowed, Many):
+        return (
+            isinstance(value, list)
+            and bool(value)
+            and len(set(value)) == len(value)
+            and all(v in allowed.values for v in value)
+        )
+    return not isinstance(value, list) and value in allowed
+
+
+def view_of(results: Results, lang: Any, selections: Any, whatif: Any) -> View:
+    """The view of what a callback got from the browser, checked (BadInput if ill-formed)."""
+    return View(
+        results,
+        safety.checked(safety.LANG, lang, "lang") or DEFAULT_LANG,
+        safety.checked(safety.SELECTIONS, selections, "selections") or {},
+        safety.checked(live.RESULT, whatif, "whatif-result"),
+    )
 
 
 @dataclass
 class Rendered:
     """A page's charts (id → figure and data table) and other blocks (id → children)."""
 
-    charts: dict[str, tuple[go.Figure, Any]]
+    charts: dict[str, tuple[go.Figure | dict | str, Any]]
     blocks: dict[str, Any] = field(default_factory=dict)
+
+    def packed(self) -> Rendered:
+        """The figures as JSON text, to keep: a tenth of a plotly figure's memory."""
+        charts = {k: (pio.to_json(f, validate=False), t) for k, (f, t) in self.charts.items()}
+        return Rendered(charts, self.blocks)
+
+    def unpacked(self) -> Rendered:
+        """The figures of `packed` as dicts again, as Dash sends them."""
+        return Rendered({k: (json.loads(f), t) for k, (f, t) in self.charts.items()}, self.blocks)
 
 
 def chart_cards(rendered: Rendered, lang: str, ids: list[str] | None = None) -> list[html.Div]:
@@ -72,8 +105,10 @@ class Page:
     """One page of the dashboard, as the shell routes, renders and updates it.
 
     `controls` are the control names whose values re-render `chart_ids` (figures) and `blocks`
-    (children); `register(app, source)` adds callbacks of the page's own; `whatif_input` says its
-    charts follow the live what-if run.
+    (children), `choices(results)` their allowed values (control → values, `Many` for a
+    multi-select); `register(app,
+    source)` adds callbacks of the page's own; `whatif_input` says its charts follow the live
+    what-if run.
     """
 
     name: str  # the navigation link is `nav-<name>`, its text the i18n key `nav.<name>`
@@ -85,26 +120,47 @@ class Page:
     blocks: tuple[str, ...] = ()
     register: Callable[[Dash, ResultsSource], None] | None = None
     whatif_input: bool = False
+    choices: Callable[[Results], Mapping[str, Collection]] = lambda _results: {}
 
     @property
     def nav(self) -> str:
         """The i18n key of the page's navigation link."""
         return f"nav.{self.name}"
 
+    def chosen(self, view: View) -> list:
+        """The view's value of each control, None where unset or not allowed (the default)."""
+        allowed = self.choices(view.results)
+        values = [view.selections.get(name) for name in self.controls]
+        return [
+            value if _within(value, allowed[name]) else None
+            for name, value in zip(self.controls, values, strict=True)
+        ]
+
 
 def render_page(page: Page, view: View) -> Rendered:
     """`page.render(view)`, kept per language and control values (a live run is never kept).
 
-    Figures of stored results are built once; a later visit only sends them again.
+    Figures of stored results are built once and kept as JSON (`Rendered.packed`); a later visit
+    only sends them again. The key holds only allowed values, so no request adds more than the
+    pages can show.
     """
     if page.whatif_input and view.whatif is not None:
         return page.render(view)
-    values = json.dumps([view.selections.get(name) for name in page.controls], default=str)
-    return view.results.memo(("render", page.name, view.lang, values), lambda: page.render(view))
+    key = ("render", page.name, view.lang, json.dumps(page.chosen(view)))
+    return view.results.memo(key, lambda: page.render(view).packed()).unpacked()
+
+
+def current_results(source: ResultsSource) -> Results:
+    """The results a callback updates from; none (no update) if they cannot be read."""
+    try:
+        return source.get()
+    except ResultsError as error:
+        raise PreventUpdate from error
 
 
 def register_updates(app: Dash, source: ResultsSource, page: Page) -> None:
-    """Re-render a page's charts (and blocks) when one of its controls (or the live run) changes."""
+    """Re-render a page's charts (and blocks) when one of its controls (or the live run) changes;
+    a value the control does not offer is ignored (no update, a warning in the log)."""
     outputs = [Output(c, "figure") for c in page.chart_ids]
     outputs += [Output(b, "children") for b in page.blocks]
     inputs = [Input(control_id(name), "value") for name in page.controls]
@@ -114,17 +170,21 @@ def register_updates(app: Dash, source: ResultsSource, page: Page) -> None:
 
     def update(*args):
         values, (lang, selections, whatif) = args[:count], args[count:]
-        try:
-            results = source.get()
-        except ResultsError as error:
-            raise PreventUpdate from error
-        chosen = {**(selections or {}), **dict(zip(page.controls, values, strict=True))}
-        rendered = render_page(page, View(results, lang or "zh", chosen, whatif))
+        results = current_results(source)
+        allowed = page.choices(results)
+        for name, value in zip(page.controls, values, strict=True):
+            safety.checked(safety.CONTROL, value, name)
+            if value not in (None, []) and not _within(value, allowed[name]):
+                raise safety.BadInput(f"{name}: not an offered value")
+        view = view_of(results, lang, selections, whatif)
+        view.selections.update(zip(page.controls, values, strict=True))
+        rendered = render_page(page, view)
         return [rendered.charts[c][0] for c in page.chart_ids] + [
             rendered.blocks[b] for b in page.blocks
         ]
 
-    app.callback(outputs, inputs + states, prevent_initial_call=True)(update)
+    update.__name__ = f"update_{page.name}"
+    app.callback(outputs, inputs + states, prevent_initial_call=True)(safety.guarded(update))
 
 
 def main_scenario(results: Results) -> str:
@@ -137,7 +197,8 @@ def scenario_control(
     view: View, name: str, default: Any, label_key: str, *, multi: bool
 ) -> html.Div:
     """A labelled dropdown of stored scenarios for control `name` (`default` if unset or stale)."""
-    value = view.choice(name, default, allowed=view.results.scenario_names)
+    names = view.results.scenario_names
+    value = view.choice(name, default, allowed=Many(names) if multi else names)
     picker = components.scenario_picker(
         control_id(name), view.results.scenarios, view.lang, value, multi=multi
     )

@@ -120,5 +120,11 @@ def layout(view: View, rendered: Rendered) -> html.Div:
 
 
 PAGE = Page(
-    "cities", "/cities", render, layout, controls=(SCENARIO, YEAR), chart_ids=(LEVELS, GROWTH)
+    "cities",
+    "/cities",
+    render,
+    layout,
+    controls=(SCENARIO, YEAR),
+    chart_ids=(LEVELS, GROWTH),
+    choices=lambda results: {SCENARIO: results.scenario_names, YEAR: years(results)},
 )

@@ -103,5 +103,11 @@ def layout(view: View, rendered: Rendered) -> html.Div:
 
 
 PAGE = Page(
-    "composition", "/composition", render, layout, controls=(SCENARIO,), chart_ids=CHART_IDS
+    "composition",
+    "/composition",
+    render,
+    layout,
+    controls=(SCENARIO,),
+    chart_ids=CHART_IDS,
+    choices=lambda results: {SCENARIO: results.scenario_names},
 )

@@ -279,4 +279,5 @@ PAGE = Page(
     controls=(GROUP, SCENARIO),
     chart_ids=(COST, VALUE, GAINS),
     blocks=(CATALOGUE,),
+    choices=lambda results: {GROUP: GROUPS, SCENARIO: results.scenario_names},
 )

@@ -10,7 +10,7 @@ from dash import html
 from dashboard import components, figures, stats
 from dashboard.data import Results
 from dashboard.i18n import t
-from dashboard.pages.base import Page, Rendered, View, chart_cards, scenario_control
+from dashboard.pages.base import Many, Page, Rendered, View, chart_cards, scenario_control
 
 SCENARIOS = "traj-scenarios"
 CHARTS = {"traj-registered": "n_registered", "traj-operating": "n_operating"}
@@ -69,7 +69,7 @@ def fan_charts(
 def render(view: View) -> Rendered:
     results = view.results
     names = results.scenario_names
-    chosen = view.choice(SCENARIOS, default_scenarios(results), allowed=names)
+    chosen = view.choice(SCENARIOS, default_scenarios(results), allowed=Many(names))
     titles = components.titles(results.scenarios, view.lang)
     titles = {k: v for k, v in titles.items() if k in chosen}
     return Rendered(fan_charts(view, CHARTS, chosen, titles, figures.scenario_colors(names)))
@@ -88,5 +88,11 @@ def layout(view: View, rendered: Rendered) -> html.Div:
 
 
 PAGE = Page(
-    "trajectories", "/trajectories", render, layout, controls=(SCENARIOS,), chart_ids=tuple(CHARTS)
+    "trajectories",
+    "/trajectories",
+    render,
+    layout,
+    controls=(SCENARIOS,),
+    chart_ids=tuple(CHARTS),
+    choices=lambda results: {SCENARIOS: Many(results.scenario_names)},
 )

@@ -7,25 +7,30 @@ copied to the app-level `whatif-result` store, so it survives page and language 
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
+from pydantic import StrictStr, TypeAdapter
 
-from dashboard import components, figures, live
+from dashboard import background, components, figures, live, safety
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
 from dashboard.contract import BASELINE
 from dashboard.data import ResultsSource
-from dashboard.i18n import pick, t
+from dashboard.i18n import DEFAULT_LANG, LANGS, pick, t
 from dashboard.pages import overview, trajectories
 from dashboard.pages.base import (
     CONTROL,
+    Many,
     Page,
     Rendered,
     View,
     chart_cards,
     control_id,
+    current_results,
     scenario_control,
+    view_of,
 )
 from dashboard.tables import overview_rows
 from model.experiments import scenario_file
@@ -39,6 +44,16 @@ CHARTS = {"whatif-registered": "n_registered", "whatif-operating": "n_operating"
 TABLE = "whatif-table"
 STATUS = "whatif-status"
 RUN_OUTPUT = "whatif-run-output"
+
+
+class ControlId(TypedDict):
+    type: StrictStr
+    name: StrictStr
+
+
+CONTROL_IDS = TypeAdapter(list[ControlId])
+CONTROL_VALUES = TypeAdapter(list[safety.Scalar | list[safety.Scalar]])
+LEVER_IDS = TypeAdapter(list[StrictStr] | None)
 
 
 def bases(view: View) -> list:
@@ -99,10 +114,13 @@ def slider(lever, view: View) -> html.Div:
     )
 
 
+def lever_ids(catalogue: CatalogueView) -> list[str]:
+    return [lever.id for lever in catalogue.levers]
+
+
 def sliders(view: View, catalogue: CatalogueView) -> list[html.Div]:
-    chosen = view.choice(LEVERS, [])
-    known = {lever.id for lever in catalogue.levers}
-    return [slider(catalogue.lever(lever_id), view) for lever_id in chosen if lever_id in known]
+    chosen = view.choice(LEVERS, [], allowed=Many(lever_ids(catalogue)))
+    return [slider(catalogue.lever(lever_id), view) for lever_id in chosen]
 
 
 def status(view: View) -> str:
@@ -130,7 +148,7 @@ def overview_block(view: View, compare: list[str], titles: dict, whatif: dict | 
 def render(view: View) -> Rendered:
     results, lang = view.results, view.lang
     names = results.scenario_names
-    compare = view.choice(COMPARE, default_compare(view), allowed=names)
+    compare = view.choice(COMPARE, default_compare(view), allowed=Many(names))
     titles = {k: v for k, v in components.titles(results.scenarios, lang).items() if k in compare}
     colors = figures.scenario_colors(names)
     whatif = view.whatif if view.whatif and "bands" in view.whatif else None
@@ -189,7 +207,7 @@ def controls(view: View, base_options: list[dict], catalogue: CatalogueView | No
             view,
             "whatif.levers",
             LEVERS,
-            view.choice(LEVERS, []),
+            view.choice(LEVERS, [], allowed=Many(lever_ids(catalogue) if catalogue else [])),
             _lever_options(catalogue, view.lang) if catalogue else [],
             multi=True,
             className="picker picker-wide",
@@ -251,7 +269,29 @@ def layout(view: View, rendered: Rendered) -> html.Div:
 
 
 def _values(values: list, ids: list[dict]) -> dict:
+    """Control name → value, from the values and ids of every control (BadInput if ill-formed)."""
+    ids = safety.checked(CONTROL_IDS, ids, "ids")
+    values = safety.checked(CONTROL_VALUES, values, "values")
+    if len(ids) != len(values):
+        raise safety.BadInput(f"{len(values)} values for {len(ids)} controls")
     return {i["name"]: v for i, v in zip(ids, values, strict=True)}
+
+
+def _lang(value) -> str:
+    """The language the browser sent, the default if it is none of ours."""
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def queued_progress(args, position: int) -> list:
+    """The progress of a run waiting in line: its place (`args`: `run_whatif`'s, the language
+    last)."""
+    text = t("whatif.queued", _lang(args[-1]), position=position, slots=background.SLOTS)
+    return ["0", "1", text]
+
+
+def refused_result(args) -> dict:
+    """The result of a run refused because the line is full."""
+    return {"error": t("whatif.busy", _lang(args[-1]))}
 
 
 def run_request(source: ResultsSource, chosen: dict, lang: str, set_progress) -> dict:
@@ -269,7 +309,7 @@ def run_request(source: ResultsSource, chosen: dict, lang: str, set_progress) ->
             {lv: chosen.get(INTENSITY + lv, 1.0) for lv in levers},
             chosen.get(RUNS),
             results.manifest,
-            [lv.id for lv in catalogue.levers],
+            lever_ids(catalogue),
         )
 
         def progress(done: int, total: int) -> None:
@@ -294,8 +334,11 @@ def register_sliders(app: Dash, source: ResultsSource) -> None:
         State("selections", "data"),
         prevent_initial_call=True,
     )
+    @safety.guarded
     def update_sliders(levers, base, lang, selections):
-        view = View(source.get(), lang or "zh", {**(selections or {}), LEVERS: levers, BASE: base})
+        view = view_of(current_results(source), lang, selections, None)
+        view.selections[LEVERS] = safety.checked(LEVER_IDS, levers, LEVERS)
+        view.selections[BASE] = safety.checked(safety.TEXT, base, BASE)
         return sliders(view, load_view())
 
 
@@ -317,7 +360,8 @@ def register_result_copy(app: Dash) -> None:
 
 
 def register_run(app: Dash, source: ResultsSource) -> None:
-    """The live run: a background callback with progress and cancel."""
+    """The live run: a background callback with progress and cancel, queued behind the runs
+    already going (`background.JobQueue`)."""
 
     @app.callback(
         Output(RUN_OUTPUT, "data"),
@@ -341,12 +385,14 @@ def register_run(app: Dash, source: ResultsSource) -> None:
             ),
         ],
         cancel=[Input("whatif-cancel", "n_clicks")],
+        manager=background.JobQueue(queued_progress, refused_result),
         prevent_initial_call=True,
     )
+    @safety.guarded
     def run_whatif(set_progress, n_clicks, values, ids, lang):
         if not n_clicks:
             raise PreventUpdate
-        return run_request(source, _values(values, ids), lang or "zh", set_progress)
+        return run_request(source, _values(values, ids), _lang(lang), set_progress)
 
 
 def register(app: Dash, source: ResultsSource) -> None:
@@ -366,4 +412,5 @@ PAGE = Page(
     blocks=(TABLE, STATUS),
     register=register,
     whatif_input=True,  # its charts follow the live run
+    choices=lambda results: {COMPARE: Many(results.scenario_names)},
 )
