@@ -97,14 +97,29 @@ def _command_levers(args: argparse.Namespace) -> int:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
+    """Scenario files and, by their extension .csv, observation files."""
+    from model.policy.observations import validate_observation_files
     from model.policy.scenario import validate_files
 
-    problems = validate_files([Path(p) for p in args.files])
+    paths = [Path(p) for p in args.files]
+    kinds = {"scenario": [p for p in paths if p.suffix.lower() != ".csv"]}
+    kinds["observation"] = [p for p in paths if p.suffix.lower() == ".csv"]
+    problems = validate_files(kinds["scenario"]) if kinds["scenario"] else []
+    problems += validate_observation_files(kinds["observation"])
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         return 2
-    print(f"{len(args.files)} scenario file(s) valid")
+    for kind, files in kinds.items():
+        if files:
+            print(f"{len(files)} {kind} file(s) valid")
+    return 0
+
+
+def _command_observations(args: argparse.Namespace) -> int:
+    from model.policy.observations import format_observations, load_observations
+
+    print(format_observations(load_observations(Path(args.file))))
     return 0
 
 
@@ -178,9 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     levers.set_defaults(handler=_command_levers)
 
-    validate = commands.add_parser("validate", help="check scenario files")
+    validate = commands.add_parser(
+        "validate", help="check scenario files (.yaml) and observation files (.csv)"
+    )
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(handler=_command_validate)
+
+    observations = commands.add_parser(
+        "observations", help="show an observation file (published counts) as a table"
+    )
+    observations.add_argument("file", metavar="FILE", help="observation file, .csv")
+    observations.set_defaults(handler=_command_observations)
 
     dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
     dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")

@@ -136,6 +136,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Medians; 5–95 % range in brackets. Target: registered entities at end-2025 at least "
         "twice the end-2020 count.",
     ),
+    "overview.note_probability": (
+        "倍增概率：实现倍增的模拟所占比例；括号内为其90%区间（Jeffreys区间：共n次模拟、其中k次实现"
+        "倍增时，Beta(k+½, n−k+½)分布的5%和95%分位数，k = 0时下限为0，k = n时上限为100%；"
+        "Brown、Cai、DasGupta 2001）。模拟次数少时概率并不确定：8次模拟无一倍增，概率仍可能高达21%。",
+        "P(doubled): the share of runs that doubled; in brackets its 90 % interval (Jeffreys: the "
+        "5 and 95 % quantiles of Beta(k + ½, n − k + ½) for k of n runs doubled, 0 if k = 0, "
+        "100 % if k = n; Brown, Cai & DasGupta 2001). A few runs leave the probability uncertain: "
+        "none of 8 runs doubling still allows up to 21 %.",
+    ),
     "overview.note_cost": (
         "每增加一户财政成本：情景到2025年底的累计财政成本，除以该情景比相同随机种子的“无政策”模拟"
         "多出的登记（或实际经营）市场主体数；逐次模拟计算，再取中位数。“–”表示没有多出的主体"

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
 
 from dashboard import stats
-from dashboard.tables import OVERVIEW_COLUMNS
+from dashboard.tables import OVERVIEW_COLUMNS, P_DOUBLED_INTERVAL
 from model.experiments import BASELINE, DEFAULT_UNTIL, compare, scenario_file
 
 NAME = "whatif"
@@ -169,6 +169,7 @@ class Bands(BaseModel):
 Overview = create_model(  # the overview row's fields that the page shows
     "Overview",
     p_doubled=(float, ...),
+    **{column: (float, ...) for column in P_DOUBLED_INTERVAL},
     median_month=(datetime.datetime | None, ...),
     **{
         f"{column}_{band}": (float | None, ...)

@@ -18,6 +18,7 @@ from dashboard.i18n import t
 
 COST_PER_ADDITIONAL = ("cost_per_additional_registered", "cost_per_additional_operating")
 ASSUMPTION_SHARE = ("assumption_share_registered", "assumption_share_operating")
+P_DOUBLED_INTERVAL = ("p_doubled_p05", "p_doubled_p95")  # its 90 % Jeffreys interval (compare)
 OVERVIEW_COLUMNS = (
     "scenario",
     "p_doubled",
@@ -61,7 +62,7 @@ def _share_with_range(row: pd.Series, prefix: str, lang: str) -> str | tuple[str
 def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> list[dict]:
     """One dict per scenario (in the order of `titles`): column → text, plus `likelihood`.
 
-    Values with a band are a pair (median, range).
+    Values with a band are a pair (median, range); P(doubled) a pair (share, 90 % interval).
     """
     rows = []
     indexed = table.set_index("scenario")
@@ -72,7 +73,10 @@ def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> 
             {
                 "name": name,
                 "scenario": titles[name],
-                "p_doubled": format_percent(row["p_doubled"]),
+                "p_doubled": (
+                    format_percent(row["p_doubled"]),
+                    format_range(*row[list(P_DOUBLED_INTERVAL)], _share, lang),
+                ),
                 "likelihood": likelihood(row["p_doubled"]),
                 "median_month": (
                     format_month(month, lang)

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import beta
 
 from dashboard.data import load_results
 from dashboard.i18n import LANGS, t
@@ -22,6 +24,7 @@ from model.experiments.comparison import (
     compare,
     cost_by,
     end_row,
+    jeffreys_interval,
     median_month,
     quantile_bands,
     render,
@@ -100,6 +103,32 @@ def test_p_doubled_counts_only_the_deadline():
     assert table.loc["policy", "fiscal_cost_p50"] == 2e9
     assert table.loc["policy", "target"] == 2 * 1.1e6
     assert table.loc["policy", "end_registered_p50"] == 1.1e6 + 3 * 2e5
+
+
+def _jeffreys(k: int, n: int) -> tuple[float, float]:
+    """By hand: the 5 and 95 % quantiles of Beta(k + 1/2, n - k + 1/2), 0 below if k = 0, 1 above
+    if k = n (Brown, Cai & DasGupta 2001)."""
+    low, high = beta.ppf([0.05, 0.95], k + 0.5, n - k + 0.5)
+    return (0.0 if k == 0 else low, 1.0 if k == n else high)
+
+
+def test_p_doubled_has_its_90_percent_jeffreys_interval():
+    """0 of 8 runs doubled is not a probability of 0: up to about 21 %."""
+    cases = pd.DataFrame({"k": [0, 8, 3, 1], "n": [8, 8, 8, 3]})
+    cases.index = [f"{k}/{n}" for k, n in cases.itertuples(index=False)]
+    interval = jeffreys_interval(cases["k"], cases["n"])
+    for name, (k, n) in cases.iterrows():
+        assert interval.loc[name].tolist() == pytest.approx(_jeffreys(k, n), rel=1e-9), name
+    none, every, mid = (interval.loc[name].tolist() for name in ("0/8", "8/8", "3/8"))
+    assert none[0] == 0 and 0.2 < none[1] < 0.27
+    assert every[1] == 1 and 0.73 < every[0] < 0.8
+    assert 0 < mid[0] < 3 / 8 < mid[1] < 1
+    table = compare(_summary(), _timeseries()).set_index("scenario")
+    for name, k in (("policy", 2), ("no_policy", 0)):
+        shown = table.loc[name, ["p_doubled_p05", "p_doubled_p95"]].tolist()
+        assert shown == pytest.approx(_jeffreys(k, 3), rel=1e-9)
+    assert list(table.columns[:5]) == ["runs", "end_month", "p_doubled", *interval.columns]
+    assert "0% (0-44%)" in render(table.reset_index(), "table")  # 0 of 3
 
 
 def test_cost_per_additional_entity_counts_only_what_no_policy_would_not_have():
@@ -230,6 +259,25 @@ def test_command_line_and_dashboard_give_the_same_comparison(tmp_path, until):
 
 
 # --- on real batches -------------------------------------------------------------------------
+
+
+def test_p_doubled_of_a_real_batch_comes_with_its_interval_in_every_format(results_dir):
+    """The interval from the runs that doubled by hand (summary.parquet), in csv, json and the
+    table of `run.py compare`."""
+    summary = pd.read_parquet(results_dir / "summary.parquet")
+    doubled = summary.groupby("scenario")["doubled"].agg(["sum", "size"])
+    rows = json.loads(format_comparison(results_dir, "json"))
+    csv = pd.read_csv(io.StringIO(format_comparison(results_dir, "csv"))).set_index("scenario")
+    text = format_comparison(results_dir, "table")
+    assert list(csv.columns[2:5]) == ["p_doubled", "p_doubled_p05", "p_doubled_p95"]
+    for row in rows:
+        k, n = doubled.loc[row["scenario"]]
+        expected = _jeffreys(k, n)
+        assert [row["p_doubled_p05"], row["p_doubled_p95"]] == pytest.approx(expected, rel=1e-9)
+        shown = csv.loc[row["scenario"], ["p_doubled_p05", "p_doubled_p95"]].tolist()
+        assert shown == pytest.approx(expected, rel=1e-9)
+        assert f"{k / n:.0%} ({expected[0] * 100:.0f}-{expected[1]:.0%})" in text
+    assert "90 % interval (Jeffreys" in text
 
 
 def _median_per_entity(cost: pd.Series, gained: pd.Series) -> float:

@@ -14,15 +14,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scipy.stats import beta
 
-from dashboard import contract, live, stats
+from dashboard import contract, live, safety, stats
 from dashboard.catalogue import load_view
 from dashboard.data import ResultsError, ResultsSource, load_results
 from dashboard.i18n import LANGS, t
 from dashboard.pages import PAGES
 from dashboard.pages.base import View
 from dashboard.pages.overview import PAGE as OVERVIEW
-from dashboard.pages.overview import overview_table
+from dashboard.pages.overview import TABLE, overview_table
+from dashboard.tables import OVERVIEW_COLUMNS, overview_rows
 from model.experiments import START, at_deadline, compare, scenario_file
 from tests.dashboard_fixtures import copy_results
 
@@ -180,6 +182,32 @@ def test_overview_of_real_results(results_dir):
         assert t("overview.note_assumption", lang) in page
 
 
+def _p_doubled_cell(table, scenario: str) -> list:
+    """The children of the P(doubled) cell of a scenario's row in an overview HTML table."""
+    rows = table.children[1].children
+    (row,) = [r for r in rows if r.to_plotly_json()["props"]["data-scenario"] == scenario]
+    return row.children[OVERVIEW_COLUMNS.index("p_doubled")].children
+
+
+def test_overview_shows_p_doubled_with_its_90_percent_interval(results_dir):
+    """P(doubled) and, under it, its Jeffreys interval from the runs that doubled (by hand from
+    summary.parquet: Beta(k + 1/2, n - k + 1/2), 0 below if k = 0, 1 above if k = n), in both
+    languages, with the note saying what the interval is."""
+    results = load_results(results_dir)
+    doubled = pd.read_parquet(results_dir / "summary.parquet").set_index("scenario")["doubled"]
+    for scenario in ("no_policy", "as_enacted"):
+        k, n = int(doubled[scenario].sum()), len(doubled[scenario])
+        low, high = beta.ppf([0.05, 0.95], k + 0.5, n - k + 0.5)
+        low, high = (0.0 if k == 0 else low), (1.0 if k == n else high)
+        for lang in LANGS:
+            view = View(results, lang)
+            rendered = OVERVIEW.render(view)
+            share, interval = _p_doubled_cell(rendered.blocks[TABLE], scenario)
+            assert share == f"{k / n:.0%}"
+            assert interval.children == f"({low:.0%}–{high:.0%})"
+            assert t("overview.note_probability", lang) in str(OVERVIEW.layout(view, rendered))
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_page_renders_from_real_results(results_dir, lang):
     results = load_results(results_dir)
@@ -277,6 +305,9 @@ def test_live_payload_round_trips_through_json(results_dir):
     assert row["end_registered_p50"] == pytest.approx(
         compare(summary, one)["end_registered_p50"].iloc[0]
     )
+    checked = live.overview_of(safety.checked(live.RESULT, payload, "whatif-result"))
+    (shown,) = overview_rows(checked.assign(scenario=live.NAME), {live.NAME: "?"}, "en")
+    assert shown["p_doubled"][1].startswith("(")  # the interval survives the store's check
 
 
 def test_a_live_run_pairs_with_the_stored_no_policy_runs_of_its_seeds(results_dir, manifest):

@@ -281,6 +281,8 @@ def test_overview_rows_format_by_language():
     row = {
         "scenario": "s",
         "p_doubled": 0.9,
+        "p_doubled_p05": 0.7,
+        "p_doubled_p95": 0.98,
         "median_month": pd.Timestamp("2025-03-31"),
         "runs": 3,
         "target": 5e6,
@@ -299,7 +301,8 @@ def test_overview_rows_format_by_language():
         row |= {f"{prefix}_p05": value * 0.9, f"{prefix}_p50": value, f"{prefix}_p95": value * 1.1}
     (zh,) = overview_rows(pd.DataFrame([row]), {"s": "情景"}, "zh")
     (en,) = overview_rows(pd.DataFrame([row]), {"s": "Scenario"}, "en")
-    assert zh["p_doubled"] == "90%" and zh["likelihood"] == "high"
+    assert zh["p_doubled"] == en["p_doubled"] == ("90%", "(70%–98%)")
+    assert zh["likelihood"] == "high"
     assert zh["median_month"] == "2025年3月" and en["median_month"] == "Mar 2025"
     assert zh["end_registered"] == ("520万", "(468万–572万)")
     assert en["end_registered"][0] == "5.2 M"

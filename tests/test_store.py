@@ -373,7 +373,9 @@ def test_comparison_of_scenarios_in_every_format(tmp_path):
     assert rows[0]["p_doubled"] == 0.0 and rows[0]["median_month"] is None
     assert fast["end_registered_p50"] == pytest.approx(260)
     csv = store.format_comparison(out, "csv").splitlines()
-    assert csv[0].startswith("scenario,runs,end_month,p_doubled,median_month")
+    assert csv[0].startswith(
+        "scenario,runs,end_month,p_doubled,p_doubled_p05,p_doubled_p95,median_month"
+    )
     assert len(csv) == 3
     text = store.format_comparison(out, "table")
     assert "not within horizon" in text and "100%" in text

@@ -72,7 +72,13 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         t("overview.heading", view.lang),
         html.Div(rendered.blocks[TABLE], className="table-wrap"),
         *chart_cards(rendered, view.lang),
-        note=f"{t('overview.note', view.lang)} {value_notes(view.results, view.lang)}",
+        note=" ".join(
+            [
+                t("overview.note", view.lang),
+                t("overview.note_probability", view.lang),
+                value_notes(view.results, view.lang),
+            ]
+        ),
     )
 
 

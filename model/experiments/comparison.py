@@ -6,7 +6,8 @@ Definitions (the target of 晋发〔2021〕67号: the count of market entities d
 - start = the end-2020 row of a run; end = the last month simulated on or before the deadline
   (2025-12, `model.defaults.DEADLINE`), so a horizon ending earlier reports its last month.
 - `doubled`: some month on or before the deadline has n_registered ≥ 2 × start (the run's own
-  start). P(doubled) is the share of runs that doubled.
+  start). P(doubled) is the share of runs that doubled; `p_doubled_p05`, `p_doubled_p95` its 90 %
+  Jeffreys interval (`jeffreys_interval`): 0 of 8 runs is not a probability of 0.
 - `month_doubled`: the first month *within the whole horizon* with n_registered ≥ 2 × start, NaT if
   none. With a horizon past 2025 a run may double later: then `doubled` is False while
   `month_doubled` records the (late) month, so the comparison can say when doubling comes.
@@ -43,6 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from pandas.api.typing import NaTType
+from scipy.special import betaincinv
 
 from model.columns import EVIDENCE_ONLY, KEYS, SUMMARY_COLUMNS
 from model.defaults import BASELINE, QUANTILES
@@ -71,9 +73,13 @@ BANDS = {  # column of a run's row → prefix of its bands in the comparison
     "cum_fiscal_cost": "fiscal_cost",
     **{c: c for c in (*ADDITIONAL.values(), *COST_PER.values(), *ASSUMPTION_SHARE.values())},
 }
+P_DOUBLED_INTERVAL = tuple(f"p_doubled_{band}" for band in (BAND_COLUMNS[0], BAND_COLUMNS[-1]))
 TABLE_NOTE = (
     "P(doubled): share of runs with registered entities at least twice their end-2020 count by "
-    f"{DEADLINE_MONTH}; median month: by when half the runs had doubled (whole horizon).\n"
+    f"{DEADLINE_MONTH}, in brackets its 90 % interval (Jeffreys: the 5 and 95 % quantiles of "
+    "Beta(k + 1/2, n - k + 1/2) for k of n runs doubled, 0 if k = 0, 100 % if k = n; Brown, Cai "
+    "& DasGupta 2001): a few runs cannot pin a probability down (0 of 8 allows up to 21 %); "
+    "median month: by when half the runs had doubled (whole horizon).\n"
     "Registered and operating at {end}: median (5-95 % of runs), million entities. "
     "Fiscal cost to {end} (median, 亿元 = 100 M yuan).\n{value_note}\n{assumption_note}"
 )
@@ -225,6 +231,23 @@ def _bands(table: pd.DataFrame, columns: Mapping[str, str], by: list[str]) -> pd
     )
 
 
+def jeffreys_interval(successes: pd.Series, trials: pd.Series) -> pd.DataFrame:
+    """The 90 % Jeffreys interval of a probability from `successes` of `trials` (aligned Series):
+    the 5 and 95 % quantiles (QUANTILES) of Beta(k + 1/2, n - k + 1/2), with the lower end 0 when
+    k = 0 and the upper end 1 when k = n; columns P_DOUBLED_INTERVAL. Brown, Cai & DasGupta (2001),
+    "Interval estimation for a binomial proportion", Statistical Science 16(2), 101-133.
+    """
+    a, b = successes + 0.5, trials - successes + 0.5
+    low, high = (betaincinv(a, b, level) for level in (QUANTILES[0], QUANTILES[-1]))
+    return pd.DataFrame(
+        {
+            P_DOUBLED_INTERVAL[0]: np.where(successes > 0, low, 0.0),
+            P_DOUBLED_INTERVAL[1]: np.where(successes < trials, high, 1.0),
+        },
+        index=successes.index,
+    )
+
+
 def median_month(months: pd.Series) -> pd.Timestamp | NaTType:
     """The first month by which at least half of the runs had doubled (NaT if half never did)."""
     reached = months.dropna().sort_values()
@@ -240,10 +263,10 @@ def compare(
     order: Sequence[str] | None = None,
     baseline: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per scenario (in `order`, else as first seen): runs, P(doubled), median month of doubling,
-    and bands of the start, end registered and operating, ratio, fiscal cost, additional entities,
-    cost per additional entity and share of the additional entities resting on assumptions
-    (registered and operating).
+    """Per scenario (in `order`, else as first seen): runs, P(doubled) with its 90 % interval,
+    median month of doubling, and bands of the start, end registered and operating, ratio, fiscal
+    cost, additional entities, cost per additional entity and share of the additional entities
+    resting on assumptions (registered and operating).
 
     `timeseries` needs `scenario, run, date, n_registered, n_operating`, and of the rows only those
     at the deadline (`at_deadline`; `store.deadline_rows` reads no others). `baseline`: the
@@ -256,14 +279,19 @@ def compare(
     end = _with_cost_per_additional(end, additional(end, baseline=baseline))
     end = _with_assumption_share(end)
     months = summary.groupby("scenario", sort=False)["month_doubled"]
-    table = pd.DataFrame(
-        {
-            "runs": months.size(),
-            "end_month": end["date"].max().strftime("%Y-%m"),
-            "p_doubled": summary.groupby("scenario", sort=False)["doubled"].mean(),
-            "median_month": months.apply(median_month),
-        }
-    ).join(_bands(end, BANDS, ["scenario"]))
+    doubled = summary.groupby("scenario", sort=False)["doubled"]
+    table = (
+        pd.DataFrame(
+            {
+                "runs": months.size(),
+                "end_month": end["date"].max().strftime("%Y-%m"),
+                "p_doubled": doubled.mean(),
+            }
+        )
+        .join(jeffreys_interval(doubled.sum(), doubled.size()))
+        .assign(median_month=months.apply(median_month))
+        .join(_bands(end, BANDS, ["scenario"]))
+    )
     table["target"] = 2 * table["start_registered_p50"]
     table = _without_unfounded_shares(table).rename_axis("scenario")
     if order is not None:
@@ -344,7 +372,7 @@ def _text_table(table: pd.DataFrame) -> str:
         (
             str(row["scenario"]),
             str(row["runs"]),
-            f"{row['p_doubled']:.0%}",
+            _probability(row),
             row["median_month"] if isinstance(row["median_month"], str) else NOT_WITHIN_HORIZON,
             _band(row, "end_registered"),
             _band(row, "end_operating"),
@@ -370,6 +398,12 @@ def _yuan(value: float) -> str:
 
 def _percent(share: float) -> str:
     return UNAVAILABLE if np.isnan(share) else f"{share:.0%}"
+
+
+def _probability(row: dict) -> str:
+    """'0% (0-21%)': P(doubled) and its 90 % interval."""
+    low, high = (row[column] for column in P_DOUBLED_INTERVAL)
+    return f"{row['p_doubled']:.0%} ({low * 100:.0f}-{high:.0%})"
 
 
 def _band(row: dict, column: str) -> str:
