@@ -147,7 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_command_default)
     commands = parser.add_subparsers(title="commands")
+    _add_run_command(commands)
+    _add_reading_commands(commands)
+    dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
+    dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")
+    dashboard.add_argument("--host", default="127.0.0.1")
+    dashboard.add_argument("--port", type=_port, default=8050)
+    dashboard.set_defaults(handler=_command_dashboard)
+    return parser
 
+
+def _add_run_command(commands) -> None:
+    """`run`: a batch of scenarios x runs, locally or on a Dask cluster."""
     run = commands.add_parser("run", help="run a batch: scenarios x runs")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
     run.add_argument("--runs", type=_positive_int, default=DEFAULT_RUNS, help="runs per scenario")
@@ -173,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_command_run)
 
+
+def _add_reading_commands(commands) -> None:
+    """The commands that read files and print: compare, levers, validate, observations."""
     compare = commands.add_parser("compare", help="compare the scenarios of a results folder")
     compare.add_argument("dir", help="results folder")
     compare.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -204,13 +218,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     observations.add_argument("file", metavar="FILE", help="observation file, .csv")
     observations.set_defaults(handler=_command_observations)
-
-    dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
-    dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")
-    dashboard.add_argument("--host", default="127.0.0.1")
-    dashboard.add_argument("--port", type=_port, default=8050)
-    dashboard.set_defaults(handler=_command_dashboard)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

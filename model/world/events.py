@@ -274,8 +274,7 @@ def _first_of_cells(drawn: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """Mask over the entities of _cells_to_rows(drawn) (grouped by cell) keeping the first
     `kept` of each cell."""
     cell = np.repeat(np.arange(drawn.size), drawn.ravel())
-    rank = np.arange(len(cell)) - np.searchsorted(cell, cell, side="left")
-    return rank < kept.ravel()[cell]
+    return streams.rank_in_cell(cell) < kept.ravel()[cell]
 
 
 @functools.cache
@@ -358,15 +357,15 @@ def draw_entities(
 def _new_entities(v: RunRates, t: int, group: Entrants) -> dict[str, np.ndarray]:
     """Columns of one group of new registrations (all draws from the group's own stream)."""
     entry_kind, sector, city = group.cells
-    flags = group.flags
-    key = group.draws
-    if isinstance(key, np.random.Generator):
-        drawn = draw_entities(v, entry_kind, key)
+    flags, draws = group.flags, group.draws
+    if isinstance(draws, np.random.Generator):
+        drawn = draw_entities(v, entry_kind, draws)
     else:
         ids = streams.ranked_ids(_cell_id(entry_kind, sector, city))
-        drawn = draw_entities(v, entry_kind, streams.KeyedDraws(key, ids, block=ENTITY_DRAWS))
+        drawn = draw_entities(v, entry_kind, streams.KeyedDraws(draws, ids, block=ENTITY_DRAWS))
     if group.class_weights is not None:  # enterprises register in the classes the weights favour
-        assert isinstance(key, int), "class weights come with draws by entity"
+        assert isinstance(draws, int), "class weights come with draws by entity"
+        key = draws
         firms = np.flatnonzero(entry_kind == ENTRY_ENTERPRISE)
         ids = streams.ranked_ids(_cell_id(entry_kind[firms], sector[firms], city[firms]))
         firm_draws = streams.KeyedDraws(key ^ 1, ids, block=2)

@@ -29,17 +29,13 @@ class PolicyState:
     opening: np.ndarray  # multiplier on the opening hazard
     failure: np.ndarray  # multiplier on the failure hazard
     failure_windows: list[Window]  # young-firm effects
-    induced_failure: (
-        np.ndarray
-    )  # multiplier on failure of induced entrants in their first 24 months
+    induced_failure: np.ndarray  # multiplier on induced entrants' failure in their first 24 months
     dormant_exit: np.ndarray  # multiplier on the dormant-exit hazard
     conversion: np.ndarray  # [sectors, cities] multiplier on 个转企
     growth: np.ndarray  # added to annual log-revenue growth
     upgrade: np.ndarray  # [sectors, cities] multiplier on growth of firms in the 10-20 M band
     reentry: np.ndarray  # multiplier on the re-entry share of failed founders (their kind and cell)
-    shell_share: (
-        np.ndarray
-    )  # share of the city's gap to its doubling path filled with shells a month
+    shell_share: np.ndarray  # share of a city's gap to its doubling path padded with shells
     cleanup: np.ndarray  # multiplier on the exit (吊销) of dormant entities that never operated
     chain_referrals: np.ndarray  # [sectors, cities] suppliers per chain leader (链主) per year
 
@@ -90,16 +86,8 @@ class PolicyState:
         mask of the cells where they differ (registrations read `entry` afresh every month)."""
         shape = self.failure.shape
         changed = {}
-        fields = (
-            "opening",
-            "failure",
-            "dormant_exit",
-            "cleanup",
-            "conversion",
-            "growth",
-            "upgrade",
-        )
-        for name in fields:
+        hooks = ("opening", "failure", "dormant_exit", "cleanup", "conversion", "growth", "upgrade")
+        for name in hooks:
             differs = np.broadcast_to(getattr(self, name) != getattr(other, name), shape)
             if differs.any():
                 changed[name] = differs

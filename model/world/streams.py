@@ -63,18 +63,23 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def rank_in_cell(cell: np.ndarray) -> np.ndarray:
+    """Each entity's rank among the entities of its cell, in the order given."""
+    cell = np.asarray(cell, dtype=np.int64)
+    if len(cell) < 2 or (cell[1:] >= cell[:-1]).all():  # already grouped by cell
+        return np.arange(len(cell)) - np.searchsorted(cell, cell, side="left")
+    order = np.argsort(cell, kind="stable")
+    ordered = cell[order]
+    rank = np.empty(len(cell), dtype=np.int64)
+    rank[order] = np.arange(len(cell)) - np.searchsorted(ordered, ordered, side="left")
+    return rank
+
+
 def ranked_ids(cell: np.ndarray) -> np.ndarray:
     """Identity of each entity of a group: its cell and its rank among the group's entities of
     that cell, in the order given."""
-    cell = np.asarray(cell, dtype=np.int64)
-    if len(cell) < 2 or (cell[1:] >= cell[:-1]).all():  # already grouped by cell
-        rank = np.arange(len(cell)) - np.searchsorted(cell, cell, side="left")
-    else:
-        order = np.argsort(cell, kind="stable")
-        ordered = cell[order]
-        rank = np.empty(len(cell), dtype=np.int64)
-        rank[order] = np.arange(len(cell)) - np.searchsorted(ordered, ordered, side="left")
-    return (cell.astype(np.uint64) << np.uint64(32)) | rank.astype(np.uint64)
+    rank = rank_in_cell(cell)
+    return (np.asarray(cell).astype(np.uint64) << np.uint64(32)) | rank.astype(np.uint64)
 
 
 _STEPS = np.array([_times_gamma(j) for j in range(MAX_DRAWS_PER_ENTITY)], dtype=np.uint64)
