@@ -17,26 +17,30 @@ class Agenda:
         self._buckets: list[list[list[np.ndarray]]] = [
             [[] for _ in range(last_month + 1)] for _ in range(queues)
         ]
-        self._position = np.zeros(0, dtype=np.int64)  # scratch for removing duplicates
+        self._position = np.zeros(0, dtype=np.int32)  # scratch for removing duplicates
 
     def push(self, queue: int, rows: np.ndarray, months: np.ndarray, now: int) -> None:
         """Schedule rows at months (months before `now` are a bug; after the horizon are dropped)."""
-        keep = months <= self.last_month
-        rows, months = rows[keep], months[keep]
         if len(rows) == 0:
             return
-        if months.min() < now:
-            raise ValueError(f"event scheduled in the past: month {months.min()} < {now}")
-        buckets = self._buckets[queue]
-        first = months[0]
-        if (months == first).all():
-            buckets[first].append(rows)
+        low, high = int(months.min()), int(months.max())
+        if low < now:
+            raise ValueError(f"event scheduled in the past: month {low} < {now}")
+        if low > self.last_month:
             return
-        order = np.argsort(months, kind="stable")
-        rows, months = rows[order], months[order]
-        cuts = (np.flatnonzero(months[1:] != months[:-1]) + 1).tolist()
-        for begin, end in zip([0, *cuts], [*cuts, len(rows)], strict=True):
-            buckets[months[begin]].append(rows[begin:end])
+        buckets = self._buckets[queue]
+        if low == high:
+            buckets[low].append(rows)
+            return
+        if high > self.last_month:
+            keep = months <= self.last_month
+            rows, months = rows[keep], months[keep]
+        rows = rows[months.astype(np.int16).argsort(kind="stable")]  # int16: a radix sort
+        end = 0
+        for month, count in enumerate(np.bincount(months)[low:].tolist(), low):
+            if count:
+                begin, end = end, end + count
+                buckets[month].append(rows[begin:end])
 
     def pop(self, queue: int, month: int) -> np.ndarray:
         """All distinct rows scheduled in `month` on `queue`, in the order they were pushed."""
@@ -52,8 +56,8 @@ class Agenda:
     def _first_occurrence(self, rows: np.ndarray) -> np.ndarray:
         """Mask of the first occurrence of each row (in linear time, without sorting)."""
         if len(self._position) <= rows.max():
-            self._position = np.zeros(int(rows.max() * 1.5) + 1, dtype=np.int64)
-        order = np.arange(len(rows))
+            self._position = np.zeros(int(rows.max() * 1.5) + 1, dtype=np.int32)
+        order = np.arange(len(rows), dtype=np.int32)
         self._position[rows] = len(rows)
         np.minimum.at(self._position, rows, order)
         return self._position[rows] == order

@@ -69,8 +69,11 @@ class Demography:
 
     def event_month(self, status: int, kind, origin, start, left, mult) -> np.ndarray:
         """Month of the pending event of entities in `status` (opening, failure, dormant exit)."""
+        tables = self._tables(status, kind)
+        if len(tables) == 1:
+            return tables[0][0].event_month(origin, start, left, mult)
         out = np.empty(len(kind), dtype=np.int32)
-        for table, r in self._tables(status, kind):
+        for table, r in tables:
             out[r] = table.event_month(origin[r], start[r], left[r], mult[r])
         return out
 
@@ -89,4 +92,4 @@ class Demography:
         curve = FAILURE_CURVE_OF_KIND[kind]
         if len(curve) == 0 or (curve == curve[0]).all():
             return [(self.failure[curve[0] if len(curve) else 0], slice(None))]
-        return [(table, curve == i) for i, table in enumerate(self.failure)]
+        return [(table, (curve == i).nonzero()[0]) for i, table in enumerate(self.failure)]

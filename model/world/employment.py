@@ -36,6 +36,7 @@ from model.world.population import Population
 BUCKET = 0.01  # width of a growth bucket, log revenue per year
 MOMENTS = 5
 _FACTORIALS = np.array([factorial(j) for j in range(MOMENTS)], dtype=np.float64)
+_ENTERPRISE_KIND = is_enterprise(np.arange(ROW_KINDS))  # by kind code
 
 
 def employed(demand: float, ceiling: float, rho: float) -> float:
@@ -91,7 +92,7 @@ class Employment:
         if len(counted) == 0:
             return
         kind = pop.kind[counted]
-        enterprise = is_enterprise(kind)
+        enterprise = _ENTERPRISE_KIND[kind]
         if self._any_entrant:
             weight = np.where(self._entrant[counted], sign * self.entrant_weight, sign)
             self._by_kind += np.bincount(kind, weight, minlength=ROW_KINDS)

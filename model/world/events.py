@@ -57,20 +57,20 @@ ENTRY_KIND_OF_ROW_KIND = np.array(
 
 def add_rows(m: DoublingModel, rows: np.ndarray) -> None:
     """Count rows just appended to the population in the stocks by cell and in employment."""
-    m.stock_rows += m.cell_count(m.pop.status[rows], m.pop.kind[rows], rows)
+    m.count_stock(rows, 1)
     m.employment.join(rows)
 
 
 def set_state(m: DoublingModel, rows: np.ndarray, status=None, kind=None) -> None:
     """Change status and/or kind of rows, keeping the stock counts by cell and employment in step."""
     pop = m.pop
-    m.stock_rows -= m.cell_count(pop.status[rows], pop.kind[rows], rows)
+    m.count_stock(rows, -1)
     m.employment.leave(rows)
     if status is not None:
         pop.status[rows] = status
     if kind is not None:
         pop.kind[rows] = kind
-    m.stock_rows += m.cell_count(pop.status[rows], pop.kind[rows], rows)
+    m.count_stock(rows, 1)
     m.employment.join(rows)
 
 
@@ -92,26 +92,48 @@ def _by_process(status: np.ndarray) -> list[tuple[int, np.ndarray | None]]:
     return [(code, mask) for code, mask in groups if mask.any()]
 
 
+class _HookValues:
+    """The values of the policy's cell hooks for some rows, by their [kind, sector, city] cell;
+    the cells are found only if a hook differs between them (PolicyState.uniform)."""
+
+    def __init__(self, m: DoublingModel, rows: np.ndarray):
+        self._m, self._rows = m, rows
+        self._cell: np.ndarray | None = None
+
+    def __call__(self, hook: str) -> np.ndarray:
+        """The rows' values of `hook` (a field of PolicyState)."""
+        state = self._m.policy_state
+        value = state.uniform.get(hook)
+        if value is not None:
+            return np.full(len(self._rows), value)
+        return self.take(getattr(state, hook))
+
+    def take(self, by_cell: np.ndarray) -> np.ndarray:
+        """The rows' values of a [kinds, sectors, cities] or [sectors, cities] array."""
+        if self._cell is None:
+            self._cell = self._m.cells(self._rows)
+        return by_cell.take(self._cell if by_cell.ndim == 3 else self._cell % by_cell.size)
+
+
 def _failure_multiplier(
-    m: DoublingModel, rows: np.ndarray, cells: tuple, month: np.ndarray
+    m: DoublingModel, rows: np.ndarray, kind: np.ndarray, hooks: _HookValues, month: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multiplier of the failure hazard of operating rows from `month` on, and the month it next
-    changes by age (the end of a young-firm window; NEVER if none)."""
+    """Multiplier of the failure hazard of operating rows (of `kind`, their `hooks`) from `month`
+    on, and the month it next changes by age (the end of a young-firm window; NEVER if none)."""
     pop, state = m.pop, m.policy_state
-    age = month - pop.born[rows].astype(np.int32)
-    fail = state.failure[cells] * m.demography.failure_kind_multiplier[cells[0]]
+    born = pop.born[rows].astype(np.int32)
+    age = month - born
+    fail = hooks("failure") * m.demography.failure_kind_multiplier[kind]
     edge = np.full(len(rows), NEVER, dtype=np.int32)
     windows = list(state.failure_windows)
     if state.induced_quality_differs:
         induced = (pop.flags[rows] & INDUCED) > 0
-        windows.append(
-            (np.where(induced, state.induced_failure[cells], 1.0), INDUCED_WINDOW_MONTHS)
-        )
+        windows.append((np.where(induced, hooks("induced_failure"), 1.0), INDUCED_WINDOW_MONTHS))
     for window_mult, max_age in windows:
-        value = window_mult[cells] if np.ndim(window_mult) == 3 else window_mult
+        value = hooks.take(window_mult) if np.ndim(window_mult) == 3 else window_mult
         active = (age < max_age) & (value != 1.0)
-        fail = np.where(active, fail * value, fail)
-        edge = np.where(active, np.minimum(edge, month - age + max_age), edge)
+        np.multiply(fail, value, out=fail, where=active)
+        np.minimum(edge, born + max_age, out=edge, where=active)
     return fail, edge
 
 
@@ -129,31 +151,34 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     force from their first month of exposure on, and put it on the agenda."""
     if len(rows) == 0:
         return
-    pop, state = m.pop, m.policy_state
+    pop = m.pop
     due = np.empty(len(rows), dtype=np.int32)
-    boundary = np.full(len(rows), NEVER, dtype=np.int32)
+    boundary = None
     for code, mask in _by_process(pop.status[rows]):
         r = rows if mask is None else rows[mask]
-        cells = (pop.kind[r], pop.sector[r], pop.city[r])
+        kind, hooks = pop.kind[r], _HookValues(m, r)
         start = pop.clock_start[r].astype(np.int32)
         if code == OPERATING:
-            mult, edge = _failure_multiplier(m, r, cells, np.maximum(start, t))
+            mult, edge = _failure_multiplier(m, r, kind, hooks, np.maximum(start, t))
+            if boundary is None:
+                boundary = np.full(len(rows), NEVER, dtype=np.int32)
             boundary[slice(None) if mask is None else mask] = edge
         elif code == REGISTERED:
-            mult = state.opening[cells]
+            mult = hooks("opening")
         else:  # the clean-up (吊销) reaches entities that never operated
             never = (pop.flags[r] & NEVER_OPENS) > 0
-            mult = state.dormant_exit[cells] * np.where(never, state.cleanup[cells], 1.0)
+            mult = hooks("dormant_exit") * np.where(never, hooks("cleanup"), 1.0)
         mult = mult.astype(np.float32)
         pop.hazard_mult[r] = mult
         origin, left = pop.clock_origin[r].astype(np.int32), pop.hazard_left[r].astype(np.float64)
         due[slice(None) if mask is None else mask] = m.demography.event_month(
-            code, cells[0], origin, start, left, mult.astype(np.float64)
+            code, kind, origin, start, left, mult.astype(np.float64)
         )
     pop.due[rows] = np.minimum(due, NEVER)
     m.agenda.push(STATUS, rows, due, t)
-    early = boundary < due
-    m.agenda.push(REHAZARD, rows[early], boundary[early], t)
+    if boundary is not None:
+        early = boundary < due
+        m.agenda.push(REHAZARD, rows[early], boundary[early], t)
 
 
 def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
@@ -171,15 +196,24 @@ def _settle_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     pop = m.pop
     start = pop.clock_start[rows].astype(np.int32)
     past = start < t
-    if past.any():
-        used = np.zeros(len(rows))
-        for code, mask in _by_process(pop.status[rows]):
-            s = past if mask is None else past & mask
-            r = rows[s]
-            origin, mult = pop.clock_origin[r].astype(np.int32), pop.hazard_mult[r]
-            used[s] = m.demography.used(code, pop.kind[r], origin, start[s], t, mult)
-        pop.hazard_left[rows] = np.maximum(pop.hazard_left[rows] - used, 0.0)
-        pop.clock_start[rows] = np.maximum(start, t)
+    if not past.any():
+        return
+    everyone = bool(past.all())
+    left = pop.hazard_left[rows].astype(np.float64)
+    for code, mask in _by_process(pop.status[rows]):
+        s = _both(None if everyone else past, mask)
+        r = rows[s]
+        origin, mult = pop.clock_origin[r].astype(np.int32), pop.hazard_mult[r]
+        left[s] -= m.demography.used(code, pop.kind[r], origin, start[s], t, mult)
+    pop.hazard_left[rows] = np.maximum(left, 0.0, out=left)
+    pop.clock_start[rows] = np.maximum(start, t)
+
+
+def _both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | slice:
+    """The selection where both masks hold (None: everything)."""
+    if a is None:
+        return slice(None) if b is None else b
+    return a if b is None else a & b
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -223,7 +257,7 @@ def register(m: DoublingModel, t: int) -> None:
         founders = m.pending_reentries.pop((t, flags), [])
         if founders:
             *cells, founder = (np.concatenate(x) for x in zip(*founders, strict=True))
-            order = np.argsort(founder)  # founders in row order: the same in every scenario
+            order = founder.argsort()  # founders in row order: the same in every scenario
             cells = [cell[order] for cell in cells]
             key = m.streams.key(streams.REENTRY, t, purpose)
             groups.append(Entrants(tuple(cells), flags, key))
@@ -250,7 +284,7 @@ def _gap_to_doubling_path(m: DoublingModel, t: int) -> np.ndarray:
 
 def _cells_to_rows(counts: np.ndarray):
     """[entry kind, sector, city] counts -> one (entry kind, sector, city) triple per entity."""
-    flat = np.repeat(np.arange(counts.size), counts.ravel())
+    flat = np.arange(counts.size).repeat(counts.ravel())
     entry_kind, sector, city = np.unravel_index(flat, counts.shape)
     return entry_kind.astype(np.int8), sector.astype(np.int8), city.astype(np.int8)
 
@@ -273,7 +307,7 @@ class Entrants:
 def _first_of_cells(drawn: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """Mask over the entities of _cells_to_rows(drawn) (grouped by cell) keeping the first
     `kept` of each cell."""
-    cell = np.repeat(np.arange(drawn.size), drawn.ravel())
+    cell = np.arange(drawn.size).repeat(drawn.ravel())
     return streams.rank_in_cell(cell) < kept.ravel()[cell]
 
 
@@ -462,22 +496,26 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
     """
     pop = m.pop
     base_share = m.rates.reentry_share
-    cells = (pop.kind[rows], pop.sector[rows], pop.city[rows])
-    share = np.minimum(1.0, base_share * m.policy_state.reentry[cells])
+    kind = pop.kind[rows]
+    share = np.minimum(1.0, base_share * _HookValues(m, rows)("reentry"))
     draw = pop.reentry_draw[rows].astype(np.float64)
-    again = draw < share
+    again = (draw < share).nonzero()[0]
     waits = np.log1p(-draw[again] / share[again]) / np.log1p(-1.0 / m.rates.reentry_delay_months)
-    month = np.broadcast_to(ceased, rows.shape)[again] + 1 + np.maximum(np.ceil(waits), 1)
-    month = month.astype(np.int64)
-    induced = draw[again] >= base_share
-    chosen, entry_kind = rows[again], ENTRY_KIND_OF_ROW_KIND[cells[0][again]]
-    for when in np.unique(month[(month >= 0) & (month <= m.last_month)]):
-        for flags, among in ((REENTRANT, ~induced), (REENTRANT | INDUCED, induced)):
-            now = (month == when) & among
-            if now.any():
-                rows_now = chosen[now]
-                founders = (entry_kind[now], pop.sector[rows_now], pop.city[rows_now], rows_now)
-                m.pending_reentries.setdefault((int(when), flags), []).append(founders)
+    ceased = ceased[again] if np.ndim(ceased) else ceased
+    month = (ceased + 1 + np.maximum(np.ceil(waits), 1)).astype(np.int64)
+    flags = np.where(draw[again] >= base_share, REENTRANT | INDUCED, REENTRANT)
+    simulated = ((month >= 0) & (month <= m.last_month)).nonzero()[0]
+    if len(simulated) == 0:
+        return
+    by_key = simulated[(month[simulated] * 256 + flags[simulated]).argsort(kind="stable")]
+    month, flags, again = month[by_key], flags[by_key], again[by_key]  # by month, then flags
+    founders, entry_kind = rows[again], ENTRY_KIND_OF_ROW_KIND[kind[again]]
+    sector, city = pop.sector[founders], pop.city[founders]
+    cuts = (((month[1:] != month[:-1]) | (flags[1:] != flags[:-1])).nonzero()[0] + 1).tolist()
+    for begin, end in zip([0, *cuts], [*cuts, len(founders)], strict=True):
+        group = (entry_kind[begin:end], sector[begin:end], city[begin:end], founders[begin:end])
+        key = (int(month[begin]), int(flags[begin]))
+        m.pending_reentries.setdefault(key, []).append(group)
 
 
 def deregister(m: DoublingModel, rows: np.ndarray, t: int) -> None:
@@ -490,7 +528,7 @@ def deregister(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 def schedule_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     pop = m.pop
     start = np.maximum(pop.conv_start[rows].astype(np.int32), t)
-    mult = m.policy_state.conversion[pop.sector[rows], pop.city[rows]]
+    mult = _HookValues(m, rows)("conversion")
     pop.conv_mult[rows] = mult
     due = m.demography.conversion.event_month(start, start, pop.conv_left[rows], mult)
     pop.conv_due[rows] = np.minimum(due, NEVER)
@@ -548,12 +586,12 @@ def set_growth(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Apply the growth levers to enterprises' revenue growth, keeping revenue continuous, and
     schedule their next size move. A size move falling due first takes effect (the size class is
     the band of revenue in month t), so no re-solve drops a 小升规."""
-    pop, state = m.pop, m.policy_state
+    pop = m.pop
     moved = _move_to_revenue_band(m, rows, t)
+    hooks = _HookValues(m, rows)  # of the size class in month t
     base = pop.growth_base[rows].astype(np.float64)
-    kind, sector, city = pop.kind[rows], pop.sector[rows], pop.city[rows]
-    boost = np.where((kind == MEDIUM) & (base > 0), state.upgrade[sector, city], 1.0)
-    new = base * boost + state.growth[kind, sector, city]
+    boost = np.where((pop.kind[rows] == MEDIUM) & (base > 0), hooks("upgrade"), 1.0)
+    new = base * boost + hooks("growth")
     m.employment.leave(rows)
     pop.log_rev0[rows] += (pop.growth[rows] - new) * (t / 12.0)
     pop.growth[rows] = new
@@ -587,13 +625,15 @@ _LOWER_THRESHOLD = np.insert(LOG_SIZE_THRESHOLDS, 0, -np.inf)
 def schedule_size_move(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Next month at which revenue crosses a size threshold (micro/small/medium/规上 lines)."""
     pop = m.pop
-    a = pop.log_rev0[rows].astype(np.float64)
-    growth = pop.growth[rows].astype(np.float64)
-    band = np.searchsorted(LOG_SIZE_THRESHOLDS, log_revenue(m, rows, t), side="right")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rising = np.ceil(12.0 * (_UPPER_THRESHOLD[band] - a) / growth)
-        falling = np.floor(12.0 * (_LOWER_THRESHOLD[band] - a) / growth) + 1
-    month = np.where(growth > 0, rising, np.where(growth < 0, falling, np.inf))
+    a, growth = pop.log_rev0[rows].astype(np.float64), pop.growth[rows]
+    revenue = a + growth * (t / 12.0)  # log_revenue(m, rows, t) from the columns read once
+    band = LOG_SIZE_THRESHOLDS.searchsorted(revenue, side="right")
+    growth = growth.astype(np.float64)
+    rising = growth > 0
+    threshold = np.where(rising, _UPPER_THRESHOLD[band], _LOWER_THRESHOLD[band])  # the one ahead
+    months = np.full(len(rows), np.inf)  # to the threshold; never without growth
+    np.divide(12.0 * (threshold - a), growth, out=months, where=growth != 0)
+    month = np.where(rising, np.ceil(months), np.floor(months) + 1)
     month = np.where(np.isfinite(month), np.maximum(month, t + 1), NEVER)
     month = np.minimum(month, NEVER).astype(np.int32)
     pop.size_due[rows] = month
@@ -624,20 +664,22 @@ def apply_policy_change(m: DoublingModel, t: int, changed: dict[str, np.ndarray]
     pop = m.pop
     status = pop.status[: pop.n]
     kind = pop.kind[: pop.n]
+    cell = m.cells(slice(0, pop.n))  # kinds change only in the last re-solve (set_growth)
     if "opening" in changed:
-        registered = _in_cells(m, status == REGISTERED, changed["opening"])
+        registered = _in_cells(status == REGISTERED, changed["opening"], cell)
         refresh_process(m, registered[(pop.flags[registered] & NEVER_OPENS) == 0], t)
     if "failure" in changed:
-        refresh_process(m, _in_cells(m, status == OPERATING, changed["failure"]), t)
+        refresh_process(m, _in_cells(status == OPERATING, changed["failure"], cell), t)
     dormant_cells = _either(changed, "dormant_exit", "cleanup")
     if dormant_cells is not None:
-        refresh_process(m, _in_cells(m, status == DORMANT, dormant_cells), t)
+        refresh_process(m, _in_cells(status == DORMANT, dormant_cells, cell), t)
     if "conversion" in changed:
         individual = (status == OPERATING) & (kind == INDIVIDUAL)
-        refresh_conversion(m, _in_cells(m, individual, changed["conversion"]), t)
+        refresh_conversion(m, _in_cells(individual, changed["conversion"], cell), t)
     growth_cells = _either(changed, "growth", "upgrade")
     if growth_cells is not None:
-        set_growth(m, _in_cells(m, (status == OPERATING) & is_enterprise(kind), growth_cells), t)
+        operating_enterprise = (status == OPERATING) & is_enterprise(kind)
+        set_growth(m, _in_cells(operating_enterprise, growth_cells, cell), t)
 
 
 def _either(changed: dict[str, np.ndarray], *hooks: str) -> np.ndarray | None:
@@ -646,8 +688,7 @@ def _either(changed: dict[str, np.ndarray], *hooks: str) -> np.ndarray | None:
     return np.logical_or.reduce(masks) if masks else None
 
 
-def _in_cells(m: DoublingModel, selected: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """Rows where `selected` (over the population) is true whose [kind, sector, city] is in cells."""
-    pop = m.pop
-    rows = np.flatnonzero(selected)
-    return rows[cells[pop.kind[rows], pop.sector[rows], pop.city[rows]]]
+def _in_cells(selected: np.ndarray, cells: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """Rows where `selected` (over the population) is true whose flat [kind, sector, city] `cell`
+    is in `cells` (a mask over the cells)."""
+    return np.flatnonzero(selected & cells.take(cell))

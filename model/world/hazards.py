@@ -67,13 +67,22 @@ class HazardTable:
         mult: multiplier on the hazard from `start` on.
         """
         age_start = np.minimum(start - origin, MAX_AGE_MONTHS)
-        target = self.cumulative[age_start] + left / np.maximum(mult, 1e-12)
+        target = self.cumulative[age_start]
+        target += left / np.maximum(mult, 1e-12)
         # The continuous age tau at which H(tau) = target; the event falls in month ceil(tau) - 1.
-        run = np.maximum(np.searchsorted(self._run_cumulative, target, side="left") - 1, 0)
-        tau = self._run_start[run] + (target - self._run_cumulative[run]) / self._run_hazard[run]
-        age = np.maximum(np.ceil(tau) - 1, age_start)
-        month = np.where(age >= MAX_AGE_MONTHS, NEVER, origin + np.minimum(age, MAX_AGE_MONTHS))
-        return month.astype(np.int32)
+        run = self._run_cumulative.searchsorted(target, side="left")
+        run -= 1
+        np.maximum(run, 0, out=run)
+        tau = target - self._run_cumulative[run]
+        tau /= self._run_hazard[run]
+        tau += self._run_start[run]
+        age = np.ceil(tau, out=tau)
+        age -= 1
+        np.maximum(age, age_start, out=age)
+        beyond = age >= MAX_AGE_MONTHS
+        age += origin
+        age[beyond] = NEVER
+        return age.astype(np.int32)
 
     def used(self, origin: np.ndarray, start: np.ndarray, now: int, mult: np.ndarray) -> np.ndarray:
         """Hazard accumulated over months start .. now-1 (the part of the threshold already used)."""

@@ -36,6 +36,7 @@ from model.world.policy_state import Policy, PolicyState
 from model.world.population import Population
 from model.world.starting_stock import add_starting_stock
 
+PRESENT = (REGISTERED, OPERATING, DORMANT)  # statuses of entities in the register
 CELL_EVENTS = ("registration", "opening", "conversion", "upgrade", "tier_crossing")
 CHAIN_LEADER_SECTORS = {"manufacturing": 0.6, "energy": 0.4}  # assumption: Shanxi's key chains
 
@@ -134,21 +135,28 @@ class DoublingModel(mesa.Model):
 
     # --- bookkeeping used by the events -----------------------------------------------------
 
-    def cell_count(self, status: np.ndarray, kind: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Counts of rows by [status, kind, sector, city]."""
+    def count_stock(self, rows: np.ndarray, sign: int) -> None:
+        """Add (sign 1) or take out (-1) rows in the stock counts by [status, kind, sector, city]."""
+        pop = self.pop
         flat = np.ravel_multi_index(
-            (status, kind, self.pop.sector[rows], self.pop.city[rows]), self._cell_shape
+            (pop.status[rows], pop.kind[rows], pop.sector[rows], pop.city[rows]), self._cell_shape
         )
-        return np.bincount(flat, minlength=self.stock_rows.size).reshape(self._cell_shape)
+        np.add.at(self.stock_rows.reshape(-1), flat, sign)
+
+    def cells(self, rows: np.ndarray | slice) -> np.ndarray:
+        """Flat index of rows' [kind, sector, city] cell (in PolicyState's cell arrays)."""
+        pop, (_, _, sectors, cities) = self.pop, self._cell_shape
+        cell = pop.kind[rows].astype(np.intp)
+        cell *= sectors
+        cell += pop.sector[rows]
+        cell *= cities
+        cell += pop.city[rows]
+        return cell
 
     def count_event(self, name: str, rows: np.ndarray) -> None:
         """Count rows having event `name` this month by [kind, sector, city] (for fiscal costs)."""
-        if len(rows):
-            cells = self.event_cells[name]
-            flat = np.ravel_multi_index(
-                (self.pop.kind[rows], self.pop.sector[rows], self.pop.city[rows]), cells.shape
-            )
-            cells += np.bincount(flat, minlength=cells.size).reshape(cells.shape)
+        if len(rows):  # chain leaders come after the row kinds: the same flat index as cells()
+            np.add.at(self.event_cells[name].reshape(-1), self.cells(rows), 1.0)
 
     def count_chain_event(self, name: str, leader: ChainLeader, count: int) -> None:
         """Chain-leader events count as real entities: divide by scale to express them in rows."""
@@ -208,15 +216,16 @@ class DoublingModel(mesa.Model):
 
     def _tally(self) -> dict[str, float]:
         s = self.scale
-        by_status_kind = self.stock_rows.sum(axis=(2, 3))  # [status, kind]
-        present = by_status_kind[[REGISTERED, OPERATING, DORMANT]].sum(axis=0)  # by kind
+        by_status_kind = self.stock_rows.sum(axis=(2, 3)).tolist()  # [status][kind], exact ints
+        rows = (by_status_kind[x] for x in PRESENT)
+        present = [sum(counts) for counts in zip(*rows, strict=True)]  # by kind
         leaders = len(self.agents)
         report = {
-            "n_registered": present.sum() * s + leaders,
-            "n_operating": by_status_kind[OPERATING].sum() * s + leaders,
-            "n_dormant": by_status_kind[DORMANT].sum() * s,
+            "n_registered": sum(present) * s + leaders,
+            "n_operating": sum(by_status_kind[OPERATING]) * s + leaders,
+            "n_dormant": sum(by_status_kind[DORMANT]) * s,
             "n_individual": present[INDIVIDUAL] * s,
-            "n_enterprise": present[MICRO : ABOVE_SCALE + 1].sum() * s + leaders,
+            "n_enterprise": sum(present[MICRO : ABOVE_SCALE + 1]) * s + leaders,
             "n_micro": present[MICRO] * s,
             "n_small": present[SMALL] * s,
             "n_medium": present[MEDIUM] * s,
@@ -240,7 +249,7 @@ class DoublingModel(mesa.Model):
 
     def registered_by_city(self) -> np.ndarray:
         """Registered entities (real, chain leaders included) by city."""
-        present = self.stock_rows[[REGISTERED, OPERATING, DORMANT]].sum(axis=(0, 1, 2))
+        present = self.stock_rows[list(PRESENT)].sum(axis=(0, 1, 2))
         return present * self.scale + self._leaders_by_city()
 
     def _leaders_by_city(self) -> np.ndarray:

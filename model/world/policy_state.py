@@ -73,6 +73,19 @@ class PolicyState:
         """Whether any cell's induced entrants fail at other than the base hazard."""
         return bool((self.induced_failure != 1.0).any())
 
+    @functools.cached_property
+    def uniform(self) -> dict[str, np.float64]:
+        """The cell hooks holding one value (bit for bit) in every cell, with that value: a rule
+        then needs no look-up by cell."""
+        values = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.size:
+                bits = value.reshape(-1).view(np.uint64)
+                if (bits == bits[0]).all():
+                    values[f.name] = value.flat[0]
+        return values
+
     def same_as(self, other: PolicyState) -> bool:
         """Every hook value and young-firm window equal to `other`'s."""
         return not self._windows_differ(other).any() and all(

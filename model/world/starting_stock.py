@@ -152,17 +152,16 @@ def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
     status = np.where(
         never | (ceased < 0), DORMANT, np.where(opened >= 0, REGISTERED, OPERATING)
     ).astype(np.int8)
+    operating_now, dormant_now = status == OPERATING, status == DORMANT
     dormant_origin = np.where(never, born, ceased)
-    origin = np.where(status == DORMANT, dormant_origin, born)
-    start = np.select([status == OPERATING, status == DORMANT], [opened + 1, dormant_origin], born)
-    left = np.select(
-        [status == OPERATING, status == DORMANT],
-        [drawn["draw_fail"], drawn["draw_dormant"]],
-        drawn["open_draw"],
+    origin = np.where(dormant_now, dormant_origin, born)
+    start = np.where(operating_now, opened + 1, np.where(dormant_now, dormant_origin, born))
+    left = np.where(
+        operating_now,
+        drawn["draw_fail"],
+        np.where(dormant_now, drawn["draw_dormant"], drawn.pop("open_draw")),
     )
-    drawn.pop("open_draw")
-    operating_now = status == OPERATING
-    due = np.select([operating_now, status == DORMANT], [ceased, history["exited"]], opened)
+    due = np.where(operating_now, ceased, np.where(dormant_now, history["exited"], opened))
     mult = np.where(operating_now, m.demography.failure_kind_multiplier[drawn["kind"]], 1.0)
     rows = m.pop.append(
         sector=sector,

@@ -43,6 +43,8 @@ class Streams:
         words = [self.seed, purpose] + [
             zlib.crc32(k.encode()) if isinstance(k, str) else int(k) + 1_000_000 for k in key
         ]
+        if min(words) >= 0 and max(words) < 2**32:  # one word each: as an array, read faster
+            return np.random.SeedSequence(np.array(words, dtype=np.uint32))
         return np.random.SeedSequence(words)
 
 
@@ -67,11 +69,11 @@ def rank_in_cell(cell: np.ndarray) -> np.ndarray:
     """Each entity's rank among the entities of its cell, in the order given."""
     cell = np.asarray(cell, dtype=np.int64)
     if len(cell) < 2 or (cell[1:] >= cell[:-1]).all():  # already grouped by cell
-        return np.arange(len(cell)) - np.searchsorted(cell, cell, side="left")
-    order = np.argsort(cell, kind="stable")
+        return np.arange(len(cell)) - cell.searchsorted(cell, side="left")
+    order = cell.argsort(kind="stable")
     ordered = cell[order]
     rank = np.empty(len(cell), dtype=np.int64)
-    rank[order] = np.arange(len(cell)) - np.searchsorted(ordered, ordered, side="left")
+    rank[order] = np.arange(len(cell)) - ordered.searchsorted(ordered, side="left")
     return rank
 
 
@@ -107,10 +109,13 @@ class KeyedDraws:
         return self._uniforms[self._calls - 1].astype(dtype, copy=False)
 
     def standard_normal(self, n: int) -> np.ndarray:
-        return ndtri(np.clip(self.random(n), 2.0**-54, None))
+        return ndtri(np.maximum(self.random(n), 2.0**-54))
 
     def standard_exponential(self, n: int, dtype=np.float64) -> np.ndarray:
         return (-np.log1p(-self.random(n))).astype(dtype)
+
+
+_BACK = np.array([[0.0], [1.0]])  # k - _BACK: k and k - 1, solved in one pdtr pass
 
 
 def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -125,12 +130,16 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # mean 0 at u 0: 0 * -inf
         z = ndtri(u)
         guess = np.floor(mean + np.sqrt(mean) * z + (z * z - 1.0) / 6.0)  # Cornish-Fisher
-    k = np.clip(np.nan_to_num(guess, nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
-    low = np.flatnonzero(pdtr(k, mean) < u)
+    guess[~np.isfinite(guess)] = 0.0
+    k = np.clip(guess, 0.0, None)
+    at_k, before_k = pdtr(k - _BACK, mean)  # P(X <= k), P(X <= k - 1)
+    below = at_k < u
+    low = np.flatnonzero(below)
     while len(low):  # step up to the first k with P(X <= k) >= u
         k[low] += 1.0
         low = low[pdtr(k[low], mean[low]) < u[low]]
-    high = np.flatnonzero((k > 0) & (pdtr(k - 1.0, mean) >= u))
+    # a k stepped up has P(X <= k - 1) < u: only the others may step down
+    high = np.flatnonzero((k > 0) & (before_k >= u) & ~below)
     while len(high):  # step down while P(X <= k - 1) >= u still holds
         k[high] -= 1.0
         high = high[(k[high] > 0) & (pdtr(k[high] - 1.0, mean[high]) >= u[high])]

@@ -1,0 +1,91 @@
+"""The fast paths of the simulation core give bit for bit what their plain formulations give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import ndtri, pdtr
+
+from model.world.agenda import Agenda
+from model.world.clock import NEVER
+from model.world.hazards import MAX_AGE_MONTHS, HazardTable
+from model.world.policy_state import PolicyState
+from model.world.streams import poisson_quantile
+
+
+def _plain_event_month(table: HazardTable, origin, start, left, mult) -> np.ndarray:
+    age_start = np.minimum(start - origin, MAX_AGE_MONTHS)
+    target = table.cumulative[age_start] + left / np.maximum(mult, 1e-12)
+    starts = np.flatnonzero(np.diff(table.monthly, prepend=np.nan) != 0)
+    run = np.maximum(np.searchsorted(table.cumulative[starts], target, side="left") - 1, 0)
+    tau = starts[run] + (target - table.cumulative[starts][run]) / table.monthly[starts][run]
+    age = np.maximum(np.ceil(tau) - 1, age_start)
+    month = np.where(age >= MAX_AGE_MONTHS, NEVER, origin + np.minimum(age, MAX_AGE_MONTHS))
+    return month.astype(np.int32)
+
+
+def _plain_poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        z = ndtri(u)
+        guess = np.floor(mean + np.sqrt(mean) * z + (z * z - 1.0) / 6.0)
+    k = np.clip(np.nan_to_num(guess, nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
+    low = np.flatnonzero(pdtr(k, mean) < u)
+    while len(low):
+        k[low] += 1.0
+        low = low[pdtr(k[low], mean[low]) < u[low]]
+    high = np.flatnonzero((k > 0) & (pdtr(k - 1.0, mean) >= u))
+    while len(high):
+        k[high] -= 1.0
+        high = high[(k[high] > 0) & (pdtr(k[high] - 1.0, mean[high]) >= u[high])]
+    return k.astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_event_month_matches_its_plain_formulation(seed):
+    rng = np.random.default_rng(seed)
+    table = HazardTable(np.repeat(rng.random(rng.integers(1, 12)) * 0.05, 12))
+    n = 300
+    origin = rng.integers(-200, 60, n).astype(np.int32)
+    start = origin + rng.integers(0, 1200, n).astype(np.int32)
+    left = (rng.standard_exponential(n) * rng.choice([1, 10, 1000])).astype(np.float32)
+    mult = rng.random(n) * rng.choice([0.0, 1.0, 3.0])
+    expected = _plain_event_month(table, origin, start, left, mult)
+    np.testing.assert_array_equal(table.event_month(origin, start, left, mult), expected)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_poisson_quantile_matches_its_plain_formulation(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    mean = rng.choice([0.0, 1e-9, 0.3, 2.0, 15.0, 300.0, 5e4]) * rng.random(n)
+    mean[rng.random(n) < 0.2] = 0.0
+    u = rng.random(n)
+    u[rng.random(n) < 0.05] = 0.0
+    np.testing.assert_array_equal(poisson_quantile(u, mean), _plain_poisson_quantile(u, mean))
+
+
+def test_agenda_pops_distinct_rows_in_push_order():
+    rng = np.random.default_rng(3)
+    agenda, plain = Agenda(last_month=30), {month: [] for month in range(31)}
+    for now in range(0, 30, 3):
+        rows = rng.integers(0, 500, rng.integers(0, 60))
+        months = (now + rng.integers(0, 40, len(rows))).astype(np.int32)
+        agenda.push(0, rows, months, now)
+        for row, month in zip(rows.tolist(), months.tolist(), strict=True):
+            if month <= 30:
+                plain[month].append(row)
+    for month in range(31):
+        expected = list(dict.fromkeys(plain[month]))  # first occurrences, in order
+        assert agenda.pop(0, month).tolist() == expected
+    with pytest.raises(ValueError, match="in the past"):
+        agenda.push(0, np.array([1]), np.array([2], dtype=np.int32), 3)
+
+
+def test_uniform_hooks_are_those_of_one_value_bit_for_bit():
+    state = PolicyState.neutral()
+    assert state.uniform["failure"] == 1.0 and state.uniform["growth"] == 0.0
+    state = PolicyState.neutral()
+    state.growth = state.growth.copy()
+    state.growth[0, 0, 0] = -0.0  # equal to 0.0, not the same bits
+    state.opening = state.opening * 1.5
+    assert "growth" not in state.uniform and state.uniform["opening"] == 1.5
