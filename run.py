@@ -10,11 +10,18 @@ import sys
 from pathlib import Path
 
 from model.defaults import (
+    CALIBRATION_SCALE,
+    DEFAULT_CALIBRATION_SEED,
+    DEFAULT_GENERATIONS,
+    DEFAULT_MINUTES,
+    DEFAULT_POPULATION,
+    DEFAULT_POSTERIOR,
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
     DEFAULT_SCALE,
     DEFAULT_SEED,
     DEFAULT_UNTIL,
+    NO_POSTERIOR,
     SCENARIO_DIR,
     default_scenario_files,
 )
@@ -53,11 +60,30 @@ def _run_batch(args: argparse.Namespace) -> Path:
         until=args.until,
         seed=args.seed,
         out=Path(args.out),
+        posterior=args.posterior,
         workers=args.workers,
         scheduler=args.scheduler,
         worker_timeout=args.worker_timeout,
         quiet=args.quiet,
     )
+
+
+def _command_calibrate(args: argparse.Namespace) -> int:
+    from model.experiments.calibration import Budget, calibrate, default_out, format_posterior
+
+    observations = Path(args.observations) if args.observations else None
+    budget = Budget(args.population, args.generations, args.minutes, args.scale, args.seed)
+    posterior = calibrate(
+        Path(args.out) if args.out else default_out(observations),
+        observations=observations,
+        budget=budget,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        worker_timeout=args.worker_timeout,
+        quiet=args.quiet,
+    )
+    print(format_posterior(posterior))
+    return 0
 
 
 def _command_run(args: argparse.Namespace) -> int:
@@ -171,18 +197,58 @@ def _add_run_command(commands) -> None:
     run.add_argument("--until", default=DEFAULT_UNTIL, help="last month simulated, YYYY-MM")
     run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the batch")
     run.add_argument("--out", default=str(DEFAULT_RESULTS), help="results folder")
-    where = run.add_mutually_exclusive_group()
+    run.add_argument(
+        "--posterior",
+        default=str(DEFAULT_POSTERIOR),
+        metavar="FOLDER",
+        help="posterior every run draws its parameters from (run.py calibrate writes one); "
+        f"{NO_POSTERIOR!r}: the calibrated values, only the starting stock drawn "
+        "(default: the shipped posterior)",
+    )
+    _add_cluster_options(run)
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_command_run)
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit the uncertain inputs to the pre-2021 moments (and observations): a posterior",
+    )
+    calibrate.add_argument(
+        "--observations", metavar="FILE", help="observation file (.csv): also fit these counts"
+    )
+    calibrate.add_argument(
+        "--out",
+        help="posterior folder (default: the shipped posterior, or posteriors/NAME for "
+        "observations/NAME.csv); an unfinished calibration there is resumed",
+    )
+    calibrate.add_argument("--population", type=_positive_int, default=DEFAULT_POPULATION)
+    calibrate.add_argument(
+        "--generations", type=_positive_int, default=DEFAULT_GENERATIONS, help="at most"
+    )
+    calibrate.add_argument(
+        "--minutes", type=_positive_float, default=DEFAULT_MINUTES, help="budget of this session"
+    )
+    calibrate.add_argument(
+        "--scale", type=_positive_float, default=CALIBRATION_SCALE, help="real entities per row"
+    )
+    calibrate.add_argument("--seed", type=int, default=DEFAULT_CALIBRATION_SEED)
+    _add_cluster_options(calibrate)
+    calibrate.add_argument("--quiet", action="store_true", help="no progress report")
+    calibrate.set_defaults(handler=_command_calibrate)
+
+
+def _add_cluster_options(command) -> None:
+    """Where the simulations run: local worker processes or a Dask cluster."""
+    where = command.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, help="local Dask worker processes")
     where.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://HOST:PORT")
-    run.add_argument(
+    command.add_argument(
         "--worker-timeout",
         type=_positive_float,
         default=WORKER_TIMEOUT_S,
         metavar="SECONDS",
         help="give up when the Dask cluster has had no worker for this long (default: %(default)g)",
     )
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.set_defaults(handler=_command_run)
 
 
 def _add_reading_commands(commands) -> None:

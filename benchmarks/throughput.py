@@ -58,17 +58,18 @@ def _scenario_paths() -> list[str]:
 def in_process(scale: float, runs: int) -> dict[str, tuple[float, float]]:
     """Wall and CPU seconds per run of `simulate_run` in this process, by scenario (after a warm-up
     run). CPU time is the core's time, whatever else the machine runs."""
-    from model.experiments.ensemble import run_seeds, simulate_run
+    from model.experiments.ensemble import Settings, simulate_run
     from model.policy.scenario import load_scenario
 
-    seeds = run_seeds(1, runs + 1)
+    settings = Settings(runs + 1, scale, DEFAULT_UNTIL, seed=1)
+    tasks = {path: settings.tasks([load_scenario(Path(path))]) for path in _scenario_paths()}
     seconds = {}
     for path, name in zip(_scenario_paths(), SCENARIOS, strict=True):
-        scenario = load_scenario(Path(path))
-        simulate_run(scenario, 0, seeds[0], scale, DEFAULT_UNTIL)  # imports, caches
+        first, *timed = tasks[path]
+        simulate_run(*first)  # imports, caches
         wall, cpu = time.perf_counter(), time.process_time()
-        for run in range(1, runs + 1):
-            simulate_run(scenario, run, seeds[run], scale, DEFAULT_UNTIL)
+        for task in timed:
+            simulate_run(*task)
         seconds[name] = ((time.perf_counter() - wall) / runs, (time.process_time() - cpu) / runs)
     return seconds
 

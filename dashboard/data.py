@@ -23,7 +23,9 @@ from dashboard import contract
 from dashboard.memo import Memo
 from model.experiments import (
     SHOWN_FIRST,
+    Backtest,
     InputError,
+    backtest_of,
     deadline_rows,
     open_table,
     places,
@@ -54,7 +56,8 @@ class ScenarioInfo:
 @dataclass
 class Results:
     """One results folder: its manifest and summary in memory, its other tables read on demand
-    (`timeseries`, `by_city`, `fiscal`, `at_deadline`), plus a memo of tables derived from them."""
+    (`timeseries`, `by_city`, `fiscal`, `at_deadline`, `backtest`), plus a memo of tables derived
+    from them."""
 
     folder: Path
     manifest: dict[str, Any]
@@ -95,6 +98,11 @@ class Results:
         """`scenario, run, date, n_registered, n_operating` of every run at the deadline (read once)."""
         timeseries = self.tables[contract.TIMESERIES]
         return self.memo(("at_deadline",), lambda: _checked(self.folder, deadline_rows, timeseries))
+
+    def backtest(self) -> Backtest:
+        """The batch's backtest (`model.experiments.backtest_of` of its manifest): the published
+        counts, and the moments and marginals of the posterior its runs drew from (read once)."""
+        return self.memo(("backtest",), lambda: _checked(self.folder, backtest_of, self.manifest))
 
     def _read(self, name: str, columns, scenario: str | None) -> pd.DataFrame:
         rows = {} if scenario is None else {"scenario": scenario}

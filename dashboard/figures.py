@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from dashboard.contract import DEADLINE
 from dashboard.formats import date_hover, pick_scale
@@ -80,8 +81,8 @@ def value_axis(kind: str, magnitude: float, lang: str) -> Axis:
     return Axis(scale.divisor, COUNT_TICKS, scale.suffix + unit, f",.{decimals}f", "")  # '600万户'
 
 
-def _hover(name: str, x: str, y: str, axis: Axis) -> str:
-    return f"{name}<br>{x}: %{{{y}:{axis.hover}}}{axis.ticksuffix}<extra></extra>"
+def _hover(name: str, x: str, y: str, axis: Axis, detail: str = "") -> str:
+    return f"{name}<br>{x}: %{{{y}:{axis.hover}}}{axis.ticksuffix}{detail}<extra></extra>"
 
 
 def legend_height(entries: int, base: int = 460) -> int:
@@ -104,7 +105,8 @@ def _style(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     return fig
 
 
-def _apply_axis(fig: go.Figure, axis: Axis, which: str = "y", zero: bool = True) -> None:
+def _apply_axis(fig: go.Figure, axis: Axis, which: str = "y", zero: bool = True, **where) -> None:
+    """Set the value axis (every x or y axis, or the subplot's of `where`: row, col)."""
     settings = {
         "tickformat": axis.tickformat,
         "ticksuffix": axis.ticksuffix,
@@ -112,9 +114,9 @@ def _apply_axis(fig: go.Figure, axis: Axis, which: str = "y", zero: bool = True)
         "rangemode": "tozero" if zero and axis.tickformat == COUNT_TICKS else None,
     }
     if which == "y":
-        fig.update_yaxes(**settings)
+        fig.update_yaxes(**settings, **where)
     else:
-        fig.update_xaxes(**settings)
+        fig.update_xaxes(**settings, **where)
 
 
 def message_figure(text: str, title: str = "") -> go.Figure:
@@ -457,3 +459,158 @@ def overview_chart(
     )
     fig.add_trace(_target_trace(table, titles, lang, value_axis("count", magnitude, lang)))
     return fig.update_layout(showlegend=True)
+
+
+BOUND_SYMBOLS = {"=": "circle", ">=": "triangle-up", "<=": "triangle-down"}
+BOUND_KEYS = {"=": "eq", ">=": "at_least", "<=": "at_most"}  # i18n `backtest.point.<key>`
+OBSERVED_COLOR = "#1b2631"
+PANEL_COLUMNS = 3  # panels of observed quantities in a row
+MARGINAL_COLUMNS = 4  # panels of parameters in a row
+SOURCE_CHARACTERS = 80  # of a publication's title and address in a hover
+
+
+def _small_multiples(titles: Sequence[str], columns: int) -> tuple[go.Figure, list[dict]]:
+    """An empty grid of panels, up to `columns` to a row, titled in order: the figure and the
+    place (row, col) of each panel."""
+    columns = max(1, min(columns, len(titles)))
+    rows = max(1, -(-len(titles) // columns))
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=list(titles),
+        horizontal_spacing=0.06 if columns > 3 else 0.08,
+        vertical_spacing=min(0.12, 0.5 / rows),
+    )
+    fig.update_annotations(font={"size": 15})
+    places = [{"row": i // columns + 1, "col": i % columns + 1} for i in range(len(titles))]
+    return fig, places
+
+
+def _rows(places: list[dict]) -> int:
+    """The rows of a grid of panels."""
+    return max((place["row"] for place in places), default=1)
+
+
+def observed_label(bound: str, used: bool, lang: str) -> str:
+    """The legend of published counts: the kind of value (count or bound) and whether the
+    posterior was fitted to it."""
+    point = t(f"backtest.point.{BOUND_KEYS[bound]}", lang)
+    use = t("backtest.used" if used else "backtest.unused", lang)
+    return t("backtest.legend", lang, point=point, use=use)
+
+
+def _observed_trace(points: pd.DataFrame, bound: str, used: bool, axis: Axis, lang: str):
+    """Published counts of one bound and use: a marker (one-sided for a bound; filled when used
+    in the fit, hollow when not) with its 90 % band as whiskers."""
+    label = observed_label(bound, used, lang)
+    shown = f"%{{customdata[0]:{axis.hover}}}{axis.ticksuffix}"
+    detail = (
+        f"<br>{t('backtest.band_90', lang)}: {shown}–{shown.replace('[0]', '[1]')}"
+        "<br>%{customdata[2]}"
+    )
+    sources = points["source"].str.slice(0, SOURCE_CHARACTERS)
+    return go.Scatter(
+        x=points["date"],
+        y=points["value"] / axis.divisor,
+        mode="markers",
+        name=label,
+        legendgroup=label,
+        marker={
+            "symbol": BOUND_SYMBOLS[bound] + ("" if used else "-open"),
+            "size": 14,
+            "color": OBSERVED_COLOR,
+            "line": {"width": 2, "color": OBSERVED_COLOR},
+        },
+        error_y=_whiskers(
+            points.rename(columns={"low": "p05", "high": "p95"}),
+            "value",
+            axis,
+            color=OBSERVED_COLOR,
+            thickness=1.5,
+            width=7,
+        ),
+        customdata=list(
+            zip(points["low"] / axis.divisor, points["high"] / axis.divisor, sources, strict=True)
+        ),
+        hovertemplate=_hover(label, f"%{{x|{date_hover(lang)}}}", "y", axis, detail),
+    )
+
+
+def backtest_chart(
+    bands: pd.DataFrame,
+    observations: pd.DataFrame,
+    quantities: Mapping[str, str],
+    titles: Mapping[str, str],
+    colors: Mapping[str, str],
+    lang: str,
+    title: str,
+) -> go.Figure:
+    """A panel per observed quantity (in the order of `quantities`, quantity → label): median and
+    5–95 % band per scenario (in the order of `titles`), and the published counts over them.
+
+    `bands`: quantity, scenario, date, p05, p50, p95; `observations`: quantity, date (a
+    timestamp), bound, value, low, high (its 90 % band), source, used (the posterior was fitted
+    to it).
+    """
+    fig, places = _small_multiples(list(quantities.values()), PANEL_COLUMNS)
+    legend: set[str] = set()
+    for quantity, where in zip(quantities, places, strict=True):
+        panel = bands[bands["quantity"] == quantity]
+        points = observations[observations["quantity"] == quantity]
+        axis = value_axis("count", pd.concat([panel["p95"], points["high"]]).max(), lang)
+        for name in [n for n in titles if n in set(panel["scenario"])]:
+            series = panel[panel["scenario"] == name].sort_values("date")
+            color = colors.get(name, PALETTE[0])
+            line = {"color": color, "width": 3}
+            median = _median_trace(series, name, titles[name], line, axis, lang)
+            fig.add_trace(_band_trace(series, name, titles[name], color, axis), **where)
+            fig.add_trace(median.update(showlegend=name not in legend), **where)
+            legend.add(name)
+        for (bound, used), group in points.groupby(["bound", "used"], sort=False):
+            trace = _observed_trace(group, bound, bool(used), axis, lang)
+            fig.add_trace(trace.update(showlegend=trace.name not in legend), **where)
+            legend.add(trace.name)
+        _apply_axis(fig, axis, zero=False, **where)
+    return _style(fig, title, height=legend_height(len(legend), base=460 * _rows(places)))
+
+
+def marginals_chart(
+    marginals: pd.DataFrame, parameters: Mapping[str, str], lang: str, title: str
+) -> go.Figure:
+    """A small panel per parameter (in the order of `parameters`, parameter → label): its prior
+    density (line) against its posterior density (bars) over the prior's range.
+
+    `marginals`: parameter, x (an evenly spaced grid), prior, posterior.
+    """
+    fig, places = _small_multiples(list(parameters.values()), MARGINAL_COLUMNS)
+    prior, posterior = t("backtest.prior", lang), t("backtest.posterior_density", lang)
+    for index, (parameter, where) in enumerate(zip(parameters, places, strict=True)):
+        grid = marginals[marginals["parameter"] == parameter].sort_values("x")
+        label = parameters[parameter]
+        hover = f"{label}<br>%{{x:.4~g}}: %{{y:.3~g}}<extra>%{{fullData.name}}</extra>"
+        bars = go.Bar(
+            x=grid["x"],
+            y=grid["posterior"],
+            width=float(grid["x"].diff().median()) if len(grid) > 1 else None,
+            name=posterior,
+            legendgroup="posterior",
+            showlegend=index == 0,
+            marker={"color": _rgba(PALETTE[0], 0.55), "line": {"width": 0}},
+            hovertemplate=hover,
+        )
+        line = go.Scatter(
+            x=grid["x"],
+            y=grid["prior"],
+            mode="lines",
+            name=prior,
+            legendgroup="prior",
+            showlegend=index == 0,
+            line={"color": PALETTE[1], "width": 2.5},
+            hovertemplate=hover,
+        )
+        fig.add_trace(bars, **where)
+        fig.add_trace(line, **where)
+    fig.update_yaxes(showticklabels=False, rangemode="tozero")  # a density's shape, not its unit
+    fig.update_xaxes(nticks=4)
+    fig.update_layout(bargap=0)
+    return _style(fig, title, height=140 + 210 * _rows(places))

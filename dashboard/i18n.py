@@ -26,6 +26,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.cities": ("各市", "Cities"),
     "nav.levers": ("政策工具与成本", "Levers and cost"),
     "nav.whatif": ("情景推演", "What-if"),
+    "nav.backtest": ("回测", "Backtest"),
     "footer.results": (
         "结果：{folder} · 生成于 {created} · 每个情景 {runs} 次模拟 · 每行代表 {scale} 户 · 版本 "
         "{version}",
@@ -306,6 +307,173 @@ TEXT: dict[str, tuple[str, str]] = {
         "with the same seeds (not with stored results finer than {min_scale} entities a row: "
         "'–').",
     ),
+    # backtest
+    "backtest.heading": (
+        "回测：模型与2020年以后公布的数据",
+        "Backtest: the model against the counts published since 2020",
+    ),
+    "backtest.note": (
+        "实线为各情景的中位数，阴影为5%–95%区间（每个情景 {runs} 次模拟，自2020年底起）；“按文件实施”"
+        "情景即2020年以后实际执行的政策。点为公布数据，误差线为其90%区间；●为公布数，▲为下限（实际数"
+        "至少为此值），▼为上限（至多为此值）；实心为后验分布拟合时用过的数据，空心为未用过的数据"
+        "（对模型的样本外检验）。",
+        "Lines are each scenario's median, shading the 5–95 % band ({runs} runs per scenario, from "
+        "end-2020); the document as enacted is the policy actually carried out after 2020. Points "
+        "are published counts, whiskers their 90 % band; ● a count, ▲ a lower bound (the true "
+        "count is at least this), ▼ an upper bound (at most this); filled: the posterior was "
+        "fitted to it, hollow: it was not (an out-of-sample check of the model).",
+    ),
+    "backtest.bands": (
+        "模拟区间与公布数据",
+        "Simulated bands and published counts",
+    ),
+    "backtest.point.eq": ("公布数", "Published count"),
+    "backtest.point.at_least": ("公布下限（至少）", "Published lower bound (at least)"),
+    "backtest.point.at_most": ("公布上限（至多）", "Published upper bound (at most)"),
+    "backtest.used": ("用于拟合", "used in the fit"),
+    "backtest.unused": ("未用于拟合", "not used in the fit"),
+    "backtest.legend": ("{point}，{use}", "{point}, {use}"),
+    "backtest.band_90": ("90%区间", "90 % band"),
+    "backtest.no_observations": (
+        "observations/ 中没有公布数据。",
+        "There are no published counts in observations/.",
+    ),
+    "backtest.posterior": (
+        "本批模拟的参数抽自后验分布：{path}",
+        "The runs of this batch drew their parameters from the posterior {path}",
+    ),
+    "backtest.no_posterior": (
+        "本批模拟未从后验分布抽取参数",
+        "The runs of this batch did not draw from a posterior",
+    ),
+    "backtest.no_posterior_detail": (
+        "模拟时使用了 --posterior none（或后验分布已不在原处），因此没有2021年前矩的拟合表，也没有"
+        "参数的先验与后验分布；上图只比较模拟区间与公布数据。",
+        "They were run with --posterior none (or the posterior is no longer where it was), so "
+        "there is no table of the pre-2021 moments and no prior against posterior; the chart "
+        "above only sets the simulated bands against the published counts.",
+    ),
+    "backtest.no_moments": (
+        "后验分布目录中没有 moments.csv，无法列出矩的拟合值。",
+        "The posterior folder holds no moments.csv: no fitted moments to list.",
+    ),
+    "backtest.moments": (
+        "2021年前的矩：拟合值与目标",
+        "The pre-2021 moments: fitted against target",
+    ),
+    "backtest.moments_note": (
+        "后验分布所接受模拟的中位数及其5%–95%区间，对照校准目标及其可接受范围；中位数落在范围外的"
+        "以红色标出。",
+        "The median of the runs the posterior accepted, with their 5–95 % band, against the "
+        "calibration target and its acceptable range; a median outside the range is marked red.",
+    ),
+    "backtest.col.name": ("矩", "Moment"),
+    "backtest.col.target": ("目标值", "Target"),
+    "backtest.col.range": ("可接受范围", "Acceptable range"),
+    "backtest.col.median": ("后验模拟中位数", "Posterior runs' median"),
+    "backtest.col.band": ("5%–95%区间", "5–95 % band"),
+    "backtest.col.within": ("中位数在范围内", "Median within range"),
+    "backtest.within": ("是", "yes"),
+    "backtest.outside": ("否", "no"),
+    "backtest.observation_name": (
+        "{quantity}（{month}，公布数据）",
+        "{quantity}, {month} (published)",
+    ),
+    "backtest.marginals": (
+        "参数的先验与后验分布",
+        "The parameters: prior against posterior",
+    ),
+    "backtest.prior": ("先验", "Prior"),
+    "backtest.posterior_density": ("后验", "Posterior"),
+    "backtest.no_marginals": (
+        "没有后验分布，无法比较先验与后验。",
+        "No posterior: no prior against posterior to show.",
+    ),
+    # quantities observed (the others are kinds: kind.*)
+    "quantity.n_registered": ("登记市场主体数", "Registered market entities"),
+    "quantity.n_operating": ("实际经营的市场主体数", "Operating market entities"),
+    "quantity.n_dormant": ("未实际经营的市场主体数", "Registered, not operating"),
+    "quantity.n_enterprise": ("企业数", "Enterprises"),
+    "quantity.n_shell": ("空壳市场主体数", "Shell entities"),
+    # the pre-2021 moments of the calibration (model/world/data/calibration_targets.csv)
+    "moment.registered_growth_per_year": (
+        "登记市场主体年增长率",
+        "Growth of registered entities per year",
+    ),
+    "moment.net_to_new_ratio": ("净增数与新登记数之比", "Net additions per new registration"),
+    "moment.operating_share_of_registered": (
+        "实际经营占登记的比重",
+        "Operating share of registered entities",
+    ),
+    "moment.new_registrations_operating_after_12_months": (
+        "新登记主体12个月后仍在经营的比重",
+        "New registrations operating after 12 months",
+    ),
+    "moment.new_registrations_operating_in_first_month": (
+        "新登记主体首月开业的比重",
+        "New registrations operating in their first month",
+    ),
+    "moment.enterprise_exit_hazard_year_1": ("企业成立当年退出率", "Enterprise exits, year 1"),
+    "moment.enterprise_exit_hazard_year_2": ("企业第2年退出率", "Enterprise exits, year 2"),
+    "moment.enterprise_exit_hazard_year_3": ("企业第3年退出率", "Enterprise exits, year 3"),
+    "moment.enterprise_exit_hazard_years_4_to_7": (
+        "企业第4–7年退出率（每年）",
+        "Enterprise exits, years 4–7 (per year)",
+    ),
+    "moment.individual_exits_per_new_registration": (
+        "个体工商户退出数与新登记数之比",
+        "Individual-business exits per new registration",
+    ),
+    "moment.individual_share_of_entities": (
+        "个体工商户占市场主体的比重",
+        "Individual businesses' share of entities",
+    ),
+    "moment.persons_per_individual_business": (
+        "每户个体工商户从业人数",
+        "Persons per individual business",
+    ),
+    "moment.persons_per_new_small_firm": (
+        "新设小微企业从业人数",
+        "Persons per new small firm",
+    ),
+    # the calibrated parameters (model/world/priors.py UNCERTAIN)
+    "parameter.entry_rate_per_year": ("年新登记率", "Entry rate per year"),
+    "parameter.failure_scale_enterprise": (
+        "企业退出率系数（成立当年）",
+        "Enterprise failure scale, year 1",
+    ),
+    "parameter.failure_scale_enterprise_peak": (
+        "企业退出率系数（第2–3年）",
+        "Enterprise failure scale, years 2–3",
+    ),
+    "parameter.failure_scale_enterprise_old": (
+        "企业退出率系数（第4年起）",
+        "Enterprise failure scale, year 4 on",
+    ),
+    "parameter.failure_scale_individual": ("个体工商户退出率系数", "Individual failure scale"),
+    "parameter.dormant_exit_first_year_per_month": (
+        "未开业主体首年月退出率",
+        "Dormant exits per month, first year",
+    ),
+    "parameter.dormant_exit_per_month": ("未开业主体月退出率", "Dormant exits per month"),
+    "parameter.revocation_hazard_per_month": (
+        "长期未开业主体月吊销率",
+        "Revocations per month, long dormant",
+    ),
+    "parameter.never_open_share": ("从未开业的比重", "Share never opening"),
+    "parameter.open_first_month_share": ("首月开业的比重", "Share opening in the first month"),
+    "parameter.open_hazard_per_month": ("月开业率", "Openings per month"),
+    "parameter.entry_trend_per_year": ("新登记年趋势（2021年起）", "Entry trend per year, 2021 on"),
+    "parameter.entry_trend_pre_2021_per_year": (
+        "新登记年趋势（2021年前）",
+        "Entry trend per year, before 2021",
+    ),
+    "parameter.start_stock_total": ("2020年底市场主体总数", "Entities at end-2020"),
+    "parameter.fidelity_without_implementation": (
+        "缺少落实机制时的政策落实程度",
+        "Delivery without implementation machinery",
+    ),
+    "parameter.policy_responsiveness": ("市场主体对政策的响应程度", "Responsiveness to policy"),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),
     "dropdown.deselect_all": ("全部取消", "Deselect all"),
@@ -322,6 +490,13 @@ def t(key: str, lang: str, **values: object) -> str:
     zh, en = TEXT[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+def label(name: str, lang: str, *prefixes: str) -> str:
+    """The label `prefix.name` of the first of `prefixes` that has one, else `name` itself (an id
+    new to the dashboard, such as a moment added to the calibration, still shows)."""
+    key = next((f"{prefix}.{name}" for prefix in prefixes if f"{prefix}.{name}" in TEXT), None)
+    return name if key is None else t(key, lang)
 
 
 def pick(zh: str, en: str, lang: str) -> str:

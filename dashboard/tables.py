@@ -1,7 +1,9 @@
-"""Pure formatting of the comparison (`model.experiments.compare`) into the rows the page shows."""
+"""Pure formatting of result tables into the rows of the pages' tables: the comparison
+(`model.experiments.compare`) of the overview, the posterior's moments of the backtest."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import pandas as pd
@@ -14,7 +16,7 @@ from dashboard.formats import (
     format_range,
     format_ratio,
 )
-from dashboard.i18n import t
+from dashboard.i18n import label, t
 
 COST_PER_ADDITIONAL = ("cost_per_additional_registered", "cost_per_additional_operating")
 ASSUMPTION_SHARE = ("assumption_share_registered", "assumption_share_operating")
@@ -90,5 +92,67 @@ def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> 
             }
             | {column: format_money(row[f"{column}_p50"], lang) for column in COST_PER_ADDITIONAL}
             | {column: _share_with_range(row, column, lang) for column in ASSUMPTION_SHARE}
+        )
+    return rows
+
+
+MOMENT_COLUMNS = ("name", "target", "range", "median", "band", "within")
+BOUND_PREFIX = {"=": "", ">=": "≥ ", "<=": "≤ "}
+
+
+def moment_headers(lang: str) -> dict[str, str]:
+    """Column of the moment table → header in the language."""
+    return {column: t(f"backtest.col.{column}", lang) for column in MOMENT_COLUMNS}
+
+
+def quantity_label(quantity: str, lang: str) -> str:
+    """A model stock (`n_registered`, `n_individual`, …) in words."""
+    return label(quantity, lang, "quantity", "kind")
+
+
+def within_range(median: float, low: float, high: float, bound: str) -> bool:
+    """Whether the fitted median meets its target: inside [low, high], or for a published bound
+    on its side only (at least `low` for '>=', at most `high` for '<=')."""
+    if bound == ">=":
+        return bool(median >= low)
+    if bound == "<=":
+        return bool(median <= high)
+    return bool(low <= median <= high)
+
+
+def _moment_number(value: float, lang: str) -> str:
+    """A moment (a share, a ratio, persons): three significant digits."""
+    return f"{value:.3g}" if math.isfinite(value) else "–"
+
+
+def _moment_name(kind: str, name: str, lang: str) -> str:
+    """A calibration moment in words; a fitted observation (`quantity@date`) as its quantity and
+    month."""
+    if kind != "observation":
+        return label(name, lang, "moment")
+    quantity, _, day = name.partition("@")
+    month = format_month(pd.Timestamp(day), lang)
+    return t(
+        "backtest.observation_name", lang, quantity=quantity_label(quantity, lang), month=month
+    )
+
+
+def moment_rows(moments: pd.DataFrame, lang: str) -> list[dict]:
+    """One dict per row of the posterior's moments (`model.experiments.backtest_of`): column →
+    text, plus `id` and `within` (a bool: the median meets the target)."""
+    rows = []
+    for row in moments.to_dict("records"):
+        fmt = format_number if row["kind"] == "observation" else _moment_number
+        bound = row["bound"] if row["bound"] in BOUND_PREFIX else "="
+        rows.append(
+            {
+                "id": row["name"],
+                "name": _moment_name(row["kind"], row["name"], lang),
+                "target": BOUND_PREFIX[bound] + fmt(row["target"], lang),
+                "range": f"{fmt(row['low'], lang)}–{fmt(row['high'], lang)}",
+                "median": fmt(row["p50"], lang),
+                "band": f"{fmt(row['p05'], lang)}–{fmt(row['p95'], lang)}",
+                "within": within_range(row["p50"], row["low"], row["high"], bound),
+            }
         )
     return rows

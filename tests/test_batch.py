@@ -52,7 +52,8 @@ def test_ensemble_tables_have_exactly_the_file_columns(small):
 def test_scenarios_share_seeds_and_draws(small):
     start = small.summary.pivot(index="run", columns="scenario", values="start_registered")
     assert (start["no_policy"] == start["as_enacted"]).all()  # common random numbers
-    assert start["no_policy"].nunique() == 2  # but runs differ
+    end = small.summary.pivot(index="run", columns="scenario", values="end_registered")
+    assert end["no_policy"].nunique() == 2  # but runs differ
     no_policy = small.timeseries[small.timeseries["scenario"] == "no_policy"]
     assert (no_policy["cum_fiscal_cost"] == 0).all()
 
@@ -80,7 +81,7 @@ def test_a_run_and_its_variant_build_one_starting_stock(monkeypatch, scenarios):
             super().__init__(**settings)
 
     monkeypatch.setattr(simulation, "DoublingModel", Counted)
-    record = ensemble.simulate_run(scenarios[1], 0, 5, SMALL["scale"], SMALL["until"])
+    record = ensemble.simulate_run(scenarios[1], 0, 5, SMALL["scale"], SMALL["until"], None)
     assert built == [5]
     end = record.timeseries["n_registered"].iloc[-1]
     assert 0 < record.evidence_only["evidence_only_registered"] < end

@@ -326,7 +326,13 @@ def _variant_is_stored(results, scenario, run: int) -> bool:
     again here from the run's seed (manifest) with every effect sourced `assumption:` neutral."""
     manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
     settings = {key: manifest[key] for key in ("scale", "until")}
-    output = simulate(scenario, seed=manifest["run_seeds"][run], evidence_only=True, **settings)
+    output = simulate(
+        scenario,
+        seed=manifest["run_seeds"][run],
+        evidence_only=True,
+        parameters=manifest["parameter_draws"][run],
+        **settings,
+    )
     summary = pd.read_parquet(results / "summary.parquet").set_index(["scenario", "run"])
     stored = summary.loc[(scenario.name, run), list(EVIDENCE_ONLY.values())]
     return end_row(output.timeseries)[list(EVIDENCE_ONLY)].tolist() == stored.tolist()

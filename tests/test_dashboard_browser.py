@@ -28,6 +28,7 @@ PAGES = {
     "cities": ("cities.heading", 2),
     "levers": ("levers.heading", 3),
     "whatif": ("whatif.heading", 2),
+    "backtest": ("backtest.heading", 2),
 }
 SWITCH_LIMIT_S = 1.0  # the design's target: a page change renders in under a second
 

@@ -248,4 +248,4 @@ def test_quota_pressure_pads_more_and_the_clean_up_takes_shells_out_from_its_sta
     assert new_pressed.sum() > 1.5 * new_enacted.sum() > 0
     clean_up_starts = month_index("2024-03") + 1  # row 0 is end-2020
     assert np.array_equal(cleaned[:clean_up_starts], enacted[:clean_up_starts])
-    assert cleaned[-1] < 0.8 * enacted[-1]
+    assert cleaned[-1] < 0.9 * enacted[-1]  # 0.86 at the posterior's medians (0.8 before them)

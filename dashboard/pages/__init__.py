@@ -4,7 +4,15 @@ Each page module exposes one `PAGE` (a `pages.base.Page`: path, navigation key, 
 ids, blocks, `render`, `layout`, optional `register` for callbacks of its own).
 """
 
-from dashboard.pages import cities, composition, levers, overview, trajectories, whatif
+from dashboard.pages import (
+    backtest,
+    cities,
+    composition,
+    levers,
+    overview,
+    trajectories,
+    whatif,
+)
 from dashboard.pages.base import Page
 
 PAGES: tuple[Page, ...] = (
@@ -14,4 +22,5 @@ PAGES: tuple[Page, ...] = (
     cities.PAGE,
     levers.PAGE,
     whatif.PAGE,
+    backtest.PAGE,
 )

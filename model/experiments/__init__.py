@@ -27,6 +27,8 @@ _PUBLIC = {
     "LeverSetting": "model.policy.scenario",
     "load_scenario": "model.policy.scenario",
     "run_ensemble": "model.experiments.ensemble",
+    "Backtest": "model.experiments.backtest",
+    "backtest_of": "model.experiments.backtest",
     "BAND_COLUMNS": "model.experiments.comparison",
     "DEADLINE": "model.experiments.comparison",
     "START": "model.experiments.comparison",

@@ -34,7 +34,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
 import model
 from model.columns import EVIDENCE_ONLY, FORMAT_VERSION
-from model.defaults import PROJECT_ROOT, SAFE_NAME
+from model.defaults import DEFAULT_POSTERIOR, NO_POSTERIOR, PROJECT_ROOT, SAFE_NAME
 from model.errors import InputError
 from model.experiments.comparison import end_row
 from model.experiments.executor import WORKER_TIMEOUT_S, Executor, open_executor
@@ -48,6 +48,7 @@ from model.experiments.store import (
     write_results,
 )
 from model.world.clock import month_index
+from model.world.posterior import Posterior, load_posterior
 
 if TYPE_CHECKING:
     from model.policy.scenario import Scenario
@@ -65,12 +66,15 @@ ROW_GROWTH_PER_YEAR = 0.25
 
 @dataclass(frozen=True)
 class Settings:
-    """The run settings of a batch (never part of a scenario); checked on creation."""
+    """The run settings of a batch (never part of a scenario); checked on creation. `posterior`:
+    the folder of the posterior every run draws its parameters from (model.world.posterior), or
+    NO_POSTERIOR: the calibrated values, only the starting stock drawn (as before issue 12)."""
 
     runs: int
     scale: float
     until: str
     seed: int
+    posterior: str = str(DEFAULT_POSTERIOR)
 
     def __post_init__(self):
         if not isinstance(self.runs, int) or not 1 <= self.runs <= MAX_RUNS:
@@ -82,17 +86,28 @@ class Settings:
             raise InputError(f"--seed must be 0 or more, got {self.seed}")
         object.__setattr__(self, "scale", float(self.scale))
         _check_population(self.scale, self.until)
+        if self.posterior != NO_POSTERIOR:
+            object.__setattr__(self, "posterior", str(load_posterior(Path(self.posterior)).path))
+
+    def drawn_from(self) -> Posterior | None:
+        """The posterior the runs draw from (InputError if it cannot be read), or None."""
+        return None if self.posterior == NO_POSTERIOR else load_posterior(Path(self.posterior))
+
+    def parameters(self, seed: int) -> dict[str, float] | None:
+        """The parameter values of the run with `seed`: its draw from the posterior."""
+        posterior = self.drawn_from()
+        return None if posterior is None else posterior.draw(seed)
 
     @property
     def seeds(self) -> list[int]:
         return run_seeds(self.seed, self.runs)
 
     def tasks(self, scenarios: Sequence) -> list[Task]:
-        seeds = self.seeds
+        drawn = [(seed, self.parameters(seed)) for seed in self.seeds]
         return [
-            Task(s, run, seed, self.scale, self.until)
+            Task(s, run, seed, self.scale, self.until, parameters)
             for s in scenarios
-            for run, seed in enumerate(seeds)
+            for run, (seed, parameters) in enumerate(drawn)
         ]
 
 
@@ -104,6 +119,7 @@ class Task(NamedTuple):
     seed: int
     scale: float
     until: str
+    parameters: dict[str, float] | None
 
 
 def run_seeds(seed: int, runs: int) -> list[int]:
@@ -112,15 +128,19 @@ def run_seeds(seed: int, runs: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
 
 
-def simulate_run(scenario, run: int, seed: int, scale: float, until: str) -> RunRecord:
+def simulate_run(
+    scenario, run: int, seed: int, scale: float, until: str, parameters: dict[str, float] | None
+) -> RunRecord:
     """One scenario × run, its tables as the simulation made them, and the end values of its
-    evidence-only variant, simulated in the same task with the same seed (the work function of
-    the executor; `assemble` conforms them, once per block)."""
+    evidence-only variant, simulated in the same task with the same seed and parameter values
+    (the work function of the executor; `assemble` conforms them, once per block)."""
     from model.experiments.simulation import (
         simulate_with_evidence_only,  # imported here: drivers of remote runs never need Mesa
     )
 
-    output, variant = simulate_with_evidence_only(scenario, seed=seed, scale=scale, until=until)
+    output, variant = simulate_with_evidence_only(
+        scenario, seed=seed, scale=scale, until=until, parameters=parameters
+    )
     end = end_row(variant)
     return RunRecord(
         scenario=scenario.name,
@@ -143,9 +163,10 @@ def run_ensemble(
     until: str,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
+    posterior: str = str(DEFAULT_POSTERIOR),
 ) -> BatchTables:
     """Every scenario × run in this process; `progress(done, total)` after each run."""
-    tasks = Settings(runs, scale, until, seed).tasks(scenarios)
+    tasks = Settings(runs, scale, until, seed, posterior).tasks(scenarios)
     records = []
     for task in tasks:
         records.append(simulate_run(*task))
@@ -162,6 +183,7 @@ def run_batch(
     until: str,
     seed: int,
     out: Path,
+    posterior: str = str(DEFAULT_POSTERIOR),
     workers: int | None = None,
     scheduler: str | None = None,
     worker_timeout: float = WORKER_TIMEOUT_S,
@@ -175,7 +197,7 @@ def run_batch(
     scheduler raises executor.SchedulerUnreachable. A work folder in which no block finished is
     removed whatever happens.
     """
-    settings = Settings(runs, scale, until, seed)
+    settings = Settings(runs, scale, until, seed, posterior)
     out = check_target(out)
     scenarios = _load_scenarios(scenario_paths)
     identity = batch_identity(scenarios, settings)
@@ -211,7 +233,13 @@ def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
         "code_fingerprint": code_fingerprint(),
         "scenarios": {s.name: _content_hash(s.to_dict()) for s in scenarios},
         **asdict(settings),
+        "posterior_sha256": _posterior_hash(settings),
     }
+
+
+def _posterior_hash(settings: Settings) -> str | None:
+    posterior = settings.drawn_from()
+    return None if posterior is None else posterior.sha256
 
 
 @functools.cache
@@ -242,6 +270,7 @@ def build_manifest(
 
     stock = base_rates().start_stock_total
     first = scenarios[0].name  # every scenario draws the same starting stock (common numbers)
+    posterior = settings.drawn_from()
     return {
         "format_version": FORMAT_VERSION,
         "program_version": model.__version__,
@@ -260,6 +289,8 @@ def build_manifest(
         "lever_draws": {
             s.name: [r["lever_draws"] for r in runs if r["scenario"] == s.name] for s in scenarios
         },
+        "posterior": None if posterior is None else posterior.describe(),
+        "parameter_draws": [settings.parameters(seed) for seed in settings.seeds],
         "packages": {"python": platform.python_version()} | _versions(PACKAGES),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -29,19 +30,31 @@ def simulate(
     until: str,
     uncertainty: bool = True,
     evidence_only: bool = False,
+    parameters: dict[str, float] | None = None,
 ) -> RunOutput:
     """Run the model for one scenario (None = no policy) and return its tables (`evidence_only`:
-    every effect sourced `assumption:` set to no effect, see monthly_rates.activate)."""
+    every effect sourced `assumption:` set to no effect, see monthly_rates.activate; `parameters`:
+    the run's values of base rates, e.g. its draw from the posterior)."""
     from model.policy.monthly_rates import build_policy
 
     policy, draws = build_policy(
-        scenario, seed=seed, uncertainty=uncertainty, evidence_only=evidence_only
+        scenario,
+        seed=seed,
+        uncertainty=uncertainty,
+        evidence_only=evidence_only,
+        parameters=parameters,
     )
-    return _output(_model(policy, seed, scale, until, uncertainty).run(), draws)
+    return _output(_model(policy, seed, scale, until, uncertainty, parameters).run(), draws)
 
 
 def simulate_with_evidence_only(
-    scenario, *, seed: int, scale: float, until: str, uncertainty: bool = True
+    scenario,
+    *,
+    seed: int,
+    scale: float,
+    until: str,
+    uncertainty: bool = True,
+    parameters: dict[str, float] | None = None,
 ) -> tuple[RunOutput, pd.DataFrame]:
     """`simulate(scenario)` and, month by month, the EVIDENCE_ONLY stocks (`date` and those
     columns) of its evidence-only variant: `simulate(scenario, evidence_only=True)` with the same
@@ -51,9 +64,11 @@ def simulate_with_evidence_only(
     none with an effect sourced `assumption:`)."""
     from model.policy.monthly_rates import build_policy
 
-    policy, draws = build_policy(scenario, seed=seed, uncertainty=uncertainty)
-    evidence, _ = build_policy(scenario, seed=seed, uncertainty=uncertainty, evidence_only=True)
-    model = _model(policy, seed, scale, until, uncertainty)
+    policy_of = functools.partial(
+        build_policy, scenario, seed=seed, uncertainty=uncertainty, parameters=parameters
+    )
+    (policy, draws), (evidence, _) = policy_of(), policy_of(evidence_only=True)
+    model = _model(policy, seed, scale, until, uncertainty, parameters)
     fork = policy.first_difference(evidence)
     variant = None
     while model.running:
@@ -65,9 +80,14 @@ def simulate_with_evidence_only(
     return output, stocks[["date", *EVIDENCE_ONLY]]
 
 
-def _model(policy: Policy, seed: int, scale: float, until: str, uncertainty: bool):
+def _model(policy: Policy, seed: int, scale: float, until: str, uncertainty: bool, parameters):
     return DoublingModel(
-        seed=seed, scale=scale, until=until, policy=policy, uncertainty=uncertainty
+        seed=seed,
+        scale=scale,
+        until=until,
+        policy=policy,
+        uncertainty=uncertainty,
+        parameters=parameters,
     )
 
 

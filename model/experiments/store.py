@@ -140,12 +140,13 @@ def write_table(table: pd.DataFrame, path: Path) -> None:
 # --- finished results folders ----------------------------------------------------------------
 
 
-def check_target(out: Path) -> Path:
+def check_target(out: Path, markers: tuple[str, ...] = (MANIFEST,)) -> Path:
     """`out` with its symbolic links resolved (a link to a results folder: the batch replaces the
     folder it points to, and the link stays); InputError unless that can take a results folder
-    (absent, empty, or a results folder) in a folder this process can write in.
+    (absent, empty, or a results folder: one holding one of `markers`) in a folder this process
+    can write in.
 
-    A non-empty folder without a manifest is someone else's: it is never replaced.
+    A non-empty folder without a marker is someone else's: it is never replaced.
     """
     try:
         out = Path(out).resolve()
@@ -153,8 +154,10 @@ def check_target(out: Path) -> Path:
         raise InputError(f"output folder {out}: {error}") from None
     if out.exists() and not out.is_dir():
         raise InputError(f"output folder {out} is a file")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise InputError(f"output folder {out} holds other files and no {MANIFEST}: not replaced")
+    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in markers):
+        raise InputError(
+            f"output folder {out} holds other files and no {' or '.join(markers)}: not replaced"
+        )
     existing = next(p for p in out.parents if p.exists())
     if not existing.is_dir():
         raise InputError(f"output folder {out}: {existing} is a file")

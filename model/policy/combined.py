@@ -18,6 +18,7 @@ from model.policy.monthly_rates import FIELD_OF_HOOK, activate, policy_months, s
 from model.texttable import text_table
 from model.world.clock import month_label
 from model.world.kinds import KIND_NAMES, ROW_KINDS
+from model.world.parameters import run_rates
 from model.world.policy_state import PolicyState
 
 
@@ -42,10 +43,11 @@ def _field(state: PolicyState, hook: str) -> np.ndarray:
 
 def combined_effects(scenario) -> list[Combined]:
     """The combined value of every hook a scenario's levers act through, by kind."""
-    active = activate(scenario, load_catalogue(), seed=0, uncertainty=False)
+    rates = run_rates(seed=0, uncertainty=False)
+    active = activate(scenario, load_catalogue(), seed=0, uncertainty=False, rates=rates)
     months = policy_months(active)
-    stacked = {t: state_at(active, scenario.fidelity, t, bounded=False) for t in months}
-    bounded = {t: state_at(active, scenario.fidelity, t) for t in months}
+    stacked = {t: state_at(active, scenario.fidelity, t, rates, bounded=False) for t in months}
+    bounded = {t: state_at(active, scenario.fidelity, t, rates) for t in months}
     hooks = {e.hook for a in active for e in a.lever.effects if e.hook in FIELD_OF_HOOK}
     rows = []
     for hook in sorted(hooks):

@@ -23,7 +23,7 @@ from model.world.estimate import Estimate
 from model.world.fiscal import CostLine
 from model.world.geography import places
 from model.world.kinds import KIND_NAMES, ROW_KINDS
-from model.world.parameters import base_rates
+from model.world.parameters import RunRates, run_rates
 from model.world.policy_state import Policy, PolicyState
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def _draw(rng: np.random.Generator | None, estimate: Estimate) -> float:
 
 
 def activate(
-    scenario, catalogue, seed: int, uncertainty: bool, evidence_only: bool = False
+    scenario, catalogue, seed: int, uncertainty: bool, rates: RunRates, evidence_only: bool = False
 ) -> list[ActiveLever]:
     """The scenario's levers with their draws. Every lever of the catalogue is drawn from its own
     stream whether or not the scenario uses it, so scenarios of a batch share their draws.
@@ -114,7 +114,7 @@ def activate(
         effects = tuple(_draw(rng, e.value) for e in lever.effects)
         if evidence_only:
             effects = tuple(
-                _no_effect(e.hook) if e.is_assumption else value
+                _no_effect(e.hook, rates) if e.is_assumption else value
                 for e, value in zip(lever.effects, effects, strict=True)
             )
         take_up = _draw(rng, lever.take_up) if lever.take_up else 1.0
@@ -135,13 +135,13 @@ def activate(
     return active
 
 
-def _no_effect(hook: str) -> float:
+def _no_effect(hook: str, rates: RunRates) -> float:
     """The value through which an effect changes nothing: the hook's neutral, and for delivery
-    (fidelity) the delivery without the implementation machinery."""
+    (fidelity) the run's delivery without the implementation machinery."""
     from model.policy.catalogue import HOOKS
 
     if hook == "fidelity":
-        return base_rates().fidelity_without_implementation.value
+        return rates.fidelity_without_implementation
     return HOOKS[hook].neutral
 
 
@@ -250,10 +250,9 @@ def _bounded_windows(
     return bounded[::-1]
 
 
-def _fidelity(active: list[ActiveLever], scenario_fidelity: float, t: int) -> float:
+def _fidelity(active: list[ActiveLever], scenario_fidelity: float, t: int, without: float) -> float:
     """Share of nominal effects delivered: the scenario's fidelity times the delivery the
-    implementation mechanism (articles 44-48) achieves, or the base delivery without it."""
-    without = base_rates().fidelity_without_implementation.value
+    implementation mechanism (articles 44-48) achieves, or the delivery `without` it."""
     delivered = without
     for a in active:
         for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
@@ -272,19 +271,25 @@ def _take_up_boost(active: list[ActiveLever], t: int) -> float:
 
 
 def state_at(
-    active: list[ActiveLever], scenario_fidelity: float, t: int, bounded: bool = True
+    active: list[ActiveLever],
+    scenario_fidelity: float,
+    t: int,
+    rates: RunRates,
+    bounded: bool = True,
 ) -> PolicyState:
-    """Hook values in force in month t (`bounded`: see StateBuilder.build)."""
+    """Hook values in force in month t (`bounded`: see StateBuilder.build). Every effect's departure
+    from no effect is scaled by the run's delivery (fidelity), its users (take-up) and the run's
+    common responsiveness to policy (`policy_responsiveness`, base_rates.csv)."""
     from model.policy.catalogue import HOOKS
 
     builder = StateBuilder()
-    fidelity = _fidelity(active, scenario_fidelity, t)
+    fidelity = _fidelity(active, scenario_fidelity, t, rates.fidelity_without_implementation)
     boost = _take_up_boost(active, t)
     for a in active:
         strength = a.strength(t)
         if strength == 0:
             continue
-        scale = fidelity * a.knob_factor(t, "effects")
+        scale = fidelity * a.knob_factor(t, "effects") * rates.policy_responsiveness
         for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
             if HOOKS[effect.hook].scope == "global":
                 continue
@@ -331,15 +336,24 @@ def policy_months(active: list[ActiveLever]) -> list[int]:
     return sorted({0} | set().union(*(a.change_months() for a in active)))
 
 
-def build_policy(scenario, *, seed: int, uncertainty: bool = True, evidence_only: bool = False):
-    """The Policy of a scenario (None or no levers: the no-policy world) and the run's draws
-    (`evidence_only`: see activate)."""
+def build_policy(
+    scenario,
+    *,
+    seed: int,
+    uncertainty: bool = True,
+    evidence_only: bool = False,
+    parameters: dict[str, float] | None = None,
+):
+    """The Policy of a scenario (None or no levers: the no-policy world) and the run's lever draws,
+    for the run whose world is `run_rates(seed, uncertainty, parameters)` (`evidence_only`: see
+    activate)."""
     if scenario is None or not scenario.levers:
         return Policy.none(), {}
     from model.policy.catalogue import load_catalogue
 
-    active = activate(scenario, load_catalogue(), seed, uncertainty, evidence_only)
-    states = {t: state_at(active, scenario.fidelity, t) for t in policy_months(active)}
+    rates = run_rates(seed, uncertainty, parameters)
+    active = activate(scenario, load_catalogue(), seed, uncertainty, rates, evidence_only)
+    states = {t: state_at(active, scenario.fidelity, t, rates) for t in policy_months(active)}
     draws = {
         f"{a.lever.id}.{effect.hook}.{i}": value
         for a in active

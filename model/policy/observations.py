@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -37,6 +38,7 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # by its release rather than its statistics' cut-off; 2 % covers both.
 DEFAULT_RELATIVE_SD = 0.02
 BOUNDS = ("=", ">=", "<=")
+Z_90 = 1.6448536269514722  # the standard normal 95th percentile: a 90 % band is +-Z_90 sd
 
 
 def _month_end(value: str) -> str:
@@ -98,6 +100,24 @@ class Observation(Frozen):
     def spread(self) -> float:
         """The standard deviation given, or the default share of the value."""
         return DEFAULT_RELATIVE_SD * self.value if self.sd is None else self.sd
+
+    def miss(self, simulated: float) -> float:
+        """How far a simulated count is from this observation, in units of the half-width of its
+        90 % band (1.645 spreads): within the band exactly when at most 1 in absolute value; a
+        bound is missed on its one side only."""
+        gap = simulated - self.value
+        if self.bound == ">=":
+            gap = min(gap, 0.0)
+        elif self.bound == "<=":
+            gap = max(gap, 0.0)
+        if self.spread > 0:
+            return gap / (Z_90 * self.spread)
+        return 0.0 if gap == 0 else math.copysign(math.inf, gap)
+
+    @property
+    def key(self) -> str:
+        """The name of its simulated value among a run's summaries: `quantity@date`."""
+        return f"{self.quantity}@{self.date}"
 
 
 COLUMNS = tuple(Observation.model_fields)

@@ -66,8 +66,7 @@ class DoublingModel(mesa.Model):
         self.scale = float(scale)
         self.last_month = month_index(until, what="until")
         self.streams = streams.Streams(seed)
-        draws = self.streams.get(streams.PARAMETER_DRAWS) if uncertainty else None
-        self.rates = run_rates(draws, parameters)
+        self.rates = run_rates(seed, uncertainty, parameters)
         self.places = places()
         self.demography = Demography.from_rates(self.rates)
         self.policy = policy or Policy.none()

@@ -16,6 +16,7 @@ import numpy as np
 from model.errors import InputError
 from model.world.datafiles import DATA_DIR, csv_rows
 from model.world.estimate import Estimate
+from model.world.streams import PARAMETER_DRAWS, Streams
 
 BASE_RATES_FILE = DATA_DIR / "base_rates.csv"
 CALIBRATED_FILE = DATA_DIR / "calibrated.csv"
@@ -76,6 +77,7 @@ class Rates[T]:
     chain_leader_growth_sd_per_month: T
     chain_leader_employees_per_million_yuan: T
     fidelity_without_implementation: T
+    policy_responsiveness: T
 
 
 type BaseRates = Rates[Estimate]
@@ -95,19 +97,35 @@ def _check_names(names: Iterable[str], where: str, *, complete: bool) -> None:
 
 
 @cache
-def base_rates() -> BaseRates:
-    """All base rates, with calibrated values applied; checked against `Rates` on load."""
+def literature_rates() -> BaseRates:
+    """All base rates as base_rates.csv gives them (the priors' centres and ranges, before any
+    calibration); checked against `Rates` on load."""
     rows = csv_rows(BASE_RATES_FILE)
     _check_names((row["parameter"] for row in rows), str(BASE_RATES_FILE), complete=True)
-    rates = {
-        row["parameter"]: Estimate(
-            float(row["value"]), float(row["low"]), float(row["high"]), row["source"], row["unit"]
-        )
-        for row in rows
-    }
-    for name, value in calibrated_values().items():
-        rates[name] = replace(rates[name], value=value)
-    return Rates(**rates)
+    return Rates(
+        **{
+            row["parameter"]: Estimate(
+                float(row["value"]),
+                float(row["low"]),
+                float(row["high"]),
+                row["source"],
+                row["unit"],
+            )
+            for row in rows
+        }
+    )
+
+
+@cache
+def base_rates() -> BaseRates:
+    """All base rates, with the calibrated values (calibrated.csv) in place of the literature's."""
+    return replace(
+        literature_rates(),
+        **{
+            name: replace(getattr(literature_rates(), name), value=value)
+            for name, value in calibrated_values().items()
+        },
+    )
 
 
 def calibrated_values() -> dict[str, float]:
@@ -118,16 +136,16 @@ def calibrated_values() -> dict[str, float]:
     return {row["parameter"]: float(row["value"]) for row in rows}
 
 
-def run_rates(
-    rng: np.random.Generator | None, overrides: dict[str, float] | None = None
-) -> RunRates:
-    """Parameter values for one run: those of UNCERTAIN_PER_RUN drawn (Estimate.draw) if `rng`,
-    then `overrides` (by parameter name) applied."""
+def run_rates(seed: int, uncertainty: bool, overrides: dict[str, float] | None = None) -> RunRates:
+    """Parameter values for the run with `seed`: those of UNCERTAIN_PER_RUN drawn (Estimate.draw)
+    from its PARAMETER_DRAWS stream if `uncertainty`, then `overrides` (by parameter name; a
+    batch's draw from the posterior, model.world.posterior) applied."""
     base = base_rates()
     values = {name: getattr(base, name).value for name in NAMES}
-    if rng is not None:
+    if uncertainty:
+        draws = Streams(seed).get(PARAMETER_DRAWS)
         for name in UNCERTAIN_PER_RUN:
-            values[name] = getattr(base, name).draw(rng)
+            values[name] = getattr(base, name).draw(draws)
     _check_names(overrides or {}, "parameter overrides", complete=False)
     return Rates(**(values | (overrides or {})))
 
