@@ -13,7 +13,7 @@ from model.world.hazards import HazardTable
 from model.world.kinds import COOPERATIVE, INDIVIDUAL, MICRO, OPERATING, REGISTERED, ROW_KINDS
 from model.world.parameters import RunRates, hazard_curves
 
-# The enterprise curve is scaled in three age bands (years 0, 1-2, 3+) fitted by model/world/calibrate.py.
+# The enterprise curve is scaled in three age bands (years 0, 1-2, 3+) fitted by run.py calibrate.
 PEAK_ENTERPRISE_YEARS = (1, 2)
 
 # Failure curve of each row kind: 0 individual-business curve, 1 enterprise curve, 2 cooperative.

@@ -1,8 +1,8 @@
 """Base rates of the no-policy world: read from model/world/data, each with its source.
 
 `base_rates.csv` holds every parameter with a range and a source (or "assumption"), one attribute
-of `Rates` each; `calibrated.csv` (written by model/world/calibrate.py) overrides the values the
-calibration fits.
+of `Rates` each; `calibrated.csv` (written by run.py calibrate: the posterior's medians) overrides
+the values the calibration fits.
 """
 
 from __future__ import annotations
