@@ -69,13 +69,19 @@ def _run_batch(args: argparse.Namespace) -> Path:
 
 
 def _command_calibrate(args: argparse.Namespace) -> int:
-    from model.experiments.calibration import Budget, calibrate, default_out, format_posterior
+    from model.experiments.calibration import (
+        Budget,
+        calibrate,
+        default_out,
+        format_posterior,
+        plan_fit,
+    )
 
     observations = Path(args.observations) if args.observations else None
     budget = Budget(args.population, args.generations, args.minutes, args.scale, args.seed)
     posterior = calibrate(
         Path(args.out) if args.out else default_out(observations),
-        observations=observations,
+        plan_fit(budget, observations=observations),
         budget=budget,
         workers=args.workers,
         scheduler=args.scheduler,

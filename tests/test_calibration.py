@@ -29,8 +29,8 @@ from model.world.priors import POLICY_AND_STOCK, priors
 
 CHECK_SEEDS = tuple(range(101, 121))  # the calibration's seeds are hashes of its parameter values
 # Of posterior runs (fresh seeds, so chance adds to the parameters' spread), for every fitted
-# moment: at the shipped posterior's ε of 1.10, 60-90 % (README); a converged one (ε <= 1) has
-# every accepted run inside every range at its own seed.
+# moment: at the shipped posterior's ε of 1.10, 60-90 % (README). Not all: two targets pull against
+# each other (the test below), and the fit sits at the edges of their ranges.
 IN_RANGE_SHARE = 0.5
 
 
@@ -55,6 +55,18 @@ def test_posterior_runs_reproduce_every_moment_within_its_range(posterior_runs, 
         f"{name}: {inside.mean():.0%} of posterior runs in {target.low}..{target.high}, "
         f"values {np.round(np.sort(values), 4)} ({target.source})"
     )
+
+
+def test_the_targets_pull_against_each_other_so_the_fit_sits_at_the_edges_of_two_ranges():
+    """Why ε stays above 1 (README, "Calibration"): at the targets' centres, the exits of
+    individual businesses alone (their share of registrations times their exits per registration,
+    2021) exceed every exit that net additions per registration (2019-2020) leave room for,
+    whatever the other rates. Both can hold only towards the low ends of their ranges."""
+    t = targets()
+    share = parameters.base_rates().entry_share_individual.value
+    exits_room = 1 - t["net_to_new_ratio"].value
+    assert share * t["individual_exits_per_new_registration"].value > exits_room
+    assert share * t["individual_exits_per_new_registration"].low < 1 - t["net_to_new_ratio"].low
 
 
 def test_the_moments_leave_the_policy_inputs_and_the_starting_stock_at_their_priors():

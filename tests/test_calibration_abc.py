@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from model.experiments.calibration import WORK, Budget, calibrate
+from model.experiments.calibration import WORK, Budget, calibrate, plan_fit
 from model.world.moments import fitted_targets, mean_moments
 from model.world.parameters import base_rates
 from model.world.posterior import MOMENTS, PROVENANCE, load_posterior
@@ -61,14 +61,9 @@ def test_calibration_recovers_known_values_within_its_90_percent_intervals(tmp_p
     fixed = {name: value for name, value in truth.items() if name not in RECOVERED}
     covered, widths = 0, []
     for seed in RECOVERY_SEEDS:
-        posterior = calibrate(
-            tmp_path / f"seed{seed}",
-            budget=replace(RECOVERY_BUDGET, seed=seed),
-            workers=1,
-            quiet=True,
-            target_moments=goal,
-            fixed=fixed,
-        )
+        budget = replace(RECOVERY_BUDGET, seed=seed)
+        fit = plan_fit(budget, target_moments=goal, fixed=fixed)
+        posterior = calibrate(tmp_path / f"seed{seed}", fit, budget=budget, workers=1, quiet=True)
         for name in RECOVERED:
             low, high = posterior.quantiles(name, (0.05, 0.95))
             covered += low <= truth[name] <= high
@@ -106,7 +101,8 @@ def _populations_done(database: Path) -> int:
 @pytest.mark.slow
 def test_a_calibration_on_observations_is_resumed_after_an_interruption(tmp_path):
     """Interrupted (Ctrl-C) after its first generation, the same command resumes it; the posterior
-    records the observations it was fitted to, and its moment table has them."""
+    records the observations it was fitted to and the command of both sessions, and its moment
+    table has the observations."""
     out = tmp_path / "nowcast"
     observations = ROOT / "observations" / "shanxi.csv"
     command = [sys.executable, "run.py", "calibrate", f"--observations={observations}",
@@ -119,7 +115,7 @@ def test_a_calibration_on_observations_is_resumed_after_an_interruption(tmp_path
             assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
             time.sleep(0.5)
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+        process.wait(timeout=180)  # generous: the machine may be shared
     finally:
         if process.poll() is None:
             stop_process(process)
@@ -133,6 +129,7 @@ def test_a_calibration_on_observations_is_resumed_after_an_interruption(tmp_path
     provenance = posterior.provenance
     assert [g["t"] for g in provenance["generations"]] == [0, 1, 2]
     assert provenance["observations"]["path"] == str(observations)
+    assert provenance["commands"] == [command[1:], command[1:]]  # both sessions
     assert not (out / WORK).exists()
     moments = (out / MOMENTS).read_text(encoding="utf-8")
     assert "observation,n_registered@2022-07-31" in moments

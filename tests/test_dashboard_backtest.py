@@ -6,7 +6,6 @@ posterior), and the page in real headless Chromium in both languages.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +18,10 @@ from dashboard.i18n import LANGS, t
 from dashboard.pages import backtest
 from dashboard.pages.base import View
 from dashboard.tables import moment_rows, within_range
-from model.world.priors import UNCERTAIN, priors
+from model.world.priors import UNCERTAIN
 from tests.batch_fixtures import run_cli
 from tests.dashboard_fixtures import ROOT, dashboard_server
+from tests.posterior_fixtures import make_posterior
 
 MONTHS = pd.date_range("2020-12-31", periods=4, freq="ME")
 FITTED = "2021-02-28,n_registered,>=,2500000,,test publication,a lower bound the fit used\n"
@@ -205,12 +205,8 @@ def posterior_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("posterior")
     fitted = folder / "fitted.csv"
     fitted.write_text("date,quantity,bound,value,sd,source,note\n" + FITTED, encoding="utf-8")
-    rng = np.random.default_rng(7)
-    particles = pd.DataFrame({name: priors()[name].draw(rng, PARTICLES) for name in UNCERTAIN})
-    particles.assign(weight=1.0).to_csv(folder / "particles.csv", index=False)
     sha256 = hashlib.sha256(fitted.read_bytes()).hexdigest()
-    provenance = {"generations": [], "observations": {"path": str(fitted), "sha256": sha256}}
-    (folder / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")
+    make_posterior(folder, PARTICLES, seed=7, observations={"path": str(fitted), "sha256": sha256})
     moments_table().iloc[[0, 1]].to_csv(folder / "moments.csv", index=False)
     return folder
 

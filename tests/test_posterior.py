@@ -4,7 +4,6 @@ scenarios of a batch and recorded in its manifest, and the common responsiveness
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,19 +12,10 @@ from model.errors import InputError
 from model.experiments import ensemble
 from model.experiments.simulation import simulate
 from model.policy.scenario import load_scenario
-from model.world.posterior import PARTICLES, PROVENANCE, load_posterior, write_posterior
-from model.world.priors import UNCERTAIN, priors
+from model.world.posterior import PARTICLES, PROVENANCE, load_posterior
+from model.world.priors import UNCERTAIN
 from tests.batch_fixtures import ROOT, SCENARIOS, run_cli, settings_args
-
-
-def make_posterior(folder: Path, particles: int = 5, seed: int = 0, weights=None) -> Path:
-    """A posterior folder of `particles` draws from the priors (equal weights unless given)."""
-    rng = np.random.default_rng(seed)
-    values = np.column_stack([priors()[name].draw(rng, particles) for name in UNCERTAIN])
-    weights = np.ones(particles) if weights is None else np.asarray(weights, dtype=float)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_posterior(folder, UNCERTAIN, values, weights, {"generations": [], "observations": None})
-    return folder
+from tests.posterior_fixtures import make_posterior
 
 
 def test_a_run_draws_the_same_particle_whatever_else_and_by_the_weights(tmp_path):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from model.defaults import PROJECT_ROOT
 from model.errors import InputError
-from model.policy.observations import Z_90, load_observations
+from model.policy.observations import load_observations
 from model.world.posterior import MOMENTS, Posterior, load_posterior
 from model.world.priors import priors
 
@@ -77,12 +77,10 @@ def _observations(files: list[Path], fitted_sha256: str | None) -> pd.DataFrame:
     rows = []
     for path in files:
         used = fitted_sha256 is not None and _sha256(path) == fitted_sha256
-        for o in load_observations(path):
-            half = Z_90 * o.spread
-            rows.append(
-                [o.date, o.quantity, o.bound, o.value, o.value - half, o.value + half, o.source,
-                 path.name, used]
-            )  # fmt: skip
+        rows += [
+            [o.date, o.quantity, o.bound, o.value, *o.band, o.source, path.name, used]
+            for o in load_observations(path)
+        ]
     return pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
 
 

@@ -15,7 +15,9 @@ is its largest miss: a fitted moment's distance from its target in units of the 
 that side (moments.misses), an observation's in units of the half-width of its 90 % band
 (Observation.miss). ε falls generation by generation (a quantile of the last generation's
 distances, EPSILON_QUANTILE) until it reaches MIN_EPSILON = 1, where every accepted run reproduces
-every target within its range; or the budget ends (generations, minutes): the provenance says which.
+every target within its range; or a generation accepts less than MIN_ACCEPTANCE of its simulations
+(ε is then near the floor that targets pulling against each other allow); or the budget ends
+(generations, minutes). The provenance says which (STOPS).
 
 The work is kept in `OUT/.calibration/` (pyabc's database): the same command resumes it. When it
 ends, OUT gets the posterior (model.world.posterior: particles, provenance, moments) and the work
@@ -55,7 +57,6 @@ from model.defaults import (
 )
 from model.errors import InputError
 from model.experiments.executor import WORKER_TIMEOUT_S, open_executor
-from model.policy.observations import Z_90
 from model.texttable import text_table
 from model.world.datafiles import DATA_DIR
 from model.world.estimate import Estimate
@@ -75,10 +76,22 @@ MIN_EPSILON = 1.0
 # ε of the next generation: this quantile of the last one's distances (pyabc's default is the
 # median; a lower one reaches MIN_EPSILON in fewer, smaller-acceptance generations)
 EPSILON_QUANTILE = 0.3
+# Stop when a generation accepted fewer than this share of its simulations: the next would cost more
+# than 10,000 simulations for 200 particles, for an ε about 10 % lower (measured here). The targets
+# pull against each other (README, "Calibration"), so ε has a floor above 1 that more generations
+# approach ever more slowly; pyabc's `min_acceptance_rate` is the same rule.
+MIN_ACCEPTANCE = 0.02
+STOPS = {
+    "epsilon": f"ε reached {MIN_EPSILON:g}: every accepted run reproduces every target in its range",
+    "acceptance": f"acceptance below {MIN_ACCEPTANCE:.0%}: ε is near the floor the targets allow",
+    "generations": "the generations of the budget are done",
+    "minutes": "the next generation would end past the budget's minutes",
+}
 NEXT_GENERATION = 1.8  # a generation's duration over the last one's (measured here: 1.4-2.1)
 POSTERIORS = PROJECT_ROOT / "posteriors"  # calibrations to observation files
 POLICY_IN_FORCE = "as_enacted"  # the scenario of the document as enacted: what happened after 2020
 WORK = ".calibration"
+SESSIONS = "sessions.json"  # in WORK: the command of every session, for the provenance
 DATA_FILES = ("calibration_targets.csv", "stock_history.csv", "base_rates.csv")
 BAND = (0.05, 0.5, 0.95)
 
@@ -150,39 +163,53 @@ class Budget:
             raise InputError(f"--scale must be 1 to 1,000 for a calibration, got {self.scale}")
 
 
-def calibrate(
-    out: Path,
+@dataclass(frozen=True)
+class Fit:
+    """What a calibration fits: its settings (the same in a resumed calibration; stopping rules
+    are not part of them), the inputs it fits, the simulator and the distance."""
+
+    settings: dict[str, Any]
+    free: tuple[str, ...]
+    fixed: dict[str, float]
+    simulator: Simulator
+    distance: Distance
+
+    def prior(self):
+        """The pyabc prior of the fitted inputs."""
+        import pyabc
+
+        return pyabc.Distribution(**{name: pyabc.RV(*_scipy(name)) for name in self.free})
+
+    def observed_summaries(self) -> dict[str, float]:
+        """The values the summaries are compared with: every target and observation."""
+        values = {name: t.value for name, t in self.distance.targets.items()}
+        values.update({o.key: o.value for o in self.distance.observations})
+        return values
+
+
+def plan_fit(
+    budget: Budget,
     *,
     observations: Path | None = None,
-    budget: Budget = Budget(),
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
-    quiet: bool = False,
     target_moments: dict[str, Estimate] | None = None,
     fixed: dict[str, float] | None = None,
-    command: Sequence[str] | None = None,
-) -> Posterior:
-    """Calibrate into the folder `out` (resuming the work kept there) and return the posterior.
-
-    `target_moments` replaces the fitted targets (a recovery test calibrates to a run's own
-    moments); `fixed` holds parameters at given values (not calibrated)."""
-    import pyabc
-
+) -> Fit:
+    """The fit of a calibration: to the fitted moments (or `target_moments`: a recovery test
+    calibrates to a run's own moments) and the counts of `observations`, with the parameters of
+    `fixed` held at given values."""
     from model.defaults import SCENARIO_DIR
-    from model.experiments.store import check_target
     from model.policy.observations import load_observations
     from model.policy.scenario import load_scenario
 
     observed = tuple(load_observations(observations)) if observations else ()
-    out = check_target(out, markers=(PROVENANCE, WORK))
-    work = out / WORK
     fixed = dict(fixed or {})
     unknown = sorted(set(fixed) - set(UNCERTAIN))
     if unknown:
         raise InputError(f"fixed parameters: not uncertain inputs: {', '.join(unknown)}")
     goal = target_moments or fitted_targets()
-    # What the fit is of (the same in a resumed calibration), not its stopping rules
+    # The pre-2021 moments are of the no-policy world and are ratios: they say nothing of the
+    # policy inputs and the starting stock, which keep their priors unless counts are observed.
+    informed = UNCERTAIN if observed else tuple(n for n in UNCERTAIN if n not in POLICY_AND_STOCK)
     settings: dict[str, Any] = {
         "population": budget.population,
         "scale": budget.scale,
@@ -190,16 +217,36 @@ def calibrate(
         "observations": _file_entry(observations) if observations else None,
         "fixed": fixed,
         "targets": {name: asdict(t) for name, t in goal.items()},
+        "prior_only": [n for n in UNCERTAIN if n not in informed and n not in fixed],
     }
-    # The pre-2021 moments are of the no-policy world and are ratios: they say nothing of the
-    # policy inputs and the starting stock, which keep their priors unless counts are observed.
-    informed = UNCERTAIN if observed else tuple(n for n in UNCERTAIN if n not in POLICY_AND_STOCK)
-    free = [name for name in informed if name not in fixed]
-    settings["prior_only"] = [n for n in UNCERTAIN if n not in informed and n not in fixed]
-    prior = pyabc.Distribution(**{name: pyabc.RV(*_scipy(name)) for name in free})
     scenario = load_scenario(SCENARIO_DIR / f"{POLICY_IN_FORCE}.yaml") if observed else None
-    simulator = Simulator(budget.scale, fixed, observed, scenario)
-    distance = Distance(goal, observed)
+    return Fit(
+        settings=settings,
+        free=tuple(name for name in informed if name not in fixed),
+        fixed=fixed,
+        simulator=Simulator(budget.scale, fixed, observed, scenario),
+        distance=Distance(goal, observed),
+    )
+
+
+def calibrate(
+    out: Path,
+    fit: Fit,
+    *,
+    budget: Budget = Budget(),
+    workers: int | None = None,
+    scheduler: str | None = None,
+    worker_timeout: float = WORKER_TIMEOUT_S,
+    quiet: bool = False,
+    command: Sequence[str] | None = None,
+) -> Posterior:
+    """Run `fit` into the folder `out` (resuming the work kept there) and return the posterior."""
+    import pyabc
+
+    from model.experiments.store import check_target
+
+    out = check_target(out, markers=(PROVENANCE, WORK))
+    work = out / WORK
     started = time.monotonic()
     _log_progress(quiet)
     np.random.seed(budget.seed)  # pyabc draws with numpy's global generator
@@ -214,17 +261,17 @@ def calibrate(
         executor.on_workers(quiet_covariance_warning)
         quiet_covariance_warning()
         abc = pyabc.ABCSMC(
-            simulator,
-            prior,
-            distance,
+            fit.simulator,
+            fit.prior(),
+            fit.distance,
             population_size=budget.population,
             sampler=sampler,
             eps=pyabc.epsilon.QuantileEpsilon(alpha=EPSILON_QUANTILE),
             transitions=pyabc.MultivariateNormalTransition(bandwidth_selector=twice_the_covariance),
         )
-        history = _start_or_resume(abc, work, settings, goal, observed)
-        _run_generations(abc, history, budget, started)
-    posterior = _publish(out, history, free, fixed, settings, budget, distance, started, command)
+        history = _start_or_resume(abc, work, fit, command)
+        stop = _run_generations(abc, history, budget, started)
+    posterior = _publish(out, history, fit, budget, started, _sessions(work), stop)
     if out == DEFAULT_POSTERIOR.resolve():
         write_point_values(posterior)
     shutil.rmtree(work, ignore_errors=True)
@@ -246,20 +293,22 @@ def quiet_covariance_warning() -> None:
     warnings.filterwarnings("ignore", message="covariance is not symmetric positive-semidefinite")
 
 
-def _run_generations(abc, history, budget: Budget, started: float) -> None:
-    """One generation at a time until ε reaches MIN_EPSILON, the generations are done, or the next
-    generation would not end within the minutes of the budget: each takes about NEXT_GENERATION
-    times the last (the acceptance falls as ε does), and pyabc's own limit is checked only
-    between generations, so a long last generation overran it by 13 minutes here."""
+def _run_generations(abc, history, budget: Budget, started: float) -> str:
+    """One generation at a time until a stop of STOPS; returns its key. A generation is not
+    started when it would end past the budget's minutes: each takes about NEXT_GENERATION times
+    the last (the acceptance falls as ε does), and pyabc's own limit is checked only between
+    generations, so a long last generation overran it by 13 minutes here."""
     deadline = started + 60 * budget.minutes
     last = 0.0
-    while history.max_t + 1 < budget.generations and not _converged(history):
+    while not (stop := _stop(history, budget)):
         if time.monotonic() + NEXT_GENERATION * last > deadline:
-            logging.getLogger("ABC").info("stop: the next generation would end past --minutes")
-            return
+            stop = "minutes"
+            break
         begun = time.monotonic()
         abc.run(minimum_epsilon=MIN_EPSILON, max_nr_populations=1)
         last = time.monotonic() - begun
+    logging.getLogger("ABC").info("stop: %s", STOPS[stop])
+    return stop
 
 
 def default_out(observations: Path | None) -> Path:
@@ -290,7 +339,7 @@ def format_posterior(posterior: Posterior) -> str:
         + f"\n\n{len(p['generations'])} generations, {p['total_simulations']:,} simulations, "
         f"{last['accepted']} particles (effective {last['effective_sample_size']:.0f}), "
         f"{p['seconds_this_session']:.0f} s; last ε {last['epsilon']:.3g} "
-        f"({'converged' if p['converged'] else f'not converged: ε > {MIN_EPSILON:g}'})\n"
+        f"({p.get('stopped', 'converged' if p['converged'] else 'not converged')})\n"
         f"Posterior: {posterior.path}"
     )
 
@@ -304,11 +353,12 @@ def _file_entry(path: Path) -> dict:
     return {"path": str(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
 
 
-def _start_or_resume(abc, work: Path, settings: dict, goal: dict, observed: tuple):
-    """A new pyabc run in `work`, or the one kept there if it has the same settings."""
+def _start_or_resume(abc, work: Path, fit: Fit, command: Sequence[str] | None):
+    """A new pyabc run in `work`, or the one kept there if it has the same settings; the command
+    of this session is added to the sessions kept there."""
     kept = work / "settings.json"
     database = f"sqlite:///{work / 'abc.db'}"
-    text = json.dumps(settings, sort_keys=True, default=str)
+    text = json.dumps(fit.settings, sort_keys=True, default=str)
     if kept.is_file():
         if kept.read_text(encoding="utf-8") != text:
             raise InputError(
@@ -316,30 +366,52 @@ def _start_or_resume(abc, work: Path, settings: dict, goal: dict, observed: tupl
                 f"with its settings, or remove {work}"
             )
         logging.getLogger("ABC").info("resuming the calibration kept in %s", work)
-        return abc.load(database, 1)
-    work.mkdir(parents=True, exist_ok=True)
-    kept.write_text(text, encoding="utf-8")
-    observed_summaries = {name: t.value for name, t in goal.items()}
-    observed_summaries.update({o.key: o.value for o in observed})
-    return abc.new(database, observed_summaries)
+        history = abc.load(database, 1)
+    else:
+        work.mkdir(parents=True, exist_ok=True)
+        kept.write_text(text, encoding="utf-8")
+        history = abc.new(database, fit.observed_summaries())
+    sessions = [*_sessions(work), list(sys.argv if command is None else command)]
+    (work / SESSIONS).write_text(json.dumps(sessions), encoding="utf-8")
+    return history
 
 
-def _converged(history) -> bool:
+def _sessions(work: Path) -> list[list[str]]:
+    """The commands of the sessions that worked on the calibration kept in `work`, in order."""
+    path = work / SESSIONS
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def _stop(history, budget: Budget) -> str | None:
+    """The stop of STOPS the finished generations have reached, if any (minutes aside)."""
     populations = history.get_all_populations()
     done = populations[populations.t >= 0]
-    return len(done) > 0 and float(done.epsilon.iloc[-1]) <= MIN_EPSILON
+    if len(done) and float(done.epsilon.iloc[-1]) <= MIN_EPSILON:
+        return "epsilon"
+    if len(done) > 1 and done.particles.iloc[-1] / done.samples.iloc[-1] < MIN_ACCEPTANCE:
+        return "acceptance"
+    return "generations" if len(done) >= budget.generations else None
 
 
-def _publish(out, history, free, fixed, settings, budget, distance, started, command) -> Posterior:
+def _publish(
+    out: Path,
+    history,
+    fit: Fit,
+    budget: Budget,
+    started: float,
+    sessions: list[list[str]],
+    stop: str,
+) -> Posterior:
     """Write the last generation as the posterior in `out` (through a temporary folder beside it,
-    so that `out` never holds half a posterior) and return it."""
+    so that `out` never holds half a posterior) and return it. `sessions`: the command of every
+    session that worked on it; `stop`: why it stopped (a key of STOPS)."""
     frame, weights = history.get_distribution(m=0, t=history.max_t)
-    prior_only = settings["prior_only"]
+    prior_only = fit.settings["prior_only"]
     rng = np.random.default_rng(budget.seed)
-    names = (*free, *fixed, *prior_only)
+    names = (*fit.free, *fit.fixed, *prior_only)
     values = np.column_stack(
-        [frame[name].to_numpy() for name in free]
-        + [np.full(len(frame), fixed[n]) for n in fixed]
+        [frame[name].to_numpy() for name in fit.free]
+        + [np.full(len(frame), fit.fixed[n]) for n in fit.fixed]
         + [priors()[n].draw(rng, len(frame)) for n in prior_only]
     )
     summary_weights, summaries = history.get_weighted_sum_stats(t=history.max_t)
@@ -357,16 +429,18 @@ def _publish(out, history, free, fixed, settings, budget, distance, started, com
     ]
     provenance = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": list(sys.argv if command is None else command),
+        "commands": sessions,
         "method": f"ABC-SMC, pyabc {metadata.version('pyabc')}",
         "data": {name: _file_entry(DATA_DIR / name) for name in DATA_FILES},
-        **settings,
+        **fit.settings,
         "stopping": {
             "minimum_epsilon": MIN_EPSILON,
             "generations": budget.generations,
             "minutes": budget.minutes,
-        },  # fmt: skip
-        "converged": _converged(history),
+            "minimum_acceptance": MIN_ACCEPTANCE,
+        },
+        "converged": stop == "epsilon",
+        "stopped": STOPS[stop],
         "generations": generations,
         "total_simulations": int(history.total_nr_simulations),
         "seconds_this_session": round(time.monotonic() - started, 1),
@@ -374,7 +448,7 @@ def _publish(out, history, free, fixed, settings, budget, distance, started, com
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         write_posterior(staging, names, values, np.asarray(weights), provenance)
-        _write_moments(staging / MOMENTS, summaries, np.asarray(summary_weights), distance)
+        _write_moments(staging / MOMENTS, summaries, np.asarray(summary_weights), fit.distance)
         kept = out / WORK
         if kept.is_dir():
             shutil.move(kept, staging / WORK)
@@ -395,9 +469,7 @@ def _write_moments(path: Path, summaries: list, weights: np.ndarray, distance: D
         ("moment", name, target.value, target.low, target.high, "")
         for name, target in targets().items()
     ]
-    for o in distance.observations:
-        half = Z_90 * o.spread
-        rows.append(("observation", o.key, o.value, o.value - half, o.value + half, o.bound))
+    rows += [("observation", o.key, o.value, *o.band, o.bound) for o in distance.observations]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["kind", "name", "target", "low", "high", "bound", "p05", "p50", "p95"])

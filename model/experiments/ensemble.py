@@ -93,17 +93,19 @@ class Settings:
         """The posterior the runs draw from (InputError if it cannot be read), or None."""
         return None if self.posterior == NO_POSTERIOR else load_posterior(Path(self.posterior))
 
-    def parameters(self, seed: int) -> dict[str, float] | None:
-        """The parameter values of the run with `seed`: its draw from the posterior."""
-        posterior = self.drawn_from()
-        return None if posterior is None else posterior.draw(seed)
-
     @property
     def seeds(self) -> list[int]:
         return run_seeds(self.seed, self.runs)
 
+    @functools.cached_property
+    def draws(self) -> tuple[dict[str, float] | None, ...]:
+        """The parameter values of each run, in run order: its draw from the posterior (made once;
+        a draw depends on the run's seed alone)."""
+        posterior = self.drawn_from()
+        return tuple(None if posterior is None else posterior.draw(seed) for seed in self.seeds)
+
     def tasks(self, scenarios: Sequence) -> list[Task]:
-        drawn = [(seed, self.parameters(seed)) for seed in self.seeds]
+        drawn = list(zip(self.seeds, self.draws, strict=True))
         return [
             Task(s, run, seed, self.scale, self.until, parameters)
             for s in scenarios
@@ -290,7 +292,7 @@ def build_manifest(
             s.name: [r["lever_draws"] for r in runs if r["scenario"] == s.name] for s in scenarios
         },
         "posterior": None if posterior is None else posterior.describe(),
-        "parameter_draws": [settings.parameters(seed) for seed in settings.seeds],
+        "parameter_draws": list(settings.draws),
         "packages": {"python": platform.python_version()} | _versions(PACKAGES),
     }
 

@@ -101,17 +101,27 @@ class Observation(Frozen):
         """The standard deviation given, or the default share of the value."""
         return DEFAULT_RELATIVE_SD * self.value if self.sd is None else self.sd
 
+    @property
+    def half_band(self) -> float:
+        """The half-width of its 90 % band: 1.645 spreads."""
+        return Z_90 * self.spread
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """Its 90 % band: (low, high)."""
+        return self.value - self.half_band, self.value + self.half_band
+
     def miss(self, simulated: float) -> float:
         """How far a simulated count is from this observation, in units of the half-width of its
-        90 % band (1.645 spreads): within the band exactly when at most 1 in absolute value; a
-        bound is missed on its one side only."""
+        90 % band: within the band exactly when at most 1 in absolute value; a bound is missed on
+        its one side only."""
         gap = simulated - self.value
         if self.bound == ">=":
             gap = min(gap, 0.0)
         elif self.bound == "<=":
             gap = max(gap, 0.0)
-        if self.spread > 0:
-            return gap / (Z_90 * self.spread)
+        if self.half_band > 0:
+            return gap / self.half_band
         return 0.0 if gap == 0 else math.copysign(math.inf, gap)
 
     @property

@@ -4,7 +4,8 @@
 A posterior is a folder:
 - `particles.csv`: one row per particle, a column per parameter of `Rates` it sets, then `weight`;
 - `provenance.json`: what it was fitted to (files and their hashes, observations), the settings,
-  the seed, the acceptance of every generation, the date;
+  the seed, the command of every session that worked on it, the acceptance of every generation,
+  the date;
 - `moments.csv`: every calibration moment, its target and range, and the posterior's runs' median
   and 5-95 % band (the backtest's table).
 
