@@ -25,6 +25,7 @@ from model.policy.register import (
     hook_users,
     register_markdown,
 )
+from model.world.moments import fitted_targets
 from model.world.parameters import BASE_RATES_FILE
 from run import main
 from tests.batch_fixtures import assert_nothing_written, run_cli
@@ -209,3 +210,23 @@ def test_a_register_that_cannot_be_written_there_is_bad_input(tmp_path, where):
     assert "--out" in one_line_error(result)
     if where != ".":
         assert_nothing_written(out)
+
+
+def test_the_patterns_of_the_odd_are_the_fitted_calibration_targets():
+    table = re.search(r"<!-- patterns -->\n(.*?)<!-- end patterns -->", _text(ODD), re.S)
+    rows = re.findall(r"^\| `(\w+)` \|.*\| ([\d.]+) \(([\d.]+)–([\d.]+)\) \|$", table[1], re.M)
+    documented = {name: tuple(map(float, numbers)) for name, *numbers in rows}
+    fitted = {
+        name: (target.value, target.low, target.high) for name, target in fitted_targets().items()
+    }
+    assert documented == fitted
+
+
+def test_the_constants_of_the_odd_are_those_of_the_code():
+    table = re.search(r"<!-- constants -->\n(.*?)<!-- end constants -->", _text(ODD), re.S)
+    rows = re.findall(r"^\| `([\w.]+)` \| `([^`]+)` \|", table[1], re.M)
+    assert len(rows) >= 5
+    for name, value in rows:
+        in_code = resolve(name)
+        in_code = in_code.tolist() if hasattr(in_code, "tolist") else in_code
+        assert in_code == ast.literal_eval(value), name
