@@ -26,7 +26,7 @@ from model.policy.register import (
     register_markdown,
 )
 from model.world.moments import fitted_targets
-from model.world.parameters import BASE_RATES_FILE
+from model.world.parameters import BASE_RATES_FILE, calibrated_values
 from run import main
 from tests.batch_fixtures import assert_nothing_written, run_cli
 from tests.test_cli_core import one_line_error
@@ -230,3 +230,12 @@ def test_the_constants_of_the_odd_are_those_of_the_code():
         in_code = resolve(name)
         in_code = in_code.tolist() if hasattr(in_code, "tolist") else in_code
         assert in_code == ast.literal_eval(value), name
+
+
+def test_every_base_rate_has_a_unit_a_source_and_its_values_within_its_range():
+    calibrated = calibrated_values()
+    for entry in base_rate_entries():
+        assert entry.unit.strip() and entry.source.strip(), entry.name
+        assert entry.low <= entry.value <= entry.high, entry.name
+        if entry.name in calibrated:
+            assert entry.low <= calibrated[entry.name] <= entry.high, entry.name
