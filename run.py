@@ -128,6 +128,17 @@ def _command_levers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_register(args: argparse.Namespace) -> int:
+    from model.policy.register import register_markdown, write_register
+
+    if args.out is None:
+        print(register_markdown(), end="")
+        return 0
+    write_register(Path(args.out))
+    print(f"Parameter register written to {args.out}")
+    return 0
+
+
 def _command_validate(args: argparse.Namespace) -> int:
     """Scenario files and, by their extension .csv, observation files."""
     from model.policy.observations import validate_observation_files
@@ -258,7 +269,8 @@ def _add_cluster_options(command) -> None:
 
 
 def _add_reading_commands(commands) -> None:
-    """The commands that read files and print: compare, levers, validate, observations."""
+    """The commands that read files and print: compare, levers, register, validate,
+    observations."""
     compare = commands.add_parser("compare", help="compare the scenarios of a results folder")
     compare.add_argument("dir", help="results folder")
     compare.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -278,6 +290,15 @@ def _add_reading_commands(commands) -> None:
         help="instead: what a scenario file's levers add up to, by hook and kind",
     )
     levers.set_defaults(handler=_command_levers)
+
+    register = commands.add_parser(
+        "register",
+        help="the parameter register: every base rate and lever number, its source and its users",
+    )
+    register.add_argument(
+        "--out", metavar="FILE", help="write it to FILE (e.g. docs/parameters.md); default: print"
+    )
+    register.set_defaults(handler=_command_register)
 
     validate = commands.add_parser(
         "validate", help="check scenario files (.yaml) and observation files (.csv)"

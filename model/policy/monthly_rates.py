@@ -183,6 +183,15 @@ FIELD_OF_HOOK = {
 }
 
 
+WINDOWS = "failure_windows"  # the PolicyState field of failure effects limited to young entities
+
+
+def state_field(hook: str, target) -> str:
+    """The PolicyState field an effect on a cell hook goes into: the hook's, or for a failure
+    effect limited to young entities (max_age_months) the young-firm windows."""
+    return WINDOWS if hook == "failure_hazard" and target.max_age_months else FIELD_OF_HOOK[hook]
+
+
 @functools.cache
 def _cells(hook: str, target) -> np.ndarray:
     """The target's mask in the shape of the hook's PolicyState field (read-only): [sectors,
@@ -209,11 +218,11 @@ class StateBuilder:
         weight = _cells(hook, target)
         additive = hook in ADDITIVE_HOOKS
         change = value * weight if additive else 1.0 + (value - 1.0) * weight
-        if hook == "failure_hazard" and target.max_age_months:
+        name = state_field(hook, target)
+        if name == WINDOWS:
             window = self.windows.setdefault(target.max_age_months, np.ones(np.shape(weight)))
             window *= change
             return
-        name = FIELD_OF_HOOK[hook]
         current = getattr(self.state, name)
         setattr(self.state, name, current + change if additive else current * change)
 
