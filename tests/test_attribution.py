@@ -122,6 +122,25 @@ def test_sampled_values_add_up_in_every_sample_and_equal_the_exact_ones_over_all
     assert (more.orders[:2] == two.orders).all()  # more orders extend, never redraw, the first
 
 
+def test_the_summary_over_runs_ranks_only_values_told_apart_from_zero():
+    runs = {"a": [1.0, 2.0, 3.0], "b": [-1.0, 0.0, 2.0], "c": [5.0, 6.0, 7.0]}
+    long = pd.DataFrame(
+        [
+            {"level": "lever", "player": p, "outcome": "registered", "run": r, "value": v,
+             "permutation_se": 0.1}
+            for p, values in runs.items() for r, v in enumerate(values)
+        ]
+    )  # fmt: skip
+    summary = shapley.summarize(long).set_index("player")
+    t_2 = 2.919986  # Student's t, 95 % quantile, 2 degrees of freedom
+    np.testing.assert_allclose(summary.loc["a", "standard_error"], 1 / np.sqrt(3))
+    np.testing.assert_allclose(summary.loc["a", "low"], 2 - t_2 / np.sqrt(3), rtol=1e-6)
+    np.testing.assert_allclose(summary.loc["a", "permutation_se"], np.sqrt(3 * 0.01) / 3)
+    assert summary["distinct"].to_dict() == {"a": True, "b": False, "c": True}
+    assert summary["rank"].fillna(0).to_dict() == {"a": 2, "b": 0, "c": 1}
+    assert summary.loc["a", "p50"] == 2.0
+
+
 # --- real runs in this process ---------------------------------------------------------------
 
 

@@ -14,11 +14,12 @@ levers in an order-independent way (Shapley 1953; the maths in `shapley`).
 - Outcomes (columns.OUTCOMES) at the end month (2025-12): registered, operating and employed
   (n_employed) in real entities and persons, fiscal_cost (cum_fiscal_cost, yuan), and doubled (1 if
   the run doubled by the deadline, else 0: its values are shares of the gain in P(doubled)).
-- Summary over runs, per player and outcome: the mean, its standard error (the standard deviation
-  over runs / sqrt(runs), which includes the sampling error of the orders; with one run, the
-  orders' error alone), the 90 % interval mean ± 1.645 standard errors, and the 5 / 50 / 95 % bands
-  over runs. A value whose interval includes 0 cannot be told apart from zero: `distinct` False,
-  and it is not ranked (`rank`: 1 = the largest mean among the distinct values of the outcome).
+- Summary over runs, per player and outcome (`shapley.summarize`): the mean, its standard error
+  (the standard deviation over runs / sqrt(runs), which includes the sampling error of the orders;
+  with one run, the orders' error alone), the 90 % interval mean ± t standard errors (Student's
+  t, runs - 1 degrees of freedom; 1.645 with one run), and the 5 / 50 / 95 % bands over runs. A
+  value whose interval includes 0 cannot be told apart from zero: `distinct` False, and it is not
+  ranked (`rank`: 1 = the largest mean among the distinct values of the outcome).
 
 The simulations run on the executor, a task being up to COALITIONS_PER_TASK coalitions of one run
 (one no-policy model is built and shared, `simulation.simulate_each`); each finished task is kept
@@ -371,7 +372,7 @@ _SHOWN = {  # outcome -> its column header
     "operating": "extra operating",
     "employed": "jobs added",
     "doubled": "P(doubled) share",
-    "fiscal_cost": "fiscal cost 亿元",
+    "fiscal_cost": "cost (Shapley) 亿元",
 }
 
 

@@ -26,13 +26,13 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
 from model.columns import ATTRIBUTION_COLUMNS, INTERVAL
 from model.defaults import QUANTILES
 from model.experiments.comparison import quantile_bands
 
 MAX_PLAYERS = 62  # masks are int64
-_Z90 = NormalDist().inv_cdf(QUANTILES[-1])  # 1.645: a 90 % interval, as the 5-95 % bands
 
 
 def grand(players: int) -> int:
@@ -100,11 +100,23 @@ class Orders:
         return shapley, by_player.std(axis=0, ddof=1) / np.sqrt(count)
 
 
+def _quantile(runs: pd.Series) -> pd.Series:
+    """The multiple of the standard error that makes a 90 % interval (the 95 % quantile, as the
+    5-95 % bands): Student's t with runs - 1 degrees of freedom (a spread over few runs), the
+    normal's 1.645 for one run (the error of many orders)."""
+    top = QUANTILES[-1]
+    normal = NormalDist().inv_cdf(top)
+    return pd.Series(
+        np.where(runs > 1, student_t.ppf(top, np.maximum(runs - 1, 1)), normal), runs.index
+    )
+
+
 def summarize(attribution: pd.DataFrame) -> pd.DataFrame:
     """Per level, player and outcome of a long table of values by run: the mean over runs; its
     standard error, the standard deviation over runs / sqrt(runs) (it includes the sampling error
     of the orders), with one run the orders' error alone (`permutation_se`: sqrt(sum of the runs'
-    squared errors) / runs); the 90 % interval mean ± 1.645 standard errors; `distinct` when the
+    squared errors) / runs); the 90 % interval, mean ± t standard errors (`_quantile`: 1.83 for
+    10 runs); `distinct` when the
     interval excludes 0; `rank` among the distinct values of the outcome (1: the largest mean);
     the bands over runs."""
     keys = ["level", "player", "outcome"]
@@ -119,8 +131,9 @@ def summarize(attribution: pd.DataFrame) -> pd.DataFrame:
     )
     over_runs = grouped["value"].std(ddof=1) / np.sqrt(table["runs"])
     table["standard_error"] = over_runs.where(table["runs"] > 1, table["permutation_se"])
-    table[INTERVAL[0]] = table["mean"] - _Z90 * table["standard_error"]
-    table[INTERVAL[1]] = table["mean"] + _Z90 * table["standard_error"]
+    half = _quantile(table["runs"]) * table["standard_error"]
+    table[INTERVAL[0]] = table["mean"] - half
+    table[INTERVAL[1]] = table["mean"] + half
     table["distinct"] = (table[INTERVAL[0]] > 0) | (table[INTERVAL[1]] < 0)
     ranked = table["mean"].where(table["distinct"]).groupby(level=["level", "outcome"])
     table["rank"] = ranked.rank(ascending=False, method="min")
