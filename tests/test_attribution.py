@@ -47,7 +47,8 @@ levers:
   credit_guarantee: {intensity: 1}
   bank_credit: {intensity: 1}
 """
-SETTINGS = ["--runs=3", "--scale=5000", "--seed=11", "--posterior=none", "--workers=1"]
+SETTINGS = ["--runs=3", "--scale=5000", "--seed=11", "--posterior=none"]
+IN_PROCESS = "--workers=1"
 TABLES = (*ATTRIBUTION_COLUMNS, "cost_effectiveness")
 
 
@@ -65,7 +66,7 @@ def _attribute(scenario: Path, out: Path, *options: str) -> subprocess.Completed
 @pytest.fixture(scope="module")
 def family_folder(scenario_file, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("family") / "out"
-    result = _attribute(scenario_file, out)
+    result = _attribute(scenario_file, out, IN_PROCESS)
     assert result.returncode == 0, result.stderr
     assert "fiscal_tax" in result.stdout and "yuan/extra operating" in result.stdout
     return out
@@ -74,7 +75,7 @@ def family_folder(scenario_file, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def lever_folder(scenario_file, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("lever") / "out"
-    result = _attribute(scenario_file, out, "--level=lever", "--permutations=3")
+    result = _attribute(scenario_file, out, "--level=lever", "--permutations=3", IN_PROCESS)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -265,12 +266,24 @@ def test_cost_effectiveness_by_lever_and_lead_department(lever_folder):
         np.testing.assert_allclose(row["cost_per_additional_operating_p50"], per_run.median())
 
 
+@pytest.mark.slow
+def test_the_default_local_dask_cluster_gives_the_same_results(
+    family_folder, scenario_file, tmp_path
+):
+    """Two worker processes, tasks finishing in any order: the same tables as in one process."""
+    out = tmp_path / "out"
+    result = _attribute(scenario_file, out)
+    assert result.returncode == 0, result.stderr
+    for name, table in _tables(out).items():
+        pd.testing.assert_frame_equal(table, _tables(family_folder)[name], check_exact=True)
+
+
 def test_an_interrupted_attribution_resumes_to_the_same_results(
     lever_folder, scenario_file, tmp_path
 ):
     out = tmp_path / "out"
     command = [sys.executable, "run.py", "attribute", str(scenario_file), *SETTINGS,
-               f"--out={out}", "--quiet", "--level=lever", "--permutations=3"]  # fmt: skip
+               f"--out={out}", "--quiet", "--level=lever", "--permutations=3", IN_PROCESS]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=project_env())
     values = out / WORK / "values"
     deadline = time.monotonic() + 60
@@ -281,7 +294,7 @@ def test_an_interrupted_attribution_resumes_to_the_same_results(
     assert 1 <= len(kept) < 3, "expected an attribution stopped after one of its three tasks"
     assert not (out / "attribution.parquet").exists()
     assert process.returncode != 0
-    result = _attribute(scenario_file, out, "--level=lever", "--permutations=3")
+    result = _attribute(scenario_file, out, "--level=lever", "--permutations=3", IN_PROCESS)
     assert result.returncode == 0, result.stderr
     assert not (out / WORK).exists()
     for name, table in _tables(out).items():

@@ -402,9 +402,14 @@ ATTRIBUTION_NOTE = (
 
 
 def _write(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> None:
+    """The tables (counts as int32, like a batch's `run`) and the manifest."""
     for name, table in tables.items():
-        write_table(table, folder / f"{name}.parquet")
+        counts = {column: "int32" for column in _COUNTS if column in table}
+        write_table(table.astype(counts), folder / f"{name}.parquet")
     write_json(folder / MANIFEST, manifest)
+
+
+_COUNTS = ("run", "size", "runs")
 
 
 # --- the work folder -------------------------------------------------------------------------
