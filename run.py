@@ -11,9 +11,12 @@ from pathlib import Path
 
 from model.defaults import (
     CALIBRATION_SCALE,
+    DEFAULT_ATTRIBUTION_RUNS,
+    DEFAULT_ATTRIBUTION_SCALE,
     DEFAULT_CALIBRATION_SEED,
     DEFAULT_GENERATIONS,
     DEFAULT_MINUTES,
+    DEFAULT_PERMUTATIONS,
     DEFAULT_POPULATION,
     DEFAULT_POSTERIOR,
     DEFAULT_RESULTS,
@@ -66,6 +69,28 @@ def _run_batch(args: argparse.Namespace) -> Path:
         worker_timeout=args.worker_timeout,
         quiet=args.quiet,
     )
+
+
+def _command_attribute(args: argparse.Namespace) -> int:
+    from model.experiments.attribution import attribute, format_attribution
+
+    out = attribute(
+        Path(args.scenario),
+        level=args.level,
+        runs=args.runs,
+        permutations=args.permutations,
+        scale=args.scale,
+        seed=args.seed,
+        posterior=args.posterior,
+        out=Path(args.out) if args.out else None,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        worker_timeout=args.worker_timeout,
+        quiet=args.quiet,
+    )
+    print(format_attribution(out))
+    print(f"\nResults: {out}")
+    return 0
 
 
 def _command_calibrate(args: argparse.Namespace) -> int:
@@ -204,27 +229,34 @@ def _add_run_command(commands) -> None:
     """`run`: a batch of scenarios x runs, locally or on a Dask cluster."""
     run = commands.add_parser("run", help="run a batch: scenarios x runs")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
-    run.add_argument("--runs", type=_positive_int, default=DEFAULT_RUNS, help="runs per scenario")
-    run.add_argument(
-        "--scale",
-        type=_positive_float,
-        default=DEFAULT_SCALE,
-        help="real entities per simulated row (1 = full scale)",
-    )
     run.add_argument("--until", default=DEFAULT_UNTIL, help="last month simulated, YYYY-MM")
-    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the batch")
     run.add_argument("--out", default=str(DEFAULT_RESULTS), help="results folder")
-    run.add_argument(
-        "--posterior",
-        default=str(DEFAULT_POSTERIOR),
-        metavar="FOLDER",
-        help="posterior every run draws its parameters from (run.py calibrate writes one); "
-        f"{NO_POSTERIOR!r}: the calibrated values, only the starting stock drawn "
-        "(default: the shipped posterior)",
-    )
-    _add_cluster_options(run)
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_batch_options(run, runs=DEFAULT_RUNS, scale=DEFAULT_SCALE)
     run.set_defaults(handler=_command_run)
+
+    attribute = commands.add_parser(
+        "attribute",
+        help="Shapley attribution of a scenario's gain over no policy to its families or levers, "
+        "and the cost per additional entity",
+    )
+    attribute.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    attribute.add_argument(
+        "--level",
+        choices=["family", "lever"],
+        default="family",
+        help="players: the scenario's families (exact) or levers (permutation sampling)",
+    )
+    attribute.add_argument(
+        "--permutations",
+        type=_positive_int,
+        default=DEFAULT_PERMUTATIONS,
+        help="random orders of the levers per run (--level lever)",
+    )
+    attribute.add_argument(
+        "--out", help="results folder (default: results/attribution-SCENARIO-LEVEL)"
+    )
+    _add_batch_options(attribute, runs=DEFAULT_ATTRIBUTION_RUNS, scale=DEFAULT_ATTRIBUTION_SCALE)
+    attribute.set_defaults(handler=_command_attribute)
 
     calibrate = commands.add_parser(
         "calibrate",
@@ -252,6 +284,28 @@ def _add_run_command(commands) -> None:
     _add_cluster_options(calibrate)
     calibrate.add_argument("--quiet", action="store_true", help="no progress report")
     calibrate.set_defaults(handler=_command_calibrate)
+
+
+def _add_batch_options(command, *, runs: int, scale: float) -> None:
+    """The settings of many runs (runs, scale, seed, posterior), where they run, progress."""
+    command.add_argument("--runs", type=_positive_int, default=runs, help="runs per scenario")
+    command.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=scale,
+        help="real entities per simulated row (1 = full scale)",
+    )
+    command.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the runs")
+    command.add_argument(
+        "--posterior",
+        default=str(DEFAULT_POSTERIOR),
+        metavar="FOLDER",
+        help="posterior every run draws its parameters from (run.py calibrate writes one); "
+        f"{NO_POSTERIOR!r}: the calibrated values, only the starting stock drawn "
+        "(default: the shipped posterior)",
+    )
+    _add_cluster_options(command)
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_cluster_options(command) -> None:

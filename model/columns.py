@@ -36,3 +36,16 @@ COLUMNS = {  # table (file stem, .parquet) -> its columns, in order
     "summary": SUMMARY_COLUMNS,
     "fiscal": (*KEYS, "lever", "department", "cum_fiscal_cost"),  # by lever and lead department
 }
+
+# The attribution folder of `run.py attribute` (model/experiments/attribution.py; README, "Attribution").
+OUTCOMES = ("registered", "operating", "employed", "fiscal_cost", "doubled")  # at the end month
+INTERVAL = ("low", "high")  # the 90 % interval of a mean over runs
+ATTRIBUTION_COLUMNS = {  # table (file stem, .parquet) -> its columns, in order
+    "coalitions": ("run", "coalition", "size", *OUTCOMES),
+    "attribution": ("level", "player", "outcome", "run", "value", "permutation_se"),
+    "attribution_summary": (
+        "level", "player", "outcome", "runs", "mean", "standard_error", "permutation_se",
+        *INTERVAL, "distinct", "rank", "p05", "p50", "p95",
+    ),
+    "package_fiscal": ("run", "lever", "department", "cum_fiscal_cost"),
+}  # fmt: skip

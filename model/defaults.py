@@ -29,6 +29,12 @@ DEFAULT_RUNS = 20
 DEFAULT_SCALE = 200.0
 DEFAULT_SEED = 20211231  # the document's date
 
+# Attribution (model/experiments/attribution.py): 2^9 = 512 simulations a run at family level, so
+# fewer and coarser runs than a batch: family-level as_enacted within 10 minutes on 2 cores (README)
+DEFAULT_ATTRIBUTION_RUNS = 10
+DEFAULT_ATTRIBUTION_SCALE = 2000.0  # 1,300 rows or more at the start (MIN_START_ROWS: 500)
+DEFAULT_PERMUTATIONS = 10  # random orders of the levers a run (lever level), each 45 simulations
+
 BASELINE = "no_policy"  # the scenario every gain is measured against
 SHOWN_FIRST = (BASELINE, "as_enacted")  # listed first in tables and charts
 QUANTILES = (0.05, 0.5, 0.95)  # the bands reported everywhere: 5 %, median, 95 % of runs

@@ -31,8 +31,8 @@ Definitions (the target of 晋发〔2021〕67号: the count of market entities d
   the assumed effects cost entities; above 1: the evidence-sourced effects alone end below no
   policy.
 - By lever and by lead department (`cost_by`): a lever's cost (fiscal.parquet, the whole horizon)
-  over the *scenario's* additional entities: the whole mix's, not the lever's own (attributing
-  entities to single levers is a Shapley decomposition, not done yet).
+  over the *scenario's* additional entities: the whole mix's, not the lever's own (the lever's
+  own share of them is its Shapley value: `attribution` and `cost_effectiveness`).
 - Bands are the 5 %, 50 % and 95 % quantiles over runs (`model.defaults.QUANTILES`).
 """
 
@@ -123,18 +123,29 @@ def end_row(run: pd.DataFrame) -> pd.Series:
     return run[run["date"] <= DEADLINE].iloc[-1]
 
 
+def month_doubled(run: pd.DataFrame) -> pd.Timestamp | NaTType:
+    """The first month of a run (sorted by date) with at least twice its end-2020 registered
+    entities (its first row), NaT if none."""
+    reached = run["date"][run["n_registered"] >= 2 * run["n_registered"].iloc[0]]
+    return reached.iloc[0] if len(reached) else pd.NaT
+
+
+def doubled_by_deadline(month: pd.Timestamp | NaTType) -> bool:
+    """Whether a run that doubled in `month` (`month_doubled`) doubled by the deadline."""
+    return bool(pd.notna(month) and month <= DEADLINE)
+
+
 def _summarize_run(key: tuple, run: pd.DataFrame) -> tuple:
     start = float(run["n_registered"].iloc[0])
     last = end_row(run)
     end = float(last["n_registered"])
-    reached = run["date"][run["n_registered"] >= 2 * start]
-    month = reached.iloc[0] if len(reached) else pd.NaT
+    month = month_doubled(run)
     return (
         *key,
         start,
         end,
         end / start,
-        bool(len(reached) and month <= DEADLINE),
+        doubled_by_deadline(month),
         month,
         float(last["cum_fiscal_cost"]),
     )
@@ -194,11 +205,15 @@ def _with_cost_per_additional(costs: pd.DataFrame, gained: pd.DataFrame) -> pd.D
     """`costs` (rows of scenario × run with `cum_fiscal_cost`) with their run's additional
     entities (`additional`) and the yuan per additional entity."""
     table = costs.merge(gained.rename(columns=ADDITIONAL), on=["scenario", "run"], how="left")
-    cost = table["cum_fiscal_cost"]
     for name, per in COST_PER.items():
-        gain = table[name]
-        table[per] = (cost / gain.where(gain > 0)).mask((gain <= 0) & (cost > 0), np.inf)
+        table[per] = cost_per(table["cum_fiscal_cost"], table[name])
     return table
+
+
+def cost_per(cost: pd.Series, gain: pd.Series) -> pd.Series:
+    """Yuan per additional entity, run by run: `cost` / `gain`; +inf (the dearest) where money
+    bought no additional entity, NaN where neither was there."""
+    return (cost / gain.where(gain > 0)).mask((gain <= 0) & (cost > 0), np.inf)
 
 
 def _with_assumption_share(table: pd.DataFrame) -> pd.DataFrame:
@@ -317,8 +332,8 @@ BY_NOTE = (
     "Fiscal cost to {end} of each {key} (median over runs, 亿元 = 100 M yuan) and the yuan per "
     "additional registered (operating) entity it accounts for: its cost divided by the whole "
     "scenario's additional entities beyond the {baseline} run with the same seed (run by run, "
-    "then the median). What each {key} adds alone is lever attribution (Shapley), not this "
-    "division. {na}: no additional entities."
+    "then the median). What each {key} adds itself, and its yuan per additional entity: "
+    "`run.py attribute` (Shapley values). {na}: no additional entities."
 )
 
 

@@ -201,7 +201,7 @@ def run_batch(
     """
     settings = Settings(runs, scale, until, seed, posterior)
     out = check_target(out)
-    scenarios = _load_scenarios(scenario_paths)
+    scenarios = load_scenarios(scenario_paths)
     identity = batch_identity(scenarios, settings)
     partial = PartialBatch(out)
     partial.check(identity)
@@ -212,10 +212,9 @@ def run_batch(
         with open_executor(
             tasks=left, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
         ) as executor:
-            if set(executor.on_workers(code_fingerprint)) - {identity["code_fingerprint"]}:
-                raise RuntimeError("the Dask workers run other model code than model/ here")
+            check_workers(executor, identity["code_fingerprint"])
             partial.start(identity)
-            with _progress_bar(total, total - left, quiet) as bar:
+            with progress_bar(total, total - left, quiet) as bar:
                 _run_blocks(executor, todo, partial, bar, identity["code_fingerprint"])
         command = sys.argv if command is None else command
         manifest = build_manifest(scenarios, partial.runs(blocks), settings, command)
@@ -225,6 +224,12 @@ def run_batch(
         partial.remove_if_empty()
         partial.release()
     return out
+
+
+def check_workers(executor: Executor, code: str) -> None:
+    """RuntimeError unless every Dask worker of `executor` runs the model code `code`."""
+    if set(executor.on_workers(code_fingerprint)) - {code}:
+        raise RuntimeError("the Dask workers run other model code than model/ here")
 
 
 def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
@@ -300,7 +305,7 @@ def build_manifest(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _load_scenarios(paths: Sequence[Path]) -> list[Scenario]:
+def load_scenarios(paths: Sequence[Path]) -> list[Scenario]:
     """The scenario files loaded (load_scenario checks each file); InputError for a name used
     twice."""
     from model.policy.scenario import load_scenario
@@ -408,9 +413,9 @@ def _versions(packages: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def _progress_bar(total: int, done: int, quiet: bool):
+def progress_bar(total: int, done: int, quiet: bool, unit: str = "run"):
     """A progress bar on stderr when it is a terminal (none with --quiet)."""
     from tqdm import tqdm
 
     disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, initial=done, unit="run", file=sys.stderr, disable=disable)
+    return tqdm(total=total, initial=done, unit=unit, file=sys.stderr, disable=disable)

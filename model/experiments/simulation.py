@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from model.columns import EVIDENCE_ONLY
 from model.world.clock import month_end
+from model.world.fiscal import Fiscal
 from model.world.model import DoublingModel
 from model.world.policy_state import Policy
 
@@ -78,6 +80,54 @@ def simulate_with_evidence_only(
     output = _output(model, draws)
     stocks = output.timeseries if variant is None else variant
     return output, stocks[["date", *EVIDENCE_ONLY]]
+
+
+def simulate_each(
+    scenarios: Sequence,
+    *,
+    seed: int,
+    scale: float,
+    until: str,
+    uncertainty: bool = True,
+    parameters: dict[str, float] | None = None,
+) -> list[RunOutput]:
+    """`simulate(s, seed=seed, ...)` for each of `scenarios`, in order, bit for bit, sharing what
+    they share: one no-policy model is built and run, and each scenario continues a copy of it
+    from the last month before its policy first differs from no policy or pays anything (the
+    starting stock is built once; Shapley attribution runs hundreds of scenarios per seed)."""
+    from model.policy.monthly_rates import build_policy
+
+    built = [
+        build_policy(s, seed=seed, uncertainty=uncertainty, parameters=parameters)
+        for s in scenarios
+    ]
+    base = _model(Policy.none(), seed, scale, until, uncertainty, parameters)
+    forks = [_first_own_month(policy, base.last_month) for policy, _ in built]
+    outputs: dict[int, RunOutput] = {}
+    for month in range(base.last_month + 2):  # base.t is month - 1
+        for i in (i for i, fork in enumerate(forks) if fork == month):
+            outputs[i] = _output(_branch(base, built[i][0]).run(), built[i][1])
+        if base.running:
+            base.step()
+    return [outputs[i] for i in range(len(built))]
+
+
+def _first_own_month(policy: Policy, last_month: int) -> int:
+    """The first month in which `policy` puts another state in force than no policy or pays for
+    a lever; the month after the horizon if neither happens within it (the copy is then made
+    of the finished no-policy model)."""
+    differs = Policy.none().first_difference(policy)
+    pays = (t for t in range(last_month + 1) for line in policy.costs if line.yuan_per_unit(t))
+    months = [m for m in (differs, next(pays, None)) if m is not None and m <= last_month]
+    return min(months, default=last_month + 1)
+
+
+def _branch(base: DoublingModel, policy: Policy) -> DoublingModel:
+    """A copy of the no-policy model `base` continued under `policy`, which has been in the same
+    state and has paid nothing up to now: it pays its own cost lines from here on."""
+    variant = base.fork(policy)
+    variant.fiscal = Fiscal(policy.costs)
+    return variant
 
 
 def _model(policy: Policy, seed: int, scale: float, until: str, uncertainty: bool, parameters):

@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any
@@ -179,22 +179,35 @@ def _check_writable(folder: Path, out: Path) -> None:
 
 def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
     """Publish the blocks (folders written by `PartialBatch.save`, in order) as the finished folder
-    `out`, atomically: assembled in a temporary folder, then renamed into place."""
-    out = check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _sibling(out, "tmp")
-    temporary.mkdir()
-    try:
+    `out`, atomically (`publish`)."""
+
+    def write(folder: Path) -> None:
         for name in RUN_TABLES:
-            dataset = temporary / f"{name}.parquet"
+            dataset = folder / f"{name}.parquet"
             dataset.mkdir()
             for block in blocks:
                 _link(block / f"{name}.parquet", dataset / f"{block.name}.parquet")
             _fsync(dataset)
         summaries = [pd.read_parquet(block / "summary.parquet") for block in blocks]
         summary = conform("summary", pd.concat(summaries, ignore_index=True))
-        write_table(summary, temporary / "summary.parquet")
-        _write_json(temporary / MANIFEST, manifest)
+        write_table(summary, folder / "summary.parquet")
+        write_json(folder / MANIFEST, manifest)
+
+    return publish(out, write)
+
+
+def publish(
+    out: Path, write: Callable[[Path], None], markers: tuple[str, ...] = (MANIFEST,)
+) -> Path:
+    """Make the folder `out` (`check_target(out, markers)`) with `write(folder)`, atomically:
+    written into a temporary folder beside it, which then replaces `out` (and whatever was in
+    it) by renames."""
+    out = check_target(out, markers)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _sibling(out, "tmp")
+    temporary.mkdir()
+    try:
+        write(temporary)
         _fsync(temporary)
         if out.exists():  # rename the old folder away, the new one in, then delete the old
             old = _sibling(out, "old")
@@ -206,7 +219,7 @@ def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
         _fsync(out.parent)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
-    for purpose in ("tmp", "old"):  # left by a batch that crashed while writing
+    for purpose in ("tmp", "old"):  # left by a process that crashed while writing
         for stale in out.parent.glob(f"{glob.escape(f'.{out.name}.{purpose}-')}*"):
             shutil.rmtree(stale, ignore_errors=True)
     return out
@@ -323,19 +336,9 @@ class PartialBatch:
         if not self.folder.exists():
             return
         path = self.folder / _IDENTITY
-        try:
-            found = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            found = None
-        if found is None and not self._finished():
+        if read_identity(path) is None and not self._finished():
             return  # created, then stopped before anything was kept
-        if found != identity:
-            changed = sorted(k for k in identity if (found or {}).get(k) != identity[k])
-            raise InputError(
-                f"{self.folder} holds an unfinished batch with other settings "
-                f"({', '.join(changed) or 'unreadable ' + _IDENTITY}): rerun that batch to "
-                f"finish it, or remove the folder"
-            )
+        check_identity(path, identity, "batch")
 
     def start(self, identity: dict) -> None:
         """Claim the work folder (created if new) for this process; drop half-written blocks.
@@ -354,7 +357,7 @@ class PartialBatch:
             self._lock = lock
         self.check(identity)  # again, now that no one else can change it
         if not (self.folder / _IDENTITY).is_file():
-            _write_json(self.folder / _IDENTITY, identity)
+            write_json(self.folder / _IDENTITY, identity)
         for stale in self.blocks.glob(".tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
 
@@ -376,7 +379,7 @@ class PartialBatch:
              "start_stock": r.start_stock, "lever_draws": r.lever_draws}
             for r in sorted(records, key=lambda r: r.run)
         ]  # fmt: skip
-        _write_json(temporary / _RUNS_INFO, {"runs": runs})
+        write_json(temporary / _RUNS_INFO, {"runs": runs})
         _fsync(temporary)
         temporary.rename(self.path(block))
 
@@ -409,6 +412,28 @@ class PartialBatch:
             self._lock = None
 
 
+def read_identity(path: Path) -> dict | None:
+    """The identity a work folder keeps in the JSON file `path`; None if missing or unreadable."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def check_identity(path: Path, identity: dict, what: str) -> None:
+    """InputError unless the identity file `path` of the work folder of an unfinished `what`
+    (batch, attribution) holds `identity`, naming the settings that differ."""
+    found = read_identity(path)
+    if found != identity:
+        changed = sorted(k for k in identity if (found or {}).get(k) != identity[k])
+        raise InputError(
+            f"{path.parent} holds an unfinished {what} with other settings "
+            f"({', '.join(changed) or 'unreadable ' + path.name}): rerun that {what} to "
+            f"finish it, or remove the folder"
+        )
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -425,7 +450,7 @@ def _link(source: Path, target: Path) -> None:
         _fsync(target)
 
 
-def _write_json(path: Path, content: dict) -> None:
+def write_json(path: Path, content: dict) -> None:
     """Write JSON atomically (temporary file, then rename), streamed: a manifest of many runs is
     never one string in memory."""
     temporary = path.with_name(f".{path.name}.tmp")
