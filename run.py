@@ -18,12 +18,18 @@ from model.defaults import (
     DEFAULT_POSTERIOR,
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
+    DEFAULT_SAMPLES,
     DEFAULT_SCALE,
     DEFAULT_SEED,
+    DEFAULT_TOP,
+    DEFAULT_TRAJECTORIES,
     DEFAULT_UNTIL,
     NO_POSTERIOR,
     SCENARIO_DIR,
+    SENSITIVITY_METHODS,
+    SENSITIVITY_SCALE,
     default_scenario_files,
+    scenario_file,
 )
 from model.errors import InputError
 from model.experiments.executor import WORKER_TIMEOUT_S
@@ -50,6 +56,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _where_to_run(args: argparse.Namespace) -> dict:
+    """The options of `_add_cluster_options` and --quiet, as the commands' keyword arguments."""
+    return {
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "worker_timeout": args.worker_timeout,
+        "quiet": args.quiet,
+    }
+
+
 def _run_batch(args: argparse.Namespace) -> Path:
     from model.experiments.ensemble import run_batch
 
@@ -61,10 +77,7 @@ def _run_batch(args: argparse.Namespace) -> Path:
         seed=args.seed,
         out=Path(args.out),
         posterior=args.posterior,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        worker_timeout=args.worker_timeout,
-        quiet=args.quiet,
+        **_where_to_run(args),
     )
 
 
@@ -77,12 +90,26 @@ def _command_calibrate(args: argparse.Namespace) -> int:
         Path(args.out) if args.out else default_out(observations),
         observations=observations,
         budget=budget,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        worker_timeout=args.worker_timeout,
-        quiet=args.quiet,
+        **_where_to_run(args),
     )
     print(format_posterior(posterior))
+    return 0
+
+
+def _command_sensitivity(args: argparse.Namespace) -> int:
+    from model.experiments.sensitivity import Plan, format_sensitivity, run_sensitivity
+
+    plan = Plan(args.method, args.trajectories, args.samples, args.top, args.seed)
+    folder = run_sensitivity(
+        scenario_file(args.scenario) or Path(args.scenario),
+        plan,
+        scale=args.scale,
+        out=Path(args.out),
+        posterior=args.posterior,
+        **_where_to_run(args),
+    )
+    print(format_sensitivity(folder))
+    print(f"\nResults: {folder}")
     return 0
 
 
@@ -209,6 +236,8 @@ def _add_run_command(commands) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_command_run)
 
+    _add_sensitivity_command(commands)
+
     calibrate = commands.add_parser(
         "calibrate",
         help="fit the uncertain inputs to the pre-2021 moments (and observations): a posterior",
@@ -235,6 +264,62 @@ def _add_run_command(commands) -> None:
     _add_cluster_options(calibrate)
     calibrate.add_argument("--quiet", action="store_true", help="no progress report")
     calibrate.set_defaults(handler=_command_calibrate)
+
+
+def _add_sensitivity_command(commands) -> None:
+    """`sensitivity`: Morris screening, then Sobol indices, of one scenario's uncertain inputs."""
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        help="which uncertain inputs decide a scenario's result: Morris, then Sobol (SALib)",
+    )
+    sensitivity.add_argument(
+        "scenario",
+        nargs="?",
+        default="as_enacted",
+        metavar="SCENARIO",
+        help="scenario YAML file, or the name of one in scenarios/ (default: %(default)s)",
+    )
+    sensitivity.add_argument("--method", choices=SENSITIVITY_METHODS, default="both")
+    sensitivity.add_argument(
+        "--trajectories",
+        type=_positive_int,
+        default=DEFAULT_TRAJECTORIES,
+        help="Morris trajectories, of (inputs + 1) evaluations each (default: %(default)s)",
+    )
+    sensitivity.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=DEFAULT_SAMPLES,
+        help="Sobol base samples N, a power of 2: N x (top + 2) evaluations (default: %(default)s)",
+    )
+    sensitivity.add_argument(
+        "--top",
+        type=_positive_int,
+        default=DEFAULT_TOP,
+        help="inputs with the largest Morris mu* that Sobol varies (default: %(default)s)",
+    )
+    sensitivity.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=SENSITIVITY_SCALE,
+        help="real entities per simulated row (default: %(default)g)",
+    )
+    sensitivity.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the analysis")
+    sensitivity.add_argument(
+        "--posterior",
+        default=str(DEFAULT_POSTERIOR),
+        metavar="FOLDER",
+        help="the world's inputs vary over this posterior's marginals (default: the shipped "
+        f"posterior); {NO_POSTERIOR!r}: over their priors, before calibration",
+    )
+    sensitivity.add_argument(
+        "--out",
+        default=str(DEFAULT_RESULTS),
+        help="results folder; the analysis goes to OUT/sensitivity/SCENARIO/",
+    )
+    _add_cluster_options(sensitivity)
+    sensitivity.add_argument("--quiet", action="store_true", help="no progress bar")
+    sensitivity.set_defaults(handler=_command_sensitivity)
 
 
 def _add_cluster_options(command) -> None:

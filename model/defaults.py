@@ -29,6 +29,14 @@ DEFAULT_RUNS = 20
 DEFAULT_SCALE = 200.0
 DEFAULT_SEED = 20211231  # the document's date
 
+# run.py sensitivity (model/experiments/sensitivity.py): defaults measured to finish in about
+# 10 minutes on 2 cores for as_enacted (README)
+SENSITIVITY_METHODS = ("morris", "sobol", "both")  # both: Morris screening, then Sobol
+SENSITIVITY_SCALE = 1000.0  # real entities per row: 2,600+ rows at the start (MIN_START_ROWS 500)
+DEFAULT_TRAJECTORIES = 20  # Morris trajectories
+DEFAULT_SAMPLES = 64  # Sobol base samples (a power of 2)
+DEFAULT_TOP = 6  # inputs Sobol varies
+
 BASELINE = "no_policy"  # the scenario every gain is measured against
 SHOWN_FIRST = (BASELINE, "as_enacted")  # listed first in tables and charts
 QUANTILES = (0.05, 0.5, 0.95)  # the bands reported everywhere: 5 %, median, 95 % of runs

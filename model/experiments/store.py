@@ -30,7 +30,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any
@@ -181,10 +182,7 @@ def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
     """Publish the blocks (folders written by `PartialBatch.save`, in order) as the finished folder
     `out`, atomically: assembled in a temporary folder, then renamed into place."""
     out = check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _sibling(out, "tmp")
-    temporary.mkdir()
-    try:
+    with publishing(out) as temporary:
         for name in RUN_TABLES:
             dataset = temporary / f"{name}.parquet"
             dataset.mkdir()
@@ -194,7 +192,19 @@ def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
         summaries = [pd.read_parquet(block / "summary.parquet") for block in blocks]
         summary = conform("summary", pd.concat(summaries, ignore_index=True))
         write_table(summary, temporary / "summary.parquet")
-        _write_json(temporary / MANIFEST, manifest)
+        write_json(temporary / MANIFEST, manifest)
+    return out
+
+
+@contextmanager
+def publishing(out: Path) -> Iterator[Path]:
+    """A hidden temporary folder beside `out` to write a finished folder into: renamed into place
+    (replacing an older `out`) when the block ends without error, removed whatever happens."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _sibling(out, "tmp")
+    temporary.mkdir()
+    try:
+        yield temporary
         _fsync(temporary)
         if out.exists():  # rename the old folder away, the new one in, then delete the old
             old = _sibling(out, "old")
@@ -206,10 +216,9 @@ def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
         _fsync(out.parent)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
-    for purpose in ("tmp", "old"):  # left by a batch that crashed while writing
+    for purpose in ("tmp", "old"):  # left by a process that crashed while writing
         for stale in out.parent.glob(f"{glob.escape(f'.{out.name}.{purpose}-')}*"):
             shutil.rmtree(stale, ignore_errors=True)
-    return out
 
 
 def read_manifest(folder: Path) -> dict:
@@ -354,7 +363,7 @@ class PartialBatch:
             self._lock = lock
         self.check(identity)  # again, now that no one else can change it
         if not (self.folder / _IDENTITY).is_file():
-            _write_json(self.folder / _IDENTITY, identity)
+            write_json(self.folder / _IDENTITY, identity)
         for stale in self.blocks.glob(".tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
 
@@ -376,7 +385,7 @@ class PartialBatch:
              "start_stock": r.start_stock, "lever_draws": r.lever_draws}
             for r in sorted(records, key=lambda r: r.run)
         ]  # fmt: skip
-        _write_json(temporary / _RUNS_INFO, {"runs": runs})
+        write_json(temporary / _RUNS_INFO, {"runs": runs})
         _fsync(temporary)
         temporary.rename(self.path(block))
 
@@ -425,7 +434,7 @@ def _link(source: Path, target: Path) -> None:
         _fsync(target)
 
 
-def _write_json(path: Path, content: dict) -> None:
+def write_json(path: Path, content: dict) -> None:
     """Write JSON atomically (temporary file, then rename), streamed: a manifest of many runs is
     never one string in memory."""
     temporary = path.with_name(f".{path.name}.tmp")
