@@ -108,7 +108,7 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         posterior=args.posterior,
         **_where_to_run(args),
     )
-    print(format_sensitivity(folder))
+    print(format_sensitivity(folder.parent.parent, folder.name))
     print(f"\nResults: {folder}")
     return 0
 

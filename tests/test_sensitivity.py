@@ -206,6 +206,7 @@ def test_without_levers_the_policy_inputs_have_exactly_no_effect(no_policy_scree
     ]
     assert len(policy) == 2 * len(OUTPUTS)
     assert (policy[["mu", "mu_star", "sigma"]] == 0).all().all()
+    assert policy["rank"].isna().all()  # shown as without effect, not ranked
     gains = table[table["output"].str.startswith("additional_")]
     assert (gains["mu_star"] == 0).all()  # no levers: the scenario is its own no-policy run
     world = table[(table["output"] == "ratio") & (table["input"] == "entry_rate_per_year")]
@@ -269,3 +270,10 @@ def test_bad_input_exits_2_naming_the_option_or_file(tmp_path, option, value, na
     result = run_cli("sensitivity", scenario, f"{option}={value}", f"--out={out}")
     assert named in one_line_error(result)
     assert_nothing_written(out)
+
+
+def test_a_results_folder_without_an_analysis_says_which_command_makes_it(tmp_path):
+    from model.experiments import InputError, read_sensitivity
+
+    with pytest.raises(InputError, match="run.py sensitivity as_enacted --out"):
+        read_sensitivity(tmp_path, "as_enacted")

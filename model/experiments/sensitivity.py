@@ -41,7 +41,8 @@ central value). Every evaluation is kept in `OUT/.sensitivity/SCENARIO/` as it f
 of what it runs: scenario, seed, scale, input values and model code), so an interrupted analysis
 resumes with the evaluations not yet done; the results are published in
 `OUT/sensitivity/SCENARIO/` (`morris.parquet`, `sobol.parquet`, `manifest.json`; columns in
-`MORRIS_COLUMNS`, `SOBOL_COLUMNS`), written in a temporary folder and renamed into place.
+`MORRIS_COLUMNS`, `SOBOL_COLUMNS`; `rank` is 1 for the largest mu* or ST of an output, none for
+an input whose index is not above 0), written in a temporary folder and renamed into place.
 """
 
 from __future__ import annotations
@@ -358,7 +359,7 @@ def run_sensitivity(
     inputs = scenario_inputs(scenario, drawn_from)
     previous = _published_morris(target, scenario.name, inputs) if plan.method == "sobol" else None
     subject = ScenarioSubject(scenario, run_seeds(plan.seed, 1)[0], float(scale), inputs)
-    started = time.monotonic()
+    started, made = time.monotonic(), provenance(sys.argv if command is None else command)
     analysis = analyse(
         subject,
         plan,
@@ -372,7 +373,7 @@ def run_sensitivity(
     )
     manifest = {
         "kind": "sensitivity",
-        **provenance(sys.argv if command is None else command),
+        **made,  # the code that runs: taken before the analysis
         "scenario": scenario.name,
         "plan": asdict(plan),
         "morris_from": "this analysis" if previous is None else str(target / MORRIS_FILE),
@@ -520,9 +521,12 @@ def _sobol(
     outputs = evaluate(points, names, desc="Sobol")
     inputs = [i for i in evaluate.subject.inputs if i.name in names]
     tables = []
+    # Saltelli's points come in blocks of A, A with column i from B (for each input i), B; the
+    # variance decomposed is that of the outputs at A and B (SALib's first_order, total_order)
+    block = len(names) + 2
     for j, output in enumerate(evaluate.subject.outputs):
         table = _described(inputs, output)
-        variance = float(np.var(outputs[:, j]))
+        variance = float(np.var(np.r_[outputs[0::block, j], outputs[block - 1 :: block, j]]))
         keys = ("S1", "S1_conf", "ST", "ST_conf")
         if variance > 0:
             found = analyze.analyze(
@@ -535,7 +539,7 @@ def _sobol(
             )
             for key in keys:
                 table[key] = np.asarray(found[key], dtype=float)
-        else:  # an output that never varies (no run doubles): nothing to decompose
+        else:  # an output that does not vary (no run doubles): nothing to decompose
             for key in keys:
                 table[key] = math.nan
         table["rank"] = _ranks(table["ST"])
@@ -569,8 +573,9 @@ def _described(inputs: Sequence[Input], output: str) -> pd.DataFrame:
 
 
 def _ranks(values: pd.Series) -> pd.Series:
-    """1 for the largest value; NaN values ranked last."""
-    return values.rank(ascending=False, method="first", na_option="bottom").astype("int32")
+    """1 for the largest value; none (NA) for a value that is not above 0: an input without
+    effect is shown as such, not ranked."""
+    return values.where(values > 0).rank(ascending=False, method="first").astype("Int32")
 
 
 # --- evaluations: run once each, kept in the work folder -------------------------------------
@@ -680,26 +685,55 @@ def remove_work(folder: Path) -> None:
 SHOWN = 12  # Morris rows printed per output (all of them in morris.parquet)
 
 
-def format_sensitivity(folder: Path) -> str:
-    """The published analysis in `folder` as text: per output, the inputs ranked by Morris mu*
-    (the first SHOWN), then by Sobol ST."""
+@dataclass(frozen=True)
+class Sensitivity:
+    """A published analysis: its manifest, Morris table and Sobol table (None if not computed)."""
+
+    manifest: dict
+    morris: pd.DataFrame
+    sobol: pd.DataFrame | None
+
+
+def read_sensitivity(results: Path, scenario: str) -> Sensitivity:
+    """The analysis of `scenario` published in the results folder `results`; InputError saying
+    which command makes it when there is none."""
+    folder = Path(results) / RESULTS / scenario
+    if not (folder / MANIFEST).is_file() or not (folder / MORRIS_FILE).is_file():
+        raise InputError(
+            f"no sensitivity analysis of {scenario} in {results}: "
+            f"uv run python run.py sensitivity {scenario} --out {results}"
+        )
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        tables = [pd.read_parquet(folder / name) if (folder / name).is_file() else None
+                  for name in (MORRIS_FILE, SOBOL_FILE)]  # fmt: skip
+    except (OSError, ValueError) as error:
+        raise InputError(f"{folder}: unreadable: {error}") from None
+    morris, sobol = tables
+    assert morris is not None
+    return Sensitivity(manifest, morris, sobol)
+
+
+def format_sensitivity(results: Path, scenario: str) -> str:
+    """The analysis of `scenario` in `results` as text: per output, the inputs ranked by Morris
+    mu* (the first SHOWN), then by Sobol ST (unranked ones, without effect, last)."""
     from model.texttable import text_table
 
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    chance = manifest["chance_sd"]
+    found = read_sensitivity(results, scenario)
+    manifest, chance = found.manifest, found.manifest["chance_sd"]
     parts = [
-        f"Sensitivity of {manifest['scenario']} ({folder}): "
-        f"{sum(manifest['simulations'].values()):,} simulations at scale "
-        f"{manifest['scale']:g}, seed {manifest['evaluation_seed']}, {manifest['seconds']:.0f} s"
+        f"Sensitivity of {scenario}: {sum(manifest['simulations'].values()):,} simulations at "
+        f"scale {manifest['scale']:g}, seed {manifest['evaluation_seed']}, "
+        f"{manifest['seconds']:.0f} s"
     ]
-    for name, columns in ((MORRIS_FILE, _MORRIS_SHOWN), (SOBOL_FILE, _SOBOL_SHOWN)):
-        if not (folder / name).is_file():
-            continue
-        table = pd.read_parquet(folder / name).sort_values(["output", "rank"], kind="stable")
-        for output, rows in table.groupby("output", sort=False):
-            shown = rows.head(SHOWN) if name == MORRIS_FILE else rows
-            title = f"\n{name.removesuffix('.parquet').title()}: {output} ({OUTPUTS[str(output)]})"
-            title += f"; chance sd {chance[output]:.4g}" if output in chance else ""
+    methods = [("Morris", found.morris, _MORRIS_SHOWN)]
+    if found.sobol is not None:
+        methods.append(("Sobol", found.sobol, _SOBOL_SHOWN))
+    for method, table, columns in methods:
+        for output in OUTPUTS:
+            rows = table[table["output"] == output].sort_values("rank", kind="stable")
+            shown = rows.head(SHOWN) if method == "Morris" else rows
+            title = f"\n{method}: {output} ({OUTPUTS[output]}); chance sd {chance[output]:.4g}"
             body = [[_cell(row[c]) for c in columns] for _, row in shown.iterrows()]
             more = len(rows) - len(shown)
             parts += [title, text_table(columns, body), *([f"… {more} more"] if more else [])]
@@ -712,6 +746,8 @@ _SOBOL_SHOWN = ["rank", "input", "group", "S1", "S1_conf", "ST", "ST_conf", "cha
 
 
 def _cell(value: Any) -> str:
+    if value is pd.NA:
+        return "-"
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, float | np.floating):
