@@ -21,12 +21,18 @@ from model.defaults import (
     DEFAULT_POSTERIOR,
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
+    DEFAULT_SAMPLES,
     DEFAULT_SCALE,
     DEFAULT_SEED,
+    DEFAULT_TOP,
+    DEFAULT_TRAJECTORIES,
     DEFAULT_UNTIL,
     NO_POSTERIOR,
     SCENARIO_DIR,
+    SENSITIVITY_METHODS,
+    SENSITIVITY_SCALE,
     default_scenario_files,
+    scenario_file,
 )
 from model.errors import InputError
 from model.experiments.executor import WORKER_TIMEOUT_S
@@ -53,6 +59,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _where_to_run(args: argparse.Namespace) -> dict:
+    """The options of `_add_cluster_options` and --quiet, as the commands' keyword arguments."""
+    return {
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "worker_timeout": args.worker_timeout,
+        "quiet": args.quiet,
+    }
+
+
 def _run_batch(args: argparse.Namespace) -> Path:
     from model.experiments.ensemble import run_batch
 
@@ -64,10 +80,7 @@ def _run_batch(args: argparse.Namespace) -> Path:
         seed=args.seed,
         out=Path(args.out),
         posterior=args.posterior,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        worker_timeout=args.worker_timeout,
-        quiet=args.quiet,
+        **_where_to_run(args),
     )
 
 
@@ -108,12 +121,26 @@ def _command_calibrate(args: argparse.Namespace) -> int:
         Path(args.out) if args.out else default_out(observations),
         plan_fit(budget, observations=observations),
         budget=budget,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        worker_timeout=args.worker_timeout,
-        quiet=args.quiet,
+        **_where_to_run(args),
     )
     print(format_posterior(posterior))
+    return 0
+
+
+def _command_sensitivity(args: argparse.Namespace) -> int:
+    from model.experiments.sensitivity import Plan, format_sensitivity, run_sensitivity
+
+    plan = Plan(args.method, args.trajectories, args.samples, args.top, args.seed)
+    folder = run_sensitivity(
+        scenario_file(args.scenario) or Path(args.scenario),
+        plan,
+        scale=args.scale,
+        out=Path(args.out),
+        posterior=args.posterior,
+        **_where_to_run(args),
+    )
+    print(format_sensitivity(folder.parent.parent, folder.name))
+    print(f"\nResults: {folder}")
     return 0
 
 
@@ -258,6 +285,8 @@ def _add_run_command(commands) -> None:
     _add_batch_options(attribute, runs=DEFAULT_ATTRIBUTION_RUNS, scale=DEFAULT_ATTRIBUTION_SCALE)
     attribute.set_defaults(handler=_command_attribute)
 
+    _add_sensitivity_command(commands)
+
     calibrate = commands.add_parser(
         "calibrate",
         help="fit the uncertain inputs to the pre-2021 moments (and observations): a posterior",
@@ -286,9 +315,13 @@ def _add_run_command(commands) -> None:
     calibrate.set_defaults(handler=_command_calibrate)
 
 
-def _add_batch_options(command, *, runs: int, scale: float) -> None:
-    """The settings of many runs (runs, scale, seed, posterior), where they run, progress."""
-    command.add_argument("--runs", type=_positive_int, default=runs, help="runs per scenario")
+def _add_batch_options(
+    command, *, runs: int | None, scale: float, posterior_help: str | None = None
+) -> None:
+    """The settings of many runs (runs unless None, scale, seed, posterior), where they run,
+    progress."""
+    if runs is not None:
+        command.add_argument("--runs", type=_positive_int, default=runs, help="runs per scenario")
     command.add_argument(
         "--scale",
         type=_positive_float,
@@ -300,12 +333,60 @@ def _add_batch_options(command, *, runs: int, scale: float) -> None:
         "--posterior",
         default=str(DEFAULT_POSTERIOR),
         metavar="FOLDER",
-        help="posterior every run draws its parameters from (run.py calibrate writes one); "
+        help=posterior_help
+        or "posterior every run draws its parameters from (run.py calibrate writes one); "
         f"{NO_POSTERIOR!r}: the calibrated values, only the starting stock drawn "
         "(default: the shipped posterior)",
     )
     _add_cluster_options(command)
     command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_sensitivity_command(commands) -> None:
+    """`sensitivity`: Morris screening, then Sobol indices, of one scenario's uncertain inputs."""
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        help="which uncertain inputs decide a scenario's result: Morris, then Sobol (SALib)",
+    )
+    sensitivity.add_argument(
+        "scenario",
+        nargs="?",
+        default="as_enacted",
+        metavar="SCENARIO",
+        help="scenario YAML file, or the name of one in scenarios/ (default: %(default)s)",
+    )
+    sensitivity.add_argument("--method", choices=SENSITIVITY_METHODS, default="both")
+    sensitivity.add_argument(
+        "--trajectories",
+        type=_positive_int,
+        default=DEFAULT_TRAJECTORIES,
+        help="Morris trajectories, of (inputs + 1) evaluations each (default: %(default)s)",
+    )
+    sensitivity.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=DEFAULT_SAMPLES,
+        help="Sobol base samples N, a power of 2: N x (top + 2) evaluations (default: %(default)s)",
+    )
+    sensitivity.add_argument(
+        "--top",
+        type=_positive_int,
+        default=DEFAULT_TOP,
+        help="inputs with the largest Morris mu* that Sobol varies (default: %(default)s)",
+    )
+    sensitivity.add_argument(
+        "--out",
+        default=str(DEFAULT_RESULTS),
+        help="results folder; the analysis goes to OUT/sensitivity/SCENARIO/",
+    )
+    _add_batch_options(
+        sensitivity,
+        runs=None,
+        scale=SENSITIVITY_SCALE,
+        posterior_help="the world's inputs vary over this posterior's marginals (default: the "
+        f"shipped posterior); {NO_POSTERIOR!r}: over their priors, before calibration",
+    )
+    sensitivity.set_defaults(handler=_command_sensitivity)
 
 
 def _add_cluster_options(command) -> None:

@@ -35,6 +35,14 @@ DEFAULT_ATTRIBUTION_RUNS = 10
 DEFAULT_ATTRIBUTION_SCALE = 2000.0  # 1,300 rows or more at the start (MIN_START_ROWS: 500)
 DEFAULT_PERMUTATIONS = 10  # random orders of the levers a run (lever level), each 45 simulations
 
+# run.py sensitivity (model/experiments/sensitivity.py): defaults measured to finish in about
+# 10 minutes on 2 cores for as_enacted (README)
+SENSITIVITY_METHODS = ("morris", "sobol", "both")  # both: Morris screening, then Sobol
+SENSITIVITY_SCALE = 1000.0  # real entities per row: 2,600+ rows at the start (MIN_START_ROWS 500)
+DEFAULT_TRAJECTORIES = 12  # Morris trajectories (Saltelli et al. 2008 advise 10-20)
+DEFAULT_SAMPLES = 64  # Sobol base samples (a power of 2)
+DEFAULT_TOP = 6  # inputs Sobol varies
+
 BASELINE = "no_policy"  # the scenario every gain is measured against
 SHOWN_FIRST = (BASELINE, "as_enacted")  # listed first in tables and charts
 QUANTILES = (0.05, 0.5, 0.95)  # the bands reported everywhere: 5 %, median, 95 % of runs

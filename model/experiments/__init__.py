@@ -37,6 +37,8 @@ _PUBLIC = {
     "compare": "model.experiments.comparison",
     "cost_by": "model.experiments.comparison",
     "quantile_bands": "model.experiments.comparison",
+    "Sensitivity": "model.experiments.sensitivity",
+    "read_sensitivity": "model.experiments.sensitivity",
     "deadline_rows": "model.experiments.store",
     "open_table": "model.experiments.store",
     "read_rows": "model.experiments.store",

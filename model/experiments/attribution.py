@@ -51,16 +51,16 @@ from model.experiments.ensemble import (
     Settings,
     batch_identity,
     build_manifest,
-    check_workers,
     code_loaded,
     load_scenarios,
     progress_bar,
+    require_same_code,
 )
 from model.experiments.executor import WORKER_TIMEOUT_S, open_executor
 from model.experiments.store import (
     check_identity,
     check_target,
-    publish,
+    publishing,
     read_manifest,
     write_json,
     write_table,
@@ -254,7 +254,7 @@ def attribute(
         with open_executor(
             tasks=len(todo), workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
         ) as executor:
-            check_workers(executor, identity["code_fingerprint"])
+            require_same_code(executor, identity["code_fingerprint"])
             work.start(identity)
             with progress_bar(total, total - left, quiet, unit="simulation") as bar:
                 for result in executor.map_unordered(simulate_coalitions, todo):
@@ -279,7 +279,8 @@ def attribute(
         tables["cost_effectiveness"] = cost_effectiveness(
             tables["attribution"], tables["package_fiscal"], levers
         )
-        publish(out, lambda folder: _write(folder, tables, manifest), (ATTRIBUTION_FILE, WORK))
+        with publishing(check_target(out, (ATTRIBUTION_FILE, WORK))) as folder:
+            _write(folder, tables, manifest)
     finally:
         work.remove_if_empty()
     return out
@@ -289,9 +290,8 @@ def coalition_tasks(
     scenario: Scenario, players: Players, settings: Settings, permutations: int
 ) -> list[CoalitionTask]:
     tasks = []
-    for run, seed in enumerate(settings.seeds):
+    for run, (seed, parameters) in enumerate(zip(settings.seeds, settings.draws, strict=True)):
         masks = coalitions_of(players, seed, permutations)
-        parameters = settings.parameters(seed)
         for chunk, first in enumerate(range(0, len(masks), COALITIONS_PER_TASK)):
             mine = tuple(masks[first : first + COALITIONS_PER_TASK])
             tasks.append(

@@ -112,7 +112,7 @@ def summarize(timeseries: pd.DataFrame, evidence_only: pd.DataFrame) -> pd.DataF
     the end values of each run's evidence-only variant (`evidence_only`: `scenario, run` and the
     columns of EVIDENCE_ONLY, one row per run)."""
     variant_columns = list(EVIDENCE_ONLY.values())
-    rows = [_summarize_run(key, run) for key, run in timeseries.groupby(list(KEYS))]
+    rows = [summarize_run(key, run) for key, run in timeseries.groupby(list(KEYS))]
     table = pd.DataFrame(rows, columns=[c for c in SUMMARY_COLUMNS if c not in variant_columns])
     variants = evidence_only[[*KEYS, *variant_columns]]
     return table.merge(variants, on=list(KEYS), how="left", validate="one_to_one")
@@ -135,7 +135,7 @@ def doubled_by_deadline(month: pd.Timestamp | NaTType) -> bool:
     return bool(pd.notna(month) and month <= DEADLINE)
 
 
-def _summarize_run(key: tuple, run: pd.DataFrame) -> tuple:
+def summarize_run(key: tuple, run: pd.DataFrame) -> tuple:
     start = float(run["n_registered"].iloc[0])
     last = end_row(run)
     end = float(last["n_registered"])

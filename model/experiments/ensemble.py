@@ -212,7 +212,7 @@ def run_batch(
         with open_executor(
             tasks=left, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
         ) as executor:
-            check_workers(executor, identity["code_fingerprint"])
+            require_same_code(executor, identity["code_fingerprint"])
             partial.start(identity)
             with progress_bar(total, total - left, quiet) as bar:
                 _run_blocks(executor, todo, partial, bar, identity["code_fingerprint"])
@@ -226,12 +226,6 @@ def run_batch(
     return out
 
 
-def check_workers(executor: Executor, code: str) -> None:
-    """RuntimeError unless every Dask worker of `executor` runs the model code `code`."""
-    if set(executor.on_workers(code_fingerprint)) - {code}:
-        raise RuntimeError("the Dask workers run other model code than model/ here")
-
-
 def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
     """What makes two batches the same batch: resolved scenarios (hashed), settings, model code."""
     return {
@@ -242,6 +236,12 @@ def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
         **asdict(settings),
         "posterior_sha256": _posterior_hash(settings),
     }
+
+
+def require_same_code(executor: Executor, code: str) -> None:
+    """RuntimeError unless every Dask worker of `executor` runs the model code `code`."""
+    if set(executor.on_workers(code_fingerprint)) - {code}:
+        raise RuntimeError("the Dask workers run other model code than model/ here")
 
 
 def _posterior_hash(settings: Settings) -> str | None:
@@ -280,11 +280,7 @@ def build_manifest(
     posterior = settings.drawn_from()
     return {
         "format_version": FORMAT_VERSION,
-        "program_version": model.__version__,
-        "git_commit": _git_commit(),
-        "code_fingerprint": code_fingerprint(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": list(command),
+        **provenance(command),
         **asdict(settings),
         "run_seeds": settings.seeds,
         "scenarios": {s.name: _scenario_entry(s) for s in scenarios},
@@ -298,8 +294,24 @@ def build_manifest(
         },
         "posterior": None if posterior is None else posterior.describe(),
         "parameter_draws": list(settings.draws),
-        "packages": {"python": platform.python_version()} | _versions(PACKAGES),
+        "packages": package_versions(PACKAGES),
     }
+
+
+def provenance(command: list[str]) -> dict:
+    """What made a result: program version, git commit, model code, time and command line."""
+    return {
+        "program_version": model.__version__,
+        "git_commit": _git_commit(),
+        "code_fingerprint": code_fingerprint(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": list(command),
+    }
+
+
+def package_versions(packages: Iterable[str]) -> dict[str, str | None]:
+    """The versions of Python and of `packages` (None for one not installed)."""
+    return {"python": platform.python_version()} | _versions(packages)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -413,9 +425,9 @@ def _versions(packages: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def progress_bar(total: int, done: int, quiet: bool, unit: str = "run"):
+def progress_bar(total: int, done: int, quiet: bool, *, unit: str = "run", desc: str | None = None):
     """A progress bar on stderr when it is a terminal (none with --quiet)."""
     from tqdm import tqdm
 
     disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, initial=done, unit=unit, file=sys.stderr, disable=disable)
+    return tqdm(total=total, initial=done, unit=unit, desc=desc, file=sys.stderr, disable=disable)

@@ -33,10 +33,12 @@ def simulate(
     uncertainty: bool = True,
     evidence_only: bool = False,
     parameters: dict[str, float] | None = None,
+    effects: dict[str, float] | None = None,
 ) -> RunOutput:
     """Run the model for one scenario (None = no policy) and return its tables (`evidence_only`:
     every effect sourced `assumption:` set to no effect, see monthly_rates.activate; `parameters`:
-    the run's values of base rates, e.g. its draw from the posterior)."""
+    the run's values of base rates, e.g. its draw from the posterior; `effects`: values of lever
+    effects and take-ups in place of their draws, by `lever.hook.i` / `lever.take_up`)."""
     from model.policy.monthly_rates import build_policy
 
     policy, draws = build_policy(
@@ -45,6 +47,7 @@ def simulate(
         uncertainty=uncertainty,
         evidence_only=evidence_only,
         parameters=parameters,
+        effects=effects,
     )
     return _output(_model(policy, seed, scale, until, uncertainty, parameters).run(), draws)
 

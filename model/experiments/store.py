@@ -30,7 +30,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any
@@ -179,35 +180,32 @@ def _check_writable(folder: Path, out: Path) -> None:
 
 def write_results(out: Path, blocks: Sequence[Path], manifest: dict) -> Path:
     """Publish the blocks (folders written by `PartialBatch.save`, in order) as the finished folder
-    `out`, atomically (`publish`)."""
-
-    def write(folder: Path) -> None:
+    `out`, atomically (`publishing`)."""
+    out = check_target(out)
+    with publishing(out) as temporary:
         for name in RUN_TABLES:
-            dataset = folder / f"{name}.parquet"
+            dataset = temporary / f"{name}.parquet"
             dataset.mkdir()
             for block in blocks:
                 _link(block / f"{name}.parquet", dataset / f"{block.name}.parquet")
             _fsync(dataset)
         summaries = [pd.read_parquet(block / "summary.parquet") for block in blocks]
         summary = conform("summary", pd.concat(summaries, ignore_index=True))
-        write_table(summary, folder / "summary.parquet")
-        write_json(folder / MANIFEST, manifest)
+        write_table(summary, temporary / "summary.parquet")
+        write_json(temporary / MANIFEST, manifest)
+    return out
 
-    return publish(out, write)
 
-
-def publish(
-    out: Path, write: Callable[[Path], None], markers: tuple[str, ...] = (MANIFEST,)
-) -> Path:
-    """Make the folder `out` (`check_target(out, markers)`) with `write(folder)`, atomically:
-    written into a temporary folder beside it, which then replaces `out` (and whatever was in
-    it) by renames."""
-    out = check_target(out, markers)
+@contextmanager
+def publishing(out: Path) -> Iterator[Path]:
+    """A hidden temporary folder beside `out` to write a finished folder into: renamed into place
+    (replacing an older `out`) when the block ends without error, removed whatever happens.
+    Check `out` first (`check_target`)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = _sibling(out, "tmp")
     temporary.mkdir()
     try:
-        write(temporary)
+        yield temporary
         _fsync(temporary)
         if out.exists():  # rename the old folder away, the new one in, then delete the old
             old = _sibling(out, "old")
@@ -222,7 +220,6 @@ def publish(
     for purpose in ("tmp", "old"):  # left by a process that crashed while writing
         for stale in out.parent.glob(f"{glob.escape(f'.{out.name}.{purpose}-')}*"):
             shutil.rmtree(stale, ignore_errors=True)
-    return out
 
 
 def read_manifest(folder: Path) -> dict:

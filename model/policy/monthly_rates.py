@@ -99,25 +99,49 @@ def _draw(rng: np.random.Generator | None, estimate: Estimate) -> float:
     return float(estimate.value if rng is None else estimate.draw(rng))
 
 
+def effect_key(lever_id: str, hook: str, index: int) -> str:
+    """The name of a lever's effect among a run's lever draws, e.g. `e_licence.entry.0`."""
+    return f"{lever_id}.{hook}.{index}"
+
+
+def take_up_key(lever_id: str) -> str:
+    """The name of a lever's take-up among a run's lever draws."""
+    return f"{lever_id}.take_up"
+
+
 def activate(
-    scenario, catalogue, seed: int, uncertainty: bool, rates: RunRates, evidence_only: bool = False
+    scenario,
+    catalogue,
+    seed: int,
+    uncertainty: bool,
+    rates: RunRates,
+    evidence_only: bool = False,
+    given: dict[str, float] | None = None,
 ) -> list[ActiveLever]:
     """The scenario's levers with their draws. Every lever of the catalogue is drawn from its own
     stream whether or not the scenario uses it, so scenarios of a batch share their draws.
+    `given`: values that replace the draws of the effects and take-ups they name (`effect_key`,
+    `take_up_key`; a global sensitivity analysis sets them), after drawing, so every other draw
+    is unchanged; ValueError for a name that is none of the scenario's.
     `evidence_only`: effects sourced `assumption:` are set to no effect (after drawing, so the
     other effects keep their draws), to measure how much of a gain rests on assumptions."""
+    given = dict(given or {})
     keyed = streams.Streams(seed)
     active = []
     for lever_id, setting in scenario.levers.items():
         lever = catalogue.levers[lever_id]
         rng = keyed.get(streams.LEVER_DRAWS, lever_id) if uncertainty else None
-        effects = tuple(_draw(rng, e.value) for e in lever.effects)
+        effects = tuple(
+            given.pop(effect_key(lever_id, e.hook, i), _draw(rng, e.value))
+            for i, e in enumerate(lever.effects)
+        )
         if evidence_only:
             effects = tuple(
                 _no_effect(e.hook, rates) if e.is_assumption else value
                 for e, value in zip(lever.effects, effects, strict=True)
             )
         take_up = _draw(rng, lever.take_up) if lever.take_up else 1.0
+        take_up = given.pop(take_up_key(lever_id), take_up)
         costs = tuple(_draw(rng, c.yuan) for c in lever.costs)
         active.append(
             ActiveLever(
@@ -132,6 +156,8 @@ def activate(
                 cost_yuan=costs,
             )
         )
+    if given:
+        raise ValueError(f"given lever values not in the scenario: {', '.join(sorted(given))}")
     return active
 
 
@@ -352,21 +378,22 @@ def build_policy(
     uncertainty: bool = True,
     evidence_only: bool = False,
     parameters: dict[str, float] | None = None,
+    effects: dict[str, float] | None = None,
 ):
     """The Policy of a scenario (None or no levers: the no-policy world) and the run's lever draws,
-    for the run whose world is `run_rates(seed, uncertainty, parameters)` (`evidence_only`: see
-    activate)."""
+    for the run whose world is `run_rates(seed, uncertainty, parameters)` (`evidence_only`,
+    `effects`: the `given` lever values, see activate)."""
     if scenario is None or not scenario.levers:
         return Policy.none(), {}
     from model.policy.catalogue import load_catalogue
 
     rates = run_rates(seed, uncertainty, parameters)
-    active = activate(scenario, load_catalogue(), seed, uncertainty, rates, evidence_only)
+    active = activate(scenario, load_catalogue(), seed, uncertainty, rates, evidence_only, effects)
     states = {t: state_at(active, scenario.fidelity, t, rates) for t in policy_months(active)}
     draws = {
-        f"{a.lever.id}.{effect.hook}.{i}": value
+        effect_key(a.lever.id, effect.hook, i): value
         for a in active
         for i, (effect, value) in enumerate(zip(a.lever.effects, a.effect_values, strict=True))
     }
-    draws.update({f"{a.lever.id}.take_up": a.take_up for a in active if a.lever.take_up})
+    draws.update({take_up_key(a.lever.id): a.take_up for a in active if a.lever.take_up})
     return Policy(states=states, costs=_cost_lines(active)), draws
