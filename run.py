@@ -14,6 +14,7 @@ from model.defaults import (
     DEFAULT_CALIBRATION_SEED,
     DEFAULT_GENERATIONS,
     DEFAULT_MINUTES,
+    DEFAULT_OPTIMISE_OUT,
     DEFAULT_POPULATION,
     DEFAULT_POSTERIOR,
     DEFAULT_RESULTS,
@@ -22,6 +23,12 @@ from model.defaults import (
     DEFAULT_SEED,
     DEFAULT_UNTIL,
     NO_POSTERIOR,
+    OPTIMISE_MIN_OPERATING_SHARE,
+    OPTIMISE_RUNS_PER_TRIAL,
+    OPTIMISE_SCALE,
+    OPTIMISE_TARGET_P,
+    OPTIMISE_TRIALS,
+    OPTIMISE_VERIFY_RUNS,
     SCENARIO_DIR,
     default_scenario_files,
 )
@@ -83,6 +90,26 @@ def _command_calibrate(args: argparse.Namespace) -> int:
         quiet=args.quiet,
     )
     print(format_posterior(posterior))
+    return 0
+
+
+def _command_optimise(args: argparse.Namespace) -> int:
+    from model.experiments.optimisation import Effort, Goal, optimise, parse_bound
+
+    goal = Goal(args.target_p, args.budget, args.min_operating_share)
+    effort = Effort(args.trials, args.runs_per_trial, args.verify_runs, args.scale, args.seed)
+    report = optimise(
+        Path(args.out),
+        goal,
+        effort,
+        narrowed=dict(parse_bound(text) for text in args.bound),
+        workers=args.workers,
+        scheduler=args.scheduler,
+        worker_timeout=args.worker_timeout,
+        quiet=args.quiet,
+    )
+    print(report.format())
+    print(f"\nResults: {Path(args.out).resolve()}")
     return 0
 
 
@@ -174,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_command_default)
     commands = parser.add_subparsers(title="commands")
     _add_run_command(commands)
+    _add_optimise_command(commands)
     _add_reading_commands(commands)
     dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
     dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")
@@ -235,6 +263,55 @@ def _add_run_command(commands) -> None:
     _add_cluster_options(calibrate)
     calibrate.add_argument("--quiet", action="store_true", help="no progress report")
     calibrate.set_defaults(handler=_command_calibrate)
+
+
+def _add_optimise_command(commands) -> None:
+    """`optimise`: the cheapest mix of levers that doubles, and the cost-probability frontier."""
+    optimise = commands.add_parser(
+        "optimise",
+        help="search the cheapest mix of levers that doubles (cost / P(doubled) frontier)",
+    )
+    optimise.add_argument(
+        "--target-p", type=float, default=OPTIMISE_TARGET_P, help="P(doubled) to reach"
+    )
+    optimise.add_argument(
+        "--budget", type=float, metavar="YUAN", help="most fiscal cost to 2025-12 (default: none)"
+    )
+    optimise.add_argument(
+        "--min-operating-share",
+        type=float,
+        default=OPTIMISE_MIN_OPERATING_SHARE,
+        help="least share of registered entities operating in 2025-12 (default: %(default)g)",
+    )
+    optimise.add_argument("--trials", type=int, default=OPTIMISE_TRIALS, help="mixes tried")
+    optimise.add_argument(
+        "--runs-per-trial", type=int, default=OPTIMISE_RUNS_PER_TRIAL, help="runs of each mix"
+    )
+    optimise.add_argument(
+        "--verify-runs",
+        type=int,
+        default=OPTIMISE_VERIFY_RUNS,
+        help="runs of each reported mix in the verification batch",
+    )
+    optimise.add_argument(
+        "--bound",
+        action="append",
+        default=[],
+        metavar="LEVER=LOW:HIGH",
+        help="narrow a lever's intensity range, within the catalogue's bounds (repeatable)",
+    )
+    optimise.add_argument(
+        "--scale", type=float, default=OPTIMISE_SCALE, help="real entities per simulated row"
+    )
+    optimise.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the search")
+    optimise.add_argument(
+        "--out",
+        default=str(DEFAULT_OPTIMISE_OUT),
+        help="output folder (an interrupted search there is resumed)",
+    )
+    _add_cluster_options(optimise)
+    optimise.add_argument("--quiet", action="store_true", help="no progress bar")
+    optimise.set_defaults(handler=_command_optimise)
 
 
 def _add_cluster_options(command) -> None:

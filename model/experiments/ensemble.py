@@ -213,7 +213,7 @@ def run_batch(
             if set(executor.on_workers(code_fingerprint)) - {identity["code_fingerprint"]}:
                 raise RuntimeError("the Dask workers run other model code than model/ here")
             partial.start(identity)
-            with _progress_bar(total, total - left, quiet) as bar:
+            with progress_bar(total, total - left, quiet) as bar:
                 _run_blocks(executor, todo, partial, bar, identity["code_fingerprint"])
         command = sys.argv if command is None else command
         manifest = build_manifest(scenarios, partial.runs(blocks), settings, command)
@@ -406,9 +406,9 @@ def _versions(packages: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def _progress_bar(total: int, done: int, quiet: bool):
+def progress_bar(total: int, done: int, quiet: bool, unit: str = "run"):
     """A progress bar on stderr when it is a terminal (none with --quiet)."""
     from tqdm import tqdm
 
     disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, initial=done, unit="run", file=sys.stderr, disable=disable)
+    return tqdm(total=total, initial=done, unit=unit, file=sys.stderr, disable=disable)

@@ -436,16 +436,12 @@ class Bounds(Frozen):
     source: Source = Field(description=_SOURCE)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        problems: list[Problem] = []
-        if self.low > self.high:
-            problems.append((("low",), f"low {self.low:g} > high {self.high:g}", self.low))
+    def _not_before_the_document(self) -> Self:
         if self.earliest_start < DOCUMENT_EFFECTIVE:
             problem = (
                 f"{self.earliest_start} is before the document took effect ({DOCUMENT_EFFECTIVE})"
             )
-            problems.append((("earliest_start",), problem, self.earliest_start))
-        fail(problems)
+            fail([(("earliest_start",), problem, self.earliest_start)])
         return self
 
 
