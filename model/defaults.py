@@ -37,7 +37,7 @@ OPTIMISE_TARGET_P = 0.8
 # target of the operating share of registered entities, model/world/data/calibration_targets.csv):
 # a mix below it pads the register with entities that do not operate.
 OPTIMISE_MIN_OPERATING_SHARE = 0.70
-OPTIMISE_TRIALS = 120
+OPTIMISE_TRIALS = 100
 OPTIMISE_RUNS_PER_TRIAL = 8
 OPTIMISE_VERIFY_RUNS = 100
 OPTIMISE_SCALE = 1000.0

@@ -171,6 +171,8 @@ def test_the_answer_names_the_cheapest_mix_meeting_the_target_or_says_it_is_not_
         "Cheapest mix meeting P(doubled) >= 80% (operating share at least 70%): mix_2 (b.yaml), "
         "fiscal cost 30.0 亿元, P(doubled) 85% (90 % interval 79%-90%)"
     )
+    below_the_floor = verified.assign(operating_share=[0.75, 0.69, 0.75])
+    assert "mix_3 (c.yaml), fiscal cost 50.0 亿元" in answer(Goal(0.8), below_the_floor)
     assert answer(Goal(0.95), verified).startswith(
         "Not reachable: no mix within the catalogue's bounds (operating share at least 70%) "
         "reaches P(doubled) >= 95%. The best verified is mix_3 (c.yaml): P(doubled) 90%"

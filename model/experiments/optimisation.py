@@ -454,7 +454,7 @@ class Report:
                 f"{r['search_p_doubled']:.0%}",
                 f"{r['search_operating_share']:.1%}",
                 str(r["levers_on"]),
-                r["scenario"] or "",
+                r["scenario"] if isinstance(r["scenario"], str) else "",
             )
             for r in self.front.to_dict("records")
         ]
@@ -644,31 +644,42 @@ def verified_table(folder: Path, paths: dict[str, Path]) -> pd.DataFrame:
 
 
 def answer(goal: Goal, verified: pd.DataFrame) -> str:
-    """The answer in one paragraph: the cheapest verified mix that meets the target, or plainly
-    that none does, with the best P reached and its cost."""
+    """The answer in one paragraph: the cheapest verified mix that meets the target within the
+    constraints (as verified: a mix the search found feasible may fall below the floor on fresh
+    runs), or plainly that none does, with the best P reached, its cost and operating share."""
     floor = f"operating share at least {goal.min_operating_share:.0%}"
-    within = f"{floor}" + (
+    within = floor + (
         "" if goal.budget is None else f", cost at most {goal.budget / 1e8:,.1f} 亿元"
     )
     if verified.empty:
-        return f"No mix within the catalogue's bounds meets the constraints ({within}): nothing to verify."
-    meeting = verified[verified["p_doubled"] >= goal.target_p].sort_values("fiscal_cost")
+        return (
+            f"No mix within the catalogue's bounds meets the constraints ({within}): none verified."
+        )
+    cost = verified["fiscal_cost"]
+    feasible = (verified["operating_share"] >= goal.min_operating_share) & (
+        cost <= (math.inf if goal.budget is None else goal.budget)
+    )
+    meeting = verified[feasible & (verified["p_doubled"] >= goal.target_p)]
     if len(meeting):
-        best = meeting.iloc[0]
+        best = meeting.sort_values("fiscal_cost").iloc[0]
         return (
             f"Cheapest mix meeting P(doubled) >= {goal.target_p:.0%} ({within}): {best.scenario} "
             f"({best.path}), fiscal cost {best.fiscal_cost / 1e8:,.1f} 亿元, P(doubled) "
-            f"{best.p_doubled:.0%} (90 % interval {best.p_doubled_p05:.0%}-{best.p_doubled_p95:.0%}) "
-            f"over {best.runs} runs."
+            f"{_p(best)} over {best.runs} runs, operating share {best.operating_share:.1%}."
         )
     best = verified.sort_values(["p_doubled", "ratio"], ascending=False).iloc[0]
     return (
         f"Not reachable: no mix within the catalogue's bounds ({within}) reaches P(doubled) >= "
         f"{goal.target_p:.0%}. The best verified is {best.scenario} ({best.path}): P(doubled) "
-        f"{best.p_doubled:.0%} (90 % interval {best.p_doubled_p05:.0%}-{best.p_doubled_p95:.0%}) "
-        f"over {best.runs} runs (median ratio to end-2020 {best.ratio:.3f}), at a fiscal cost of "
-        f"{best.fiscal_cost / 1e8:,.1f} 亿元."
+        f"{_p(best)} over {best.runs} runs (median ratio to end-2020 {best.ratio:.3f}), at a "
+        f"fiscal cost of {best.fiscal_cost / 1e8:,.1f} 亿元, operating share "
+        f"{best.operating_share:.1%}."
     )
+
+
+def _p(row: pd.Series) -> str:
+    """'85% (90 % interval 79%-90%)'."""
+    return f"{row.p_doubled:.0%} (90 % interval {row.p_doubled_p05:.0%}-{row.p_doubled_p95:.0%})"
 
 
 def _write_text(path: Path, text: str) -> None:
