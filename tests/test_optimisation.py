@@ -19,14 +19,17 @@ from model.errors import InputError
 from model.experiments.optimisation import (
     JOURNAL,
     Choice,
+    Effort,
     Evaluation,
     Goal,
     Space,
     answer,
     open_study,
     pareto_front,
+    parse_bound,
     points_of,
     search,
+    space_of,
     to_verify,
 )
 from model.experiments.store import read_manifest
@@ -265,14 +268,8 @@ def test_the_written_scenarios_validate_and_run(searched, tmp_path):
     [
         (["--target-p", "1.5"], "--target-p must be a probability in (0, 1], got 1.5"),
         (["--budget", "-1"], "--budget must be 0 or more yuan, got -1"),
-        (["--min-operating-share", "1.2"], "--min-operating-share must be a share in [0, 1]"),
-        (["--trials", "0"], "--trials must be at least 1, got 0"),
-        (["--runs-per-trial", "1"], "--runs-per-trial must be 2 to"),
-        (["--verify-runs", "0"], "--verify-runs must be 1 to"),
-        (["--scale", "9000"], "--scale 9000"),
         (["--bound", "credit_guarantee=0:5"], "--bound credit_guarantee=0:5: expected low <= high"),
-        (["--bound", "no_such_lever=0:1"], "--bound: unknown lever 'no_such_lever'"),
-        (["--bound", "credit_guarantee=x"], "--bound credit_guarantee=x: expected LEVER=LOW:HIGH"),
+        (["--scale", "9000"], "--scale 9000"),
     ],
 )
 def test_bad_options_exit_2_naming_the_option_and_write_nothing(tmp_path, args, named):
@@ -282,3 +279,31 @@ def test_bad_options_exit_2_naming_the_option_and_write_nothing(tmp_path, args, 
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], lines
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (lambda: Goal(target_p=0), "--target-p must be a probability in (0, 1], got 0"),
+        (lambda: Goal(min_operating_share=1.2), "--min-operating-share must be a share in [0, 1]"),
+        (lambda: Goal(budget=float("nan")), "--budget must be 0 or more yuan"),
+        (lambda: Effort(trials=0), "--trials must be at least 1, got 0"),
+        (lambda: Effort(runs_per_trial=1), "--runs-per-trial must be 2 to"),
+        (lambda: Effort(verify_runs=0), "--verify-runs must be 1 to"),
+        (lambda: space_of(load_catalogue(), {"no_such_lever": (0, 1)}), "--bound: unknown lever"),
+        (lambda: space_of(load_catalogue(), {"street_life": (0.5, 0.2)}), "expected low <= high"),
+        (lambda: parse_bound("credit_guarantee=x"), "--bound credit_guarantee=x: expected LEVER="),
+        (lambda: parse_bound("credit_guarantee=0:inf"), "expected finite numbers"),
+    ],
+)
+def test_impossible_settings_are_input_errors_naming_the_option(make, named):
+    with pytest.raises(InputError) as error:
+        make()
+    assert named in str(error.value)
+
+
+def test_a_narrowed_bound_is_what_the_search_draws_from():
+    space = space_of(load_catalogue(), {"street_life": (0.5, 0.5)})
+    choice = next(c for c in space.choices if c.lever == "street_life")
+    assert (choice.low, choice.high) == (0.5, 0.5)
+    assert choice.starts[0] == "2022-01" and choice.starts[-1] == "2025-01"
