@@ -131,6 +131,16 @@ def test_the_search_finds_the_cheapest_mix_of_a_toy_objective(tmp_path):
     assert len(chosen) <= 4 and chosen[-1].trial == front[-1].trial  # the highest P verified too
 
 
+def test_the_same_seed_gives_the_same_search(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    studies = [toy_study(tmp_path / name) for name in ("a", "b")]
+    for study in studies:
+        search(study, TOY, toy_evaluate, Goal(), trials=12)
+    first, second = ([(t.params, t.values) for t in s.trials] for s in studies)
+    assert first == second
+
+
 def test_an_interrupted_search_resumes_the_same_study(tmp_path):
     calls = []
 

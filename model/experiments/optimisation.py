@@ -225,6 +225,7 @@ class RunResult:
     """What the search keeps of one run of a mix."""
 
     trial: int
+    run: int
     peak_ratio: float  # highest registered count up to the deadline / end-2020
     operating_share: float  # operating / registered at the deadline
     cost: float  # fiscal cost to the deadline, yuan
@@ -253,7 +254,9 @@ class Evaluation:
         )
 
 
-def search_run(trial: int, scenario, seed: int, scale: float, until: str, parameters) -> RunResult:
+def search_run(
+    trial: int, run: int, scenario, seed: int, scale: float, until: str, parameters
+) -> RunResult:
     """One run of a trial's mix (the executor's work function): the run's peak ratio, operating
     share and cost, without the evidence-only variant the batches simulate."""
     from model.experiments.simulation import simulate  # drivers of remote runs never need Mesa
@@ -266,6 +269,7 @@ def search_run(trial: int, scenario, seed: int, scale: float, until: str, parame
     end = upto.iloc[-1]
     return RunResult(
         trial=trial,
+        run=run,
         peak_ratio=float(upto["n_registered"].max()) / start,
         operating_share=float(end["n_operating"] / end["n_registered"]),
         cost=float(end["cum_fiscal_cost"]),
@@ -277,18 +281,27 @@ def simulated(
 ) -> Callable[[Sequence[Mix]], list[Evaluation]]:
     """The evaluation of mixes by `settings.runs` runs each on `executor`: every mix the same seeds
     and posterior draws (common random numbers)."""
-    runs = [(task.seed, task.parameters) for task in settings.tasks([None])]
+    runs = [(seed, settings.parameters(seed)) for seed in settings.seeds]
 
     def evaluate(mixes: Sequence[Mix]) -> list[Evaluation]:
         tasks = [
-            (i, mix.scenario(f"trial_{i}", catalogue), seed, settings.scale, settings.until, drawn)
+            (
+                i,
+                r,
+                mix.scenario(f"trial_{i}", catalogue),
+                seed,
+                settings.scale,
+                settings.until,
+                drawn,
+            )
             for i, mix in enumerate(mixes)
-            for seed, drawn in runs
+            for r, (seed, drawn) in enumerate(runs)
         ]
         results: list[list[RunResult]] = [[] for _ in mixes]
         for result in executor.map_unordered(search_run, tasks):
             results[result.trial].append(result)
-        return [Evaluation.of(r) for r in results]
+        # in run order, whatever order they finished in: the same sums to the last bit
+        return [Evaluation.of(sorted(r, key=lambda result: result.run)) for r in results]
 
     return evaluate
 
