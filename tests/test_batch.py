@@ -231,7 +231,7 @@ def test_the_progress_bar_shows_on_a_terminal_only(monkeypatch):
     for stream, quiet, shown in ((Terminal(), False, True), (Terminal(), True, False),
                                  (io.StringIO(), False, False)):  # fmt: skip
         monkeypatch.setattr(sys, "stderr", stream)
-        with ensemble._progress_bar(4, 1, quiet) as bar:
+        with ensemble.progress_bar(4, 1, quiet) as bar:
             bar.update(3)
         assert ("4/4" in stream.getvalue()) is shown
 

@@ -210,8 +210,7 @@ def run_batch(
         with open_executor(
             tasks=left, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
         ) as executor:
-            if set(executor.on_workers(code_fingerprint)) - {identity["code_fingerprint"]}:
-                raise RuntimeError("the Dask workers run other model code than model/ here")
+            require_same_code(executor, identity["code_fingerprint"])
             partial.start(identity)
             with progress_bar(total, total - left, quiet) as bar:
                 _run_blocks(executor, todo, partial, bar, identity["code_fingerprint"])
@@ -223,6 +222,12 @@ def run_batch(
         partial.remove_if_empty()
         partial.release()
     return out
+
+
+def require_same_code(executor: Executor, code: str) -> None:
+    """RuntimeError unless every Dask worker of `executor` runs the model code `code`."""
+    if set(executor.on_workers(code_fingerprint)) - {code}:
+        raise RuntimeError("the Dask workers run other model code than model/ here")
 
 
 def batch_identity(scenarios: Sequence, settings: Settings) -> dict:

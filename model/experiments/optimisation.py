@@ -57,6 +57,7 @@ from model.experiments.ensemble import (
     Settings,
     code_fingerprint,
     progress_bar,
+    require_same_code,
     run_batch,
 )
 from model.experiments.executor import WORKER_TIMEOUT_S, Executor, open_executor
@@ -523,6 +524,7 @@ def optimise(
     settings = Settings(effort.runs_per_trial, effort.scale, DEADLINE_MONTH, effort.seed)
     out = check_target(out, markers=(JOURNAL,))
     out.mkdir(parents=True, exist_ok=True)
+    code = code_fingerprint()
     identity = {
         "runs_per_trial": effort.runs_per_trial,
         "scale": effort.scale,
@@ -531,13 +533,14 @@ def optimise(
         "budget": goal.budget,
         "min_operating_share": goal.min_operating_share,
         "space": space.describe(),
-        "code_fingerprint": code_fingerprint(),
+        "code_fingerprint": code,
     }
     study = open_study(out, identity, effort.seed)
     tasks = effort.runs_per_trial * TRIALS_AT_ONCE
     with open_executor(
         tasks=tasks, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
     ) as executor:
+        require_same_code(executor, code)
         search(study, space, simulated(executor, settings, catalogue), goal, effort.trials, quiet)
     front = pareto_front(points_of(study))
     names = {p.trial: f"mix_{k}" for k, p in enumerate(to_verify(front, goal.target_p), 1)}
