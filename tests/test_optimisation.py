@@ -317,3 +317,17 @@ def test_a_narrowed_bound_is_what_the_search_draws_from():
     choice = next(c for c in space.choices if c.lever == "street_life")
     assert (choice.low, choice.high) == (0.5, 0.5)
     assert choice.starts[0] == "2022-01" and choice.starts[-1] == "2025-01"
+
+
+@pytest.mark.slow
+def test_constraints_no_mix_meets_are_an_answer_with_exit_0(tmp_path):
+    out = tmp_path / "out"
+    args = ["--trials", "2", "--runs-per-trial", "2", "--scale", "5000", "--workers", "1"]
+    done = run_cli("optimise", *args, "--min-operating-share", "0.99", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert (
+        "No mix within the catalogue's bounds meets the constraints (operating share at least "
+        "99%): none verified." in done.stdout
+    )
+    report = json.loads((out / "optimisation.json").read_text(encoding="utf-8"))
+    assert report["verified"] == [] and report["verification"] is None
