@@ -14,7 +14,9 @@ one executor, without the evidence-only variant (`search_run`). With R runs the 
 doubled moves in steps of 1/R and is 0 for every mix short of the target, which gives a sampler no
 direction; the search's P is therefore the normal approximation over runs of the peak ratio to
 end-2020 (each run's highest registered count up to the deadline over its start): Φ((mean - 2) /
-sd). The points reported are re-evaluated by an ordinary batch (`run_batch`, VERIFY_SEED_OFFSET
+sd). The points reported (at most VERIFIED_POINTS of the front: the cheapest whose search P meets the
+target, the one of highest P, alternatives between; the rest of the front is shown with its search
+estimates) are re-evaluated by an ordinary batch (`run_batch`, VERIFY_SEED_OFFSET
 away from the search's seeds: fresh runs, no winner's curse) whose P(doubled) is the share of runs
 doubled with its 90 % Jeffreys interval (`comparison`).
 
@@ -384,6 +386,7 @@ class Point:
 
 
 def points_of(study: optuna.Study) -> list[Point]:
+    """Every complete trial of the study as a Point (constraints as the trial recorded them)."""
     import optuna
 
     return [
