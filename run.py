@@ -16,6 +16,7 @@ from model.defaults import (
     DEFAULT_CALIBRATION_SEED,
     DEFAULT_GENERATIONS,
     DEFAULT_MINUTES,
+    DEFAULT_OPTIMISE_OUT,
     DEFAULT_PERMUTATIONS,
     DEFAULT_POPULATION,
     DEFAULT_POSTERIOR,
@@ -28,6 +29,12 @@ from model.defaults import (
     DEFAULT_TRAJECTORIES,
     DEFAULT_UNTIL,
     NO_POSTERIOR,
+    OPTIMISE_MIN_OPERATING_SHARE,
+    OPTIMISE_RUNS_PER_TRIAL,
+    OPTIMISE_SCALE,
+    OPTIMISE_TARGET_P,
+    OPTIMISE_TRIALS,
+    OPTIMISE_VERIFY_RUNS,
     SCENARIO_DIR,
     SENSITIVITY_METHODS,
     SENSITIVITY_SCALE,
@@ -96,10 +103,7 @@ def _command_attribute(args: argparse.Namespace) -> int:
         seed=args.seed,
         posterior=args.posterior,
         out=Path(args.out) if args.out else None,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        worker_timeout=args.worker_timeout,
-        quiet=args.quiet,
+        **_where_to_run(args),
     )
     print(format_attribution(out))
     print(f"\nResults: {out}")
@@ -141,6 +145,22 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
     )
     print(format_sensitivity(folder.parent.parent, folder.name))
     print(f"\nResults: {folder}")
+
+
+def _command_optimise(args: argparse.Namespace) -> int:
+    from model.experiments.optimisation import Effort, Goal, optimise, parse_bound
+
+    goal = Goal(args.target_p, args.budget, args.min_operating_share)
+    effort = Effort(args.trials, args.runs_per_trial, args.verify_runs, args.scale, args.seed)
+    report = optimise(
+        Path(args.out),
+        goal,
+        effort,
+        narrowed=dict(parse_bound(text) for text in args.bound),
+        **_where_to_run(args),
+    )
+    print(report.format())
+    print(f"\nResults: {Path(args.out).resolve()}")
     return 0
 
 
@@ -243,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_command_default)
     commands = parser.add_subparsers(title="commands")
     _add_run_command(commands)
+    _add_optimise_command(commands)
     _add_reading_commands(commands)
     dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
     dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")
@@ -387,6 +408,55 @@ def _add_sensitivity_command(commands) -> None:
         f"shipped posterior); {NO_POSTERIOR!r}: over their priors, before calibration",
     )
     sensitivity.set_defaults(handler=_command_sensitivity)
+
+
+def _add_optimise_command(commands) -> None:
+    """`optimise`: the cheapest mix of levers that doubles, and the cost-probability frontier."""
+    optimise = commands.add_parser(
+        "optimise",
+        help="search the cheapest mix of levers that doubles (cost / P(doubled) frontier)",
+    )
+    optimise.add_argument(
+        "--target-p", type=float, default=OPTIMISE_TARGET_P, help="P(doubled) to reach"
+    )
+    optimise.add_argument(
+        "--budget", type=float, metavar="YUAN", help="most fiscal cost to 2025-12 (default: none)"
+    )
+    optimise.add_argument(
+        "--min-operating-share",
+        type=float,
+        default=OPTIMISE_MIN_OPERATING_SHARE,
+        help="least share of registered entities operating in 2025-12 (default: %(default)g)",
+    )
+    optimise.add_argument("--trials", type=int, default=OPTIMISE_TRIALS, help="mixes tried")
+    optimise.add_argument(
+        "--runs-per-trial", type=int, default=OPTIMISE_RUNS_PER_TRIAL, help="runs of each mix"
+    )
+    optimise.add_argument(
+        "--verify-runs",
+        type=int,
+        default=OPTIMISE_VERIFY_RUNS,
+        help="runs of each reported mix in the verification batch",
+    )
+    optimise.add_argument(
+        "--bound",
+        action="append",
+        default=[],
+        metavar="LEVER=LOW:HIGH",
+        help="narrow a lever's intensity range, within the catalogue's bounds (repeatable)",
+    )
+    optimise.add_argument(
+        "--scale", type=float, default=OPTIMISE_SCALE, help="real entities per simulated row"
+    )
+    optimise.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the search")
+    optimise.add_argument(
+        "--out",
+        default=str(DEFAULT_OPTIMISE_OUT),
+        help="output folder (an interrupted search there is resumed)",
+    )
+    _add_cluster_options(optimise)
+    optimise.add_argument("--quiet", action="store_true", help="no progress bar")
+    optimise.set_defaults(handler=_command_optimise)
 
 
 def _add_cluster_options(command) -> None:

@@ -42,6 +42,19 @@ SENSITIVITY_SCALE = 1000.0  # real entities per row: 2,600+ rows at the start (M
 DEFAULT_TRAJECTORIES = 12  # Morris trajectories (Saltelli et al. 2008 advise 10-20)
 DEFAULT_SAMPLES = 64  # Sobol base samples (a power of 2)
 DEFAULT_TOP = 6  # inputs Sobol varies
+# The search of the cheapest mix that doubles (run.py optimise, model/experiments/optimisation.py):
+# defaults that finish search and verification within 20 minutes on this 2-core machine while other
+# work shares it (README, measured); a coarse scale is enough for P(doubled), a ratio.
+OPTIMISE_TARGET_P = 0.8
+# Activity rate of market entities about 70 % (shared/data/effect_priors.md D4; the calibration
+# target of the operating share of registered entities, model/world/data/calibration_targets.csv):
+# a mix below it pads the register with entities that do not operate.
+OPTIMISE_MIN_OPERATING_SHARE = 0.70
+OPTIMISE_TRIALS = 100
+OPTIMISE_RUNS_PER_TRIAL = 8
+OPTIMISE_VERIFY_RUNS = 100
+OPTIMISE_SCALE = 1000.0
+DEFAULT_OPTIMISE_OUT = PROJECT_ROOT / "results" / "optimise"
 
 BASELINE = "no_policy"  # the scenario every gain is measured against
 SHOWN_FIRST = (BASELINE, "as_enacted")  # listed first in tables and charts

@@ -226,6 +226,12 @@ def run_batch(
     return out
 
 
+def require_same_code(executor: Executor, code: str) -> None:
+    """RuntimeError unless every Dask worker of `executor` runs the model code `code`."""
+    if set(executor.on_workers(code_fingerprint)) - {code}:
+        raise RuntimeError("the Dask workers run other model code than model/ here")
+
+
 def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
     """What makes two batches the same batch: resolved scenarios (hashed), settings, model code."""
     return {
@@ -236,12 +242,6 @@ def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
         **asdict(settings),
         "posterior_sha256": _posterior_hash(settings),
     }
-
-
-def require_same_code(executor: Executor, code: str) -> None:
-    """RuntimeError unless every Dask worker of `executor` runs the model code `code`."""
-    if set(executor.on_workers(code_fingerprint)) - {code}:
-        raise RuntimeError("the Dask workers run other model code than model/ here")
 
 
 def _posterior_hash(settings: Settings) -> str | None:

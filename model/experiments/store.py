@@ -301,10 +301,22 @@ def format_comparison(folder: Path, fmt: str, by: str | None = None) -> str:
     if by is not None:
         fiscal = read_rows(open_table(folder / "fiscal.parquet", COLUMNS["fiscal"]))
         return render_cost_by(cost_by(fiscal, end, by), by, fmt)
+    return render(comparison_of(folder, manifest, end)[0], fmt)
+
+
+def comparison_of(
+    folder: Path, manifest: dict | None = None, end: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The comparison of the scenarios of a results folder (in the manifest's order), and the
+    timeseries' rows at the deadline it was computed from."""
+    folder = Path(folder)
+    manifest = read_manifest(folder) if manifest is None else manifest
+    if end is None:
+        end = deadline_rows(open_table(folder / "timeseries.parquet", COLUMNS["timeseries"]))
     summary = read_rows(open_table(folder / "summary.parquet", COLUMNS["summary"]))
     order = [n for n in manifest.get("scenarios", {}) if n in set(summary["scenario"])]
     order += sorted(set(summary["scenario"]) - set(order))
-    return render(compare(summary, end, order), fmt)
+    return compare(summary, end, order), end
 
 
 # --- the work folder of an unfinished batch --------------------------------------------------

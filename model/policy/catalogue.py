@@ -63,6 +63,9 @@ from model.world.kinds import ENTERPRISE_KINDS, KIND_NAMES
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "levers"
 MAX_RAMP_MONTHS = 120
+MAX_INTENSITY = 3.0  # a scenario's intensity: 0 = off, 1 = as the document says
+# 晋发〔2021〕67号 is dated 2021-12-31: its measures act from 2022-01 at the earliest
+DOCUMENT_EFFECTIVE = "2022-01"
 
 # The nine families (政策类别), in the document's order; one YAML file each.
 FamilyName = Literal[
@@ -415,6 +418,33 @@ class Knob(Frozen):
         return self.schedule or self.document_value
 
 
+class Bounds(Frozen):
+    """What the province could plausibly do with a lever: the intensity range and the earliest
+    start a search over mixes (`run.py optimise`) may choose, with the reasoning."""
+
+    low: Annotated[Number, Between(0, 1)] = Field(
+        default=0.0, description="lowest intensity (0: the province may leave the measure out)"
+    )
+    high: Annotated[Number, Between(1, MAX_INTENSITY)] = Field(
+        description="highest intensity the province could plausibly reach (1 = the document)"
+    )
+    earliest_start: Month = Field(
+        default=DOCUMENT_EFFECTIVE,
+        description=f"first month the lever may start; from {DOCUMENT_EFFECTIVE}, when the "
+        "document took effect, to the lever's `start`",
+    )
+    source: Source = Field(description=_SOURCE)
+
+    @model_validator(mode="after")
+    def _not_before_the_document(self) -> Self:
+        if self.earliest_start < DOCUMENT_EFFECTIVE:
+            problem = (
+                f"{self.earliest_start} is before the document took effect ({DOCUMENT_EFFECTIVE})"
+            )
+            fail([(("earliest_start",), problem, self.earliest_start)])
+        return self
+
+
 class Lever(Frozen):
     """A lever: what of the document it encodes, its knobs, take-up, effects and costs."""
 
@@ -445,6 +475,9 @@ class Lever(Frozen):
         description="each acts through one hook"
     )
     costs: tuple[Cost, ...] = Field(default=(), description="what it costs the budget")
+    bounds: Bounds = Field(
+        description="the intensity range and earliest start a search over mixes may choose"
+    )
     in_document: bool = Field(
         default=True,
         description="false: a counter-measure a planner may add, not one of the document's "
@@ -469,6 +502,10 @@ class Lever(Frozen):
         ]
         if self.end < self.start:
             problems.append((("end",), f"{self.end} is before the start {self.start}", self.end))
+        if self.bounds.earliest_start > self.start:
+            problem = f"{self.bounds.earliest_start} is after the lever's start {self.start}"
+            problems.append((("bounds", "earliest_start"), problem, self.bounds.earliest_start))
+        problems += under(("bounds", "high"), self._beyond_the_hooks(self.bounds.high))
         given, expected = set(self.departments), set(departments_of(self.articles))
         if given != expected:
             missing = ", ".join(sorted(expected - given)) or "none"
@@ -486,6 +523,17 @@ class Lever(Frozen):
             if normalise(knob.quote) not in text:
                 problem = f"'{knob.quote}' is not in the lever's text_zh"
                 problems.append((("knobs", index, "quote"), problem, None))
+        return problems
+
+    def _beyond_the_hooks(self, intensity: float) -> list[Problem]:
+        """Effects whose central value at `intensity` leaves its hook's range."""
+        problems: list[Problem] = []
+        for effect in self.effects:
+            hook = HOOKS[effect.hook]
+            value = hook.neutral + intensity * (effect.spread.central - hook.neutral)
+            if problem := outside(value, hook.minimum, hook.maximum):
+                where = f"at intensity {intensity:g} the {effect.hook} effect is {problem}"
+                problems.append(((), f"{where}: the hook's range", intensity))
         return problems
 
     @property

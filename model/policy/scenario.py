@@ -29,6 +29,7 @@ from pydantic import (
 
 from model.errors import InputError
 from model.policy.catalogue import (
+    MAX_INTENSITY,
     MAX_RAMP_MONTHS,
     Catalogue,
     Lever,
@@ -62,7 +63,6 @@ from model.policy.schedule import (
 )
 from model.policy.yamlfile import YamlFile
 
-MAX_INTENSITY = 3.0
 MAX_EXTENDS = 50  # files in an `extends` chain, the first one included
 
 
@@ -388,6 +388,19 @@ def _merge(
     return merged
 
 
+def lever_setting(lever: Lever, settings: dict[str, Any]) -> LeverSetting:
+    """A lever as a scenario runs it: the `settings` a file gives (LeverSettings.given), the rest
+    from the catalogue (start, end, ramp, the document's knob values)."""
+    ramp_months = settings.get("ramp_months")
+    return LeverSetting(
+        intensity=settings.get("intensity", 1.0),
+        start=settings.get("start") or lever.start,
+        end=settings.get("end", lever.end),
+        ramp_months=lever.ramp_months if ramp_months is None else ramp_months,
+        knobs={k.id: k.default() for k in lever.knobs} | settings.get("knobs", {}),
+    )
+
+
 def _finish(layer: _Layer, catalogue: Catalogue) -> Scenario:
     """Fill in the catalogue's defaults; keep the levers switched on; check start <= end."""
     levers = {}
@@ -395,14 +408,7 @@ def _finish(layer: _Layer, catalogue: Catalogue) -> Scenario:
         settings = layer.levers.get(lever_id)
         if settings is None or settings.get("intensity", 1.0) <= 0:
             continue
-        ramp_months = settings.get("ramp_months")
-        setting = LeverSetting(
-            intensity=settings.get("intensity", 1.0),
-            start=settings.get("start") or lever.start,
-            end=settings.get("end", lever.end),
-            ramp_months=lever.ramp_months if ramp_months is None else ramp_months,
-            knobs={k.id: k.default() for k in lever.knobs} | settings.get("knobs", {}),
-        )
+        setting = lever_setting(lever, settings)
         if setting.end is not None and (problem := _ends_before_start(setting.start, setting.end)):
             layer.file.fail(("levers", lever_id, "end"), problem)
         levers[lever_id] = setting
