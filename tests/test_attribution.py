@@ -266,6 +266,19 @@ def test_cost_effectiveness_by_lever_and_lead_department(lever_folder):
         np.testing.assert_allclose(row["cost_per_additional_operating_p50"], per_run.median())
 
 
+def test_the_dashboard_reads_the_folder_or_learns_which_command_writes_one(family_folder, tmp_path):
+    import model.experiments as api  # the dashboard's only way in
+
+    manifest, tables = api.read_attribution(family_folder)
+    assert manifest["attribution"]["level"] == "family"
+    assert set(tables) == {*api.ATTRIBUTION_COLUMNS, "cost_effectiveness"}
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")  # a batch's folder, say
+    with pytest.raises(
+        api.InputError, match=r"no attribution results: `uv run python run.py attribute"
+    ):
+        api.read_attribution(tmp_path)
+
+
 @pytest.mark.slow
 def test_the_default_local_dask_cluster_gives_the_same_results(
     family_folder, scenario_file, tmp_path

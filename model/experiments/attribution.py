@@ -340,12 +340,31 @@ def _long(players: Players, run: int, found: np.ndarray, errors: np.ndarray) -> 
     )
 
 
+def read_attribution(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The manifest and tables (by file stem) of an attribution folder; InputError, saying which
+    command writes one, for a folder without attribution results (a batch's, for one)."""
+    folder = Path(folder)
+    if not (folder / ATTRIBUTION_FILE).is_file():
+        raise InputError(
+            f"{folder} holds no attribution results: `uv run python run.py attribute "
+            f"scenarios/SCENARIO.yaml [--level lever]` writes them (into "
+            f"results/attribution-SCENARIO-LEVEL, or --out FOLDER)"
+        )
+    manifest = read_manifest(folder)
+    names = (*ATTRIBUTION_COLUMNS, "cost_effectiveness")
+    try:
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+    except (OSError, ValueError) as error:
+        raise InputError(f"{folder}: unreadable attribution results: {error}") from None
+    return manifest, tables
+
+
 def format_attribution(folder: Path) -> str:
     """The attribution folder's summary and cost-effectiveness tables, for people."""
     from model.experiments import cost_effectiveness as costs
 
-    manifest = read_manifest(folder)
-    summary = pd.read_parquet(folder / "attribution_summary.parquet")
+    manifest, tables = read_attribution(folder)
+    summary = tables["attribution_summary"]
     wide = summary.pivot(index="player", columns="outcome")
     players = list(dict.fromkeys(summary["player"]))
     header = ("player", *(f"{_SHOWN[o]}" for o in _SHOWN), "rank (operating)")
@@ -362,7 +381,7 @@ def format_attribution(folder: Path) -> str:
         f"{next(iter(manifest['scenarios']))}: {manifest['runs']} runs, scale {manifest['scale']:g}"
     )
     table = text_table(header, rows, left=1)
-    ce = pd.read_parquet(folder / "cost_effectiveness.parquet")
+    ce = tables["cost_effectiveness"]
     note = textwrap.fill(ATTRIBUTION_NOTE, NOTE_WIDTH)
     return f"{title}\n\n{table}\n\n{note}\n\n{costs.render(ce)}"
 
