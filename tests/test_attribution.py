@@ -69,6 +69,8 @@ def family_folder(scenario_file, tmp_path_factory) -> Path:
     result = _attribute(scenario_file, out, IN_PROCESS)
     assert result.returncode == 0, result.stderr
     assert "fiscal_tax" in result.stdout and "yuan/extra operating" in result.stdout
+    printed = (out / "attribution.txt").read_text(encoding="utf-8")
+    assert printed in result.stdout
     return out
 
 

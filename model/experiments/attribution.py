@@ -279,7 +279,8 @@ def attribute(
         tables["cost_effectiveness"] = cost_effectiveness(
             tables["attribution"], tables["package_fiscal"], levers
         )
-        publish(out, lambda folder: _write(folder, tables, manifest), (ATTRIBUTION_FILE, WORK))
+        text = render(manifest, tables)
+        publish(out, lambda f: _write(f, tables, manifest, text), (ATTRIBUTION_FILE, WORK))
     finally:
         work.remove_if_empty()
     return out
@@ -361,9 +362,13 @@ def read_attribution(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
 
 def format_attribution(folder: Path) -> str:
     """The attribution folder's summary and cost-effectiveness tables, for people."""
+    return render(*read_attribution(folder))
+
+
+def render(manifest: dict, tables: dict[str, pd.DataFrame]) -> str:
+    """The summary and cost-effectiveness tables of an attribution, for people."""
     from model.experiments import cost_effectiveness as costs
 
-    manifest, tables = read_attribution(folder)
     summary = tables["attribution_summary"]
     wide = summary.pivot(index="player", columns="outcome")
     players = list(dict.fromkeys(summary["player"]))
@@ -420,12 +425,14 @@ ATTRIBUTION_NOTE = (
 )
 
 
-def _write(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> None:
-    """The tables (counts as int32, like a batch's `run`) and the manifest."""
+def _write(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict, text: str) -> None:
+    """The tables (counts as int32, like a batch's `run`), the manifest and the printed tables
+    (`attribution.txt`)."""
     for name, table in tables.items():
         counts = {column: "int32" for column in _COUNTS if column in table}
         write_table(table.astype(counts), folder / f"{name}.parquet")
     write_json(folder / MANIFEST, manifest)
+    (folder / "attribution.txt").write_text(text + "\n", encoding="utf-8")
 
 
 _COUNTS = ("run", "size", "runs")
