@@ -69,6 +69,8 @@ def family_folder(scenario_file, tmp_path_factory) -> Path:
     result = _attribute(scenario_file, out, IN_PROCESS)
     assert result.returncode == 0, result.stderr
     assert "fiscal_tax" in result.stdout and "yuan/extra operating" in result.stdout
+    printed = (out / "attribution.txt").read_text(encoding="utf-8")
+    assert printed in result.stdout
     return out
 
 
@@ -264,6 +266,19 @@ def test_cost_effectiveness_by_lever_and_lead_department(lever_folder):
     per_run = cost / runs.set_index("run")["value"]
     if (runs["value"] > 0).all():
         np.testing.assert_allclose(row["cost_per_additional_operating_p50"], per_run.median())
+
+
+def test_the_dashboard_reads_the_folder_or_learns_which_command_writes_one(family_folder, tmp_path):
+    import model.experiments as api  # the dashboard's only way in
+
+    manifest, tables = api.read_attribution(family_folder)
+    assert manifest["attribution"]["level"] == "family"
+    assert set(tables) == {*api.ATTRIBUTION_COLUMNS, "cost_effectiveness"}
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")  # a batch's folder, say
+    with pytest.raises(
+        api.InputError, match=r"no attribution results: `uv run python run.py attribute"
+    ):
+        api.read_attribution(tmp_path)
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from typing import Any
 _PUBLIC = {
     "COLUMNS": "model.columns",
     "FORMAT_VERSION": "model.columns",
+    "ATTRIBUTION_COLUMNS": "model.columns",
     "MANIFEST": "model.columns",
     "BASELINE": "model.defaults",
     "DEFAULT_UNTIL": "model.defaults",
@@ -37,6 +38,7 @@ _PUBLIC = {
     "compare": "model.experiments.comparison",
     "cost_by": "model.experiments.comparison",
     "quantile_bands": "model.experiments.comparison",
+    "read_attribution": "model.experiments.attribution",
     "Sensitivity": "model.experiments.sensitivity",
     "read_sensitivity": "model.experiments.sensitivity",
     "deadline_rows": "model.experiments.store",

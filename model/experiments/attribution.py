@@ -279,8 +279,9 @@ def attribute(
         tables["cost_effectiveness"] = cost_effectiveness(
             tables["attribution"], tables["package_fiscal"], levers
         )
+        text = render(manifest, tables)
         with publishing(check_target(out, (ATTRIBUTION_FILE, WORK))) as folder:
-            _write(folder, tables, manifest)
+            _write(folder, tables, manifest, text)
     finally:
         work.remove_if_empty()
     return out
@@ -340,12 +341,35 @@ def _long(players: Players, run: int, found: np.ndarray, errors: np.ndarray) -> 
     )
 
 
+def read_attribution(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The manifest and tables (by file stem) of an attribution folder; InputError, saying which
+    command writes one, for a folder without attribution results (a batch's, for one)."""
+    folder = Path(folder)
+    if not (folder / ATTRIBUTION_FILE).is_file():
+        raise InputError(
+            f"{folder} holds no attribution results: `uv run python run.py attribute "
+            f"scenarios/SCENARIO.yaml [--level lever]` writes them (into "
+            f"results/attribution-SCENARIO-LEVEL, or --out FOLDER)"
+        )
+    manifest = read_manifest(folder)
+    names = (*ATTRIBUTION_COLUMNS, "cost_effectiveness")
+    try:
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+    except (OSError, ValueError) as error:
+        raise InputError(f"{folder}: unreadable attribution results: {error}") from None
+    return manifest, tables
+
+
 def format_attribution(folder: Path) -> str:
     """The attribution folder's summary and cost-effectiveness tables, for people."""
+    return render(*read_attribution(folder))
+
+
+def render(manifest: dict, tables: dict[str, pd.DataFrame]) -> str:
+    """The summary and cost-effectiveness tables of an attribution, for people."""
     from model.experiments import cost_effectiveness as costs
 
-    manifest = read_manifest(folder)
-    summary = pd.read_parquet(folder / "attribution_summary.parquet")
+    summary = tables["attribution_summary"]
     wide = summary.pivot(index="player", columns="outcome")
     players = list(dict.fromkeys(summary["player"]))
     header = ("player", *(f"{_SHOWN[o]}" for o in _SHOWN), "rank (operating)")
@@ -362,7 +386,7 @@ def format_attribution(folder: Path) -> str:
         f"{next(iter(manifest['scenarios']))}: {manifest['runs']} runs, scale {manifest['scale']:g}"
     )
     table = text_table(header, rows, left=1)
-    ce = pd.read_parquet(folder / "cost_effectiveness.parquet")
+    ce = tables["cost_effectiveness"]
     note = textwrap.fill(ATTRIBUTION_NOTE, NOTE_WIDTH)
     return f"{title}\n\n{table}\n\n{note}\n\n{costs.render(ce)}"
 
@@ -401,12 +425,14 @@ ATTRIBUTION_NOTE = (
 )
 
 
-def _write(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> None:
-    """The tables (counts as int32, like a batch's `run`) and the manifest."""
+def _write(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict, text: str) -> None:
+    """The tables (counts as int32, like a batch's `run`), the manifest and the printed tables
+    (`attribution.txt`)."""
     for name, table in tables.items():
         counts = {column: "int32" for column in _COUNTS if column in table}
         write_table(table.astype(counts), folder / f"{name}.parquet")
     write_json(folder / MANIFEST, manifest)
+    (folder / "attribution.txt").write_text(text + "\n", encoding="utf-8")
 
 
 _COUNTS = ("run", "size", "runs")
