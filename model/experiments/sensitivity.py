@@ -54,6 +54,7 @@ import contextlib
 import hashlib
 import json
 import math
+import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -354,9 +355,7 @@ def run_sensitivity(
 ) -> Path:
     """The sensitivity analysis of one scenario file into OUT/sensitivity/NAME/ (returned);
     resumes an interrupted one. The world's inputs follow `posterior` (a folder), or the priors
-    (NO_POSTERIOR). Bad input raises InputError before anything runs."""
-    import sys
-
+    (`model.defaults.NO_POSTERIOR`). Bad input raises InputError before anything runs."""
     from model.policy.scenario import load_scenario
 
     # the batches' checks of --scale, --seed and --posterior
@@ -369,7 +368,8 @@ def run_sensitivity(
     inputs = scenario_inputs(scenario, drawn_from)
     previous = _published_morris(target, scenario.name, inputs) if plan.method == "sobol" else None
     screening = None if previous is None else previous.manifest
-    subject = ScenarioSubject(scenario, run_seeds(plan.seed, 1)[0], float(scale), inputs)
+    seeds = run_seeds(plan.seed, 1 + CHANCE_SEEDS)  # run r's seed does not depend on the count
+    subject = ScenarioSubject(scenario, seeds[0], float(scale), inputs)
     started, made = time.monotonic(), provenance(sys.argv if command is None else command)
     analysis = analyse(
         subject,
@@ -380,7 +380,7 @@ def run_sensitivity(
         scheduler=scheduler,
         worker_timeout=worker_timeout,
         quiet=quiet,
-        chance_seeds=run_seeds(plan.seed, 1 + CHANCE_SEEDS)[1:],
+        chance_seeds=seeds[1:],
     )
     manifest = {
         "kind": "sensitivity",
@@ -393,7 +393,7 @@ def run_sensitivity(
         "until": DEADLINE,
         "posterior": None if drawn_from is None else drawn_from.describe(),
         "evaluation_seed": subject.seed,
-        "chance_seeds": run_seeds(plan.seed, 1 + CHANCE_SEEDS)[1:],
+        "chance_seeds": seeds[1:],
         "outputs": OUTPUTS,
         "inputs": [i.describe() for i in subject.inputs],
         "sobol_inputs": analysis.sobol_inputs,
