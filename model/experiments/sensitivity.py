@@ -2,17 +2,19 @@
 result. Morris screening over every input, then Sobol indices on the inputs it ranks highest;
 SALib samples and analyses, the model runs through the batches' executor.
 
-Inputs (`scenario_inputs`): every uncertain input of a run of the scenario, each with the
-distribution a batch's run draws it from before calibration:
-- the world's inputs, the priors of model/world/priors.py (`UNCERTAIN`): the eleven rates fitted
-  to the moments (uniform on their range), the two entry trends, the starting stock, delivery
-  without the implementation machinery (`fidelity_without_implementation`) and the common
-  responsiveness to policy (triangular);
+Inputs (`scenario_inputs`): every uncertain input of a run of the scenario:
+- the world's 16 (model/world/priors.py `UNCERTAIN`: the eleven rates fitted to the moments, the
+  two entry trends, the starting stock, delivery without the implementation machinery
+  (`fidelity_without_implementation`) and the common responsiveness to policy), distributed as
+  the posterior the batches draw from says (its weighted marginals: Sobol indices need
+  independent inputs, so the particles' correlations are dropped), or, without a posterior, as
+  their priors (uniform on their range for the fitted rates, triangular for the others);
 - every lever effect and take-up of the scenario with a range (triangular on the catalogue's low,
   central, high, as `Estimate.draw` draws them), delivery with the implementation machinery (the
   `fidelity` effect of articles 44-48) among them. Costs are left out: no output depends on them.
 SALib sees every input as uniform on [0, 1], its cumulative probability, and an evaluation takes
-the input's quantile there (`Input.value`: scipy's `uniform` or `triang`, `Prior.scipy`). SALib's
+the input's quantile there (`Input.value`: scipy's `uniform` or `triang`, `Prior.scipy`, or the
+posterior's weighted quantiles). SALib's
 own `triang` would do the same but refuses a peak at the top of the range (c = 1) and a range
 below 0. So Morris steps are equal steps of probability (its grid of 4 levels: the quantiles 0,
 1/3, 2/3, 1), and mu* is in the output's units per whole range of an input's probability,
@@ -36,10 +38,11 @@ Morris (`SALib.sample.morris`, R trajectories of k + 1 points, `analyze.morris`:
 the bootstrap interval of mu*), then Sobol (`SALib.sample.sobol`, Saltelli's scheme, N (K + 2)
 points, `analyze.sobol`: S1 and ST with bootstrap intervals; no second-order indices) on the K
 inputs with the largest mu* (each output's mu* divided by its largest, the largest over outputs
-ranks), the other inputs at their central values (the calibrated base rate, the catalogue's
-central value). Every evaluation is kept in `OUT/.sensitivity/SCENARIO/` as it finishes (by a hash
-of what it runs: scenario, seed, scale, input values and model code), so an interrupted analysis
-resumes with the evaluations not yet done; the results are published in
+ranks; `doubled` left out, the ratio stands for it), the other inputs at their central values
+(the posterior's median or the calibrated value, the catalogue's central value). Every evaluation
+is kept in `OUT/.sensitivity/SCENARIO/` as it finishes (by a hash of what it runs: scenario, seed,
+scale, input values and model code), so an interrupted analysis resumes with the evaluations not
+yet done; the results are published in
 `OUT/sensitivity/SCENARIO/` (`morris.parquet`, `sobol.parquet`, `manifest.json`; columns in
 `MORRIS_COLUMNS`, `SOBOL_COLUMNS`; `rank` is 1 for the largest mu* or ST of an output, none for
 an input whose index is not above 0), written in a temporary folder and renamed into place.
@@ -51,6 +54,7 @@ import contextlib
 import hashlib
 import json
 import math
+import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -160,7 +164,8 @@ class Input:
 
 
 class Subject(Protocol):
-    """What an analysis evaluates: its inputs and outputs; the runs one point of the inputs needs
+    """What an analysis evaluates: its inputs and outputs (and those whose mu* choose the inputs
+    Sobol varies, `ranked_by`); the runs one point of the inputs needs
     (`runs`, JSON-able specs, each run once and kept by the hash of `identity` and the spec);
     the work function and its arguments for a spec (`task`, run on the executor); the outputs of a
     point from the results of its runs (`combine`); `reseeded` for the chance yardstick (or None)."""
@@ -170,6 +175,9 @@ class Subject(Protocol):
 
     @property
     def outputs(self) -> tuple[str, ...]: ...
+
+    @property
+    def ranked_by(self) -> tuple[str, ...]: ...
 
     def identity(self) -> dict: ...
 
@@ -294,6 +302,9 @@ class ScenarioSubject:
     scale: float
     inputs: tuple[Input, ...]
     outputs: tuple[str, ...] = tuple(OUTPUTS)
+    # doubled is the ratio past 2: the ratio's inputs are those that flip it, and its own mu*,
+    # from the few points that cross, ties many inputs at the top
+    ranked_by: tuple[str, ...] = tuple(o for o in OUTPUTS if o != "doubled")
 
     def identity(self) -> dict:
         return {
@@ -344,9 +355,7 @@ def run_sensitivity(
 ) -> Path:
     """The sensitivity analysis of one scenario file into OUT/sensitivity/NAME/ (returned);
     resumes an interrupted one. The world's inputs follow `posterior` (a folder), or the priors
-    (NO_POSTERIOR). Bad input raises InputError before anything runs."""
-    import sys
-
+    (`model.defaults.NO_POSTERIOR`). Bad input raises InputError before anything runs."""
     from model.policy.scenario import load_scenario
 
     # the batches' checks of --scale, --seed and --posterior
@@ -358,30 +367,33 @@ def run_sensitivity(
     target = out / RESULTS / scenario.name
     inputs = scenario_inputs(scenario, drawn_from)
     previous = _published_morris(target, scenario.name, inputs) if plan.method == "sobol" else None
-    subject = ScenarioSubject(scenario, run_seeds(plan.seed, 1)[0], float(scale), inputs)
+    screening = None if previous is None else previous.manifest
+    seeds = run_seeds(plan.seed, 1 + CHANCE_SEEDS)  # run r's seed does not depend on the count
+    subject = ScenarioSubject(scenario, seeds[0], float(scale), inputs)
     started, made = time.monotonic(), provenance(sys.argv if command is None else command)
     analysis = analyse(
         subject,
         plan,
         out / WORK / scenario.name,
-        screened=previous,
+        screened=None if previous is None else previous.morris,
         workers=workers,
         scheduler=scheduler,
         worker_timeout=worker_timeout,
         quiet=quiet,
-        chance_seeds=run_seeds(plan.seed, 1 + CHANCE_SEEDS)[1:],
+        chance_seeds=seeds[1:],
     )
     manifest = {
         "kind": "sensitivity",
         **made,  # the code that runs: taken before the analysis
         "scenario": scenario.name,
         "plan": asdict(plan),
-        "morris_from": "this analysis" if previous is None else str(target / MORRIS_FILE),
+        # --method sobol: the published screening it ranked by (its own plan, runs and code)
+        "morris_from": screening and {key: screening.get(key) for key in _SCREENING},
         "scale": float(scale),
         "until": DEADLINE,
         "posterior": None if drawn_from is None else drawn_from.describe(),
         "evaluation_seed": subject.seed,
-        "chance_seeds": run_seeds(plan.seed, 1 + CHANCE_SEEDS)[1:],
+        "chance_seeds": seeds[1:],
         "outputs": OUTPUTS,
         "inputs": [i.describe() for i in subject.inputs],
         "sobol_inputs": analysis.sobol_inputs,
@@ -391,7 +403,7 @@ def run_sensitivity(
         "salib": {"num_levels": NUM_LEVELS, "conf_level": CONF_LEVEL, "resamples": RESAMPLES},
         "packages": package_versions(("numpy", "pandas", "mesa", "dask", "SALib")),
     }
-    morris = previous if analysis.morris is None else analysis.morris
+    morris = previous.morris if previous is not None else analysis.morris
     with publishing(target) as temporary:
         for name, table in {MORRIS_FILE: morris, SOBOL_FILE: analysis.sobol}.items():
             if table is not None:
@@ -405,16 +417,20 @@ def _columns(name: str) -> list[str]:
     return list(MORRIS_COLUMNS if name == MORRIS_FILE else SOBOL_COLUMNS)
 
 
-def _published_morris(target: Path, scenario: str, inputs: Sequence[Input]) -> pd.DataFrame:
-    """The Morris table published for the scenario (what `--method sobol` screens with)."""
-    path = target / MORRIS_FILE
+_SCREENING = ("created", "code_fingerprint", "plan", "scale", "evaluation_seed", "simulations")
+
+
+def _published_morris(target: Path, scenario: str, inputs: Sequence[Input]) -> Sensitivity:
+    """The analysis published for the scenario, whose Morris table `--method sobol` ranks by."""
     again = "run --method morris or both first"
-    if not path.is_file():
+    if not (target / MORRIS_FILE).is_file():
         raise InputError(f"--method sobol: no Morris screening of {scenario} in {target}: {again}")
-    morris = pd.read_parquet(path)
-    if set(morris["input"]) != {i.name for i in inputs}:
-        raise InputError(f"--method sobol: {path} screened other inputs than {scenario}'s: {again}")
-    return morris
+    published = read_sensitivity(target.parent.parent, scenario)
+    if set(published.morris["input"]) != {i.name for i in inputs}:
+        raise InputError(
+            f"--method sobol: {target} screened other inputs than {scenario}'s: {again}"
+        )
+    return published
 
 
 # --- the analysis, whatever the subject -------------------------------------------------------
@@ -453,15 +469,17 @@ def analyse(
             analysis.morris = _morris(evaluate, plan, analysis.chance_sd)
             screened = analysis.morris
         if plan.method != "morris":
-            analysis.sobol_inputs = top_inputs(screened, plan.top)
+            analysis.sobol_inputs = top_inputs(screened, plan.top, subject.ranked_by)
             analysis.sobol = _sobol(evaluate, plan, analysis.sobol_inputs, analysis.chance_sd)
         analysis.evaluations = evaluate.counts
     return analysis
 
 
-def top_inputs(morris: pd.DataFrame, top: int) -> list[str]:
-    """The `top` inputs by mu*, each output's mu* divided by its largest (outputs whose mu* is 0
-    everywhere left out), ranked by the largest of these over outputs; in the inputs' order."""
+def top_inputs(morris: pd.DataFrame, top: int, outputs: Sequence[str]) -> list[str]:
+    """The `top` inputs by mu*: each of `outputs`' mu* divided by its largest (outputs whose mu*
+    is 0 everywhere left out), ranked by the largest of these over `outputs`; in the inputs'
+    order."""
+    morris = morris[morris["output"].isin(outputs)]
     largest = morris.groupby("output")["mu_star"].transform("max")
     relative = (morris["mu_star"] / largest.where(largest > 0)).fillna(0.0)
     order = list(dict.fromkeys(morris["input"]))
