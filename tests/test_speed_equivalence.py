@@ -8,7 +8,9 @@ from scipy.special import ndtri, pdtr
 
 from model.world.agenda import Agenda
 from model.world.clock import NEVER
-from model.world.hazards import MAX_AGE_MONTHS, HazardTable
+from model.world.hazards import MAX_AGE_MONTHS, SEARCH_ROWS, HazardTable, HazardTables
+from model.world.kinds import ROW_KINDS
+from model.world.model import DoublingModel
 from model.world.policy_state import PolicyState
 from model.world.streams import poisson_quantile
 
@@ -40,17 +42,65 @@ def _plain_poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return k.astype(np.int64)
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_event_month_matches_its_plain_formulation(seed):
-    rng = np.random.default_rng(seed)
-    table = HazardTable(np.repeat(rng.random(rng.integers(1, 12)) * 0.05, 12))
-    n = 300
+def _random_table(rng) -> HazardTable:
+    return HazardTable(np.repeat(rng.random(rng.integers(1, 12)) * 0.05, 12))
+
+
+def _random_processes(rng, n: int):
+    """origin, start, left, mult of n rows."""
     origin = rng.integers(-200, 60, n).astype(np.int32)
     start = origin + rng.integers(0, 1200, n).astype(np.int32)
     left = (rng.standard_exponential(n) * rng.choice([1, 10, 1000])).astype(np.float32)
     mult = rng.random(n) * rng.choice([0.0, 1.0, 3.0])
+    return origin, start, left, mult
+
+
+@pytest.mark.parametrize("n", [300, SEARCH_ROWS * 4])  # a binary search per row; passes over runs
+@pytest.mark.parametrize("seed", range(20))
+def test_event_month_matches_its_plain_formulation(seed, n):
+    rng = np.random.default_rng(seed)
+    table = _random_table(rng)
+    origin, start, left, mult = _random_processes(rng, n)
     expected = _plain_event_month(table, origin, start, left, mult)
     np.testing.assert_array_equal(table.event_month(origin, start, left, mult), expected)
+
+
+@pytest.mark.parametrize("n", [0, 1, 300, SEARCH_ROWS * 4])
+@pytest.mark.parametrize("seed", range(10))
+def test_stacked_tables_solve_each_row_on_its_own_table(seed, n):
+    rng = np.random.default_rng(seed)
+    tables = [_random_table(rng) for _ in range(4)]
+    stacked = HazardTables(tables)
+    table = rng.integers(0, 4 if seed % 2 else 1, n)  # mixed tables, or all on one
+    origin, start, left, mult = _random_processes(rng, n)
+    now = int(start.max()) + 5 if n else 0
+    expected_month, expected_used = np.zeros(n, dtype=np.int32), np.zeros(n)
+    for i, plain in enumerate(tables):
+        r = table == i
+        expected_month[r] = _plain_event_month(plain, origin[r], start[r], left[r], mult[r])
+        expected_used[r] = mult[r] * (
+            plain.cumulative[np.minimum(now - origin[r], MAX_AGE_MONTHS)]
+            - plain.cumulative[np.minimum(start[r] - origin[r], MAX_AGE_MONTHS)]
+        )
+    month = stacked.event_month(table, origin, start, left, mult)
+    np.testing.assert_array_equal(month, expected_month)
+    np.testing.assert_array_equal(stacked.used(table, origin, start, now, mult), expected_used)
+
+
+def test_stored_cells_and_stock_counts_are_those_of_the_population():
+    """The population's cell column and the model's stock counts, kept up to date event by event,
+    equal what the columns give when counted afresh."""
+    model = DoublingModel(seed=4, scale=400.0, until="2022-12")
+    for _ in range(24):
+        model.step()
+        pop, n = model.pop, model.pop.n
+        shape = model.stock_rows.shape
+        cell = np.ravel_multi_index((pop.kind[:n], pop.sector[:n], pop.city[:n]), shape[1:])
+        np.testing.assert_array_equal(pop.cell[:n], cell)
+        flat = pop.status[:n].astype(np.intp) * (ROW_KINDS * shape[2] * shape[3]) + cell
+        np.testing.assert_array_equal(
+            model.stock_rows.ravel(), np.bincount(flat, minlength=model.stock_rows.size)
+        )
 
 
 @pytest.mark.parametrize("seed", range(20))

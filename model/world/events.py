@@ -69,7 +69,7 @@ def set_state(m: DoublingModel, rows: np.ndarray, status=None, kind=None) -> Non
     if status is not None:
         pop.status[rows] = status
     if kind is not None:
-        pop.kind[rows] = kind
+        pop.set_kind(rows, kind)
     m.count_stock(rows, 1)
     m.employment.join(rows)
 
@@ -111,7 +111,7 @@ class _HookValues:
     def take(self, by_cell: np.ndarray) -> np.ndarray:
         """The rows' values of a [kinds, sectors, cities] or [sectors, cities] array."""
         if self._cell is None:
-            self._cell = self._m.cells(self._rows)
+            self._cell = self._m.pop.cell[self._rows]
         return by_cell.take(self._cell if by_cell.ndim == 3 else self._cell % by_cell.size)
 
 
@@ -152,28 +152,29 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     if len(rows) == 0:
         return
     pop = m.pop
-    due = np.empty(len(rows), dtype=np.int32)
+    status, kind = pop.status[rows], pop.kind[rows]
+    start = pop.clock_start[rows].astype(np.int32)
+    mult = np.empty(len(rows), dtype=np.float32)
     boundary = None
-    for code, mask in _by_process(pop.status[rows]):
+    for code, mask in _by_process(status):
         r = rows if mask is None else rows[mask]
-        kind, hooks = pop.kind[r], _HookValues(m, r)
-        start = pop.clock_start[r].astype(np.int32)
+        hooks = _HookValues(m, r)
         if code == OPERATING:
-            mult, edge = _failure_multiplier(m, r, kind, hooks, np.maximum(start, t))
+            s = start if mask is None else start[mask]
+            k = kind if mask is None else kind[mask]
+            fail, edge = _failure_multiplier(m, r, k, hooks, np.maximum(s, t))
             if boundary is None:
                 boundary = np.full(len(rows), NEVER, dtype=np.int32)
             boundary[slice(None) if mask is None else mask] = edge
         elif code == REGISTERED:
-            mult = hooks("opening")
+            fail = hooks("opening")
         else:  # the clean-up (吊销) reaches entities that never operated
             never = (pop.flags[r] & NEVER_OPENS) > 0
-            mult = hooks("dormant_exit") * np.where(never, hooks("cleanup"), 1.0)
-        mult = mult.astype(np.float32)
-        pop.hazard_mult[r] = mult
-        origin, left = pop.clock_origin[r].astype(np.int32), pop.hazard_left[r].astype(np.float64)
-        due[slice(None) if mask is None else mask] = m.demography.event_month(
-            code, kind, origin, start, left, mult.astype(np.float64)
-        )
+            fail = hooks("dormant_exit") * np.where(never, hooks("cleanup"), 1.0)
+        mult[slice(None) if mask is None else mask] = fail
+    pop.hazard_mult[rows] = mult
+    origin, left = pop.clock_origin[rows].astype(np.int32), pop.hazard_left[rows].astype(np.float64)
+    due = m.demography.event_month(status, kind, origin, start, left, mult.astype(np.float64))
     pop.due[rows] = np.minimum(due, NEVER)
     m.agenda.push(STATUS, rows, due, t)
     if boundary is not None:
@@ -198,22 +199,17 @@ def _settle_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     past = start < t
     if not past.any():
         return
-    everyone = bool(past.all())
     left = pop.hazard_left[rows].astype(np.float64)
-    for code, mask in _by_process(pop.status[rows]):
-        s = _both(None if everyone else past, mask)
-        r = rows[s]
-        origin, mult = pop.clock_origin[r].astype(np.int32), pop.hazard_mult[r]
-        left[s] -= m.demography.used(code, pop.kind[r], origin, start[s], t, mult)
+    r = rows if past.all() else rows[past]
+    origin, mult = pop.clock_origin[r].astype(np.int32), pop.hazard_mult[r]
+    s = start if len(r) == len(rows) else start[past]
+    used = m.demography.used(pop.status[r], pop.kind[r], origin, s, t, mult)
+    if len(r) == len(rows):
+        left -= used
+    else:
+        left[past] -= used
     pop.hazard_left[rows] = np.maximum(left, 0.0, out=left)
     pop.clock_start[rows] = np.maximum(start, t)
-
-
-def _both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | slice:
-    """The selection where both masks hold (None: everything)."""
-    if a is None:
-        return slice(None) if b is None else b
-    return a if b is None else a & b
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -664,7 +660,7 @@ def apply_policy_change(m: DoublingModel, t: int, changed: dict[str, np.ndarray]
     pop = m.pop
     status = pop.status[: pop.n]
     kind = pop.kind[: pop.n]
-    cell = m.cells(slice(0, pop.n))  # kinds change only in the last re-solve (set_growth)
+    cell = pop.cell[: pop.n]  # read before the last re-solve (set_growth) changes kinds
     if "opening" in changed:
         registered = _in_cells(status == REGISTERED, changed["opening"], cell)
         refresh_process(m, registered[(pop.flags[registered] & NEVER_OPENS) == 0], t)
