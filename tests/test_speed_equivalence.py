@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from scipy.special import ndtri, pdtr
 
-from model.world.agenda import Agenda
+from model.world import events
+from model.world.agenda import STATUS, Agenda
 from model.world.clock import NEVER
 from model.world.hazards import MAX_AGE_MONTHS, SEARCH_ROWS, HazardTable, HazardTables
-from model.world.kinds import ROW_KINDS
+from model.world.kinds import GONE, ROW_KINDS
 from model.world.model import DoublingModel
 from model.world.policy_state import PolicyState
 from model.world.streams import poisson_quantile
@@ -139,3 +142,60 @@ def test_uniform_hooks_are_those_of_one_value_bit_for_bit():
     state.growth[0, 0, 0] = -0.0  # equal to 0.0, not the same bits
     state.opening = state.opening * 1.5
     assert "growth" not in state.uniform and state.uniform["opening"] == 1.5
+
+
+def _process_state(model: DoublingModel) -> list[np.ndarray]:
+    pop, n = model.pop, model.pop.n
+    columns = ("due", "clock_origin", "clock_start", "hazard_left", "hazard_mult")
+    return [getattr(pop, name)[:n].copy() for name in columns]
+
+
+def test_solving_with_the_columns_at_hand_equals_reading_them_back():
+    """start_process and refresh_process solve from the values they write (fast path); the plain
+    formulation writes the columns, then solves from what they give back."""
+    fast = DoublingModel(seed=5, scale=400.0, until="2023-12")
+    for _ in range(14):
+        fast.step()
+    plain = copy.deepcopy(fast)
+    rng = np.random.default_rng(5)
+    t = fast.t + 1
+    rows = rng.choice(np.flatnonzero(fast.pop.status[: fast.pop.n] != GONE), 300, replace=False)
+    events.refresh_process(fast, rows, t)
+    events._settle_process(plain, rows, t)
+    events.schedule_process(plain, rows, t)
+    left = rng.standard_exponential(len(rows))  # float64: the column keeps float32
+    events.start_process(fast, rows, fast.pop.born[rows], t + 1, left, t)
+    plain.pop.clock_origin[rows] = plain.pop.born[rows]
+    plain.pop.clock_start[rows] = t + 1
+    plain.pop.hazard_left[rows] = left
+    events.schedule_process(plain, rows, t)
+    for a, b in zip(_process_state(fast), _process_state(plain), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for month in range(t, fast.last_month + 1):
+        np.testing.assert_array_equal(
+            fast.agenda.pop(STATUS, month), plain.agenda.pop(STATUS, month)
+        )
+
+
+@pytest.mark.parametrize(
+    "value", [7, -3, 2.5, np.arange(-5, 5, dtype=np.int16), np.linspace(0.1, 9.7, 10)]
+)
+@pytest.mark.parametrize("dtype", [np.int16, np.float32])
+def test_a_value_as_stored_is_what_the_column_gives_back(value, dtype):
+    column = np.zeros(30, dtype=dtype)
+    rows = np.arange(10, 20)
+    column[rows] = value
+    wanted = np.int32 if dtype == np.int16 else np.float64
+    expected = column[rows].astype(wanted)
+    np.testing.assert_array_equal(events._stored(value, column, len(rows), wanted), expected)
+
+
+def test_settling_returns_what_the_columns_give_back():
+    model = DoublingModel(seed=6, scale=400.0, until="2023-12")
+    for _ in range(10):
+        model.step()
+    pop, t = model.pop, model.t + 1
+    rows = np.flatnonzero(pop.status[: pop.n] != GONE)
+    start, left = events._settled(model, rows, t, *events._process_columns(model, rows))
+    np.testing.assert_array_equal(start, pop.clock_start[rows].astype(np.int32))
+    np.testing.assert_array_equal(left, pop.hazard_left[rows].astype(np.float64))

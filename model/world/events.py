@@ -100,12 +100,13 @@ class _HookValues:
         self._m, self._rows = m, rows
         self._cell: np.ndarray | None = None
 
-    def __call__(self, hook: str) -> np.ndarray:
-        """The rows' values of `hook` (a field of PolicyState)."""
+    def __call__(self, hook: str) -> np.ndarray | np.float64:
+        """The rows' values of `hook` (a field of PolicyState): one value for all rows when the
+        hook holds one value in every cell, else one per row."""
         state = self._m.policy_state
         value = state.uniform.get(hook)
         if value is not None:
-            return np.full(len(self._rows), value)
+            return value
         return self.take(getattr(state, hook))
 
     def take(self, by_cell: np.ndarray) -> np.ndarray:
@@ -117,18 +118,21 @@ class _HookValues:
 
 def _failure_multiplier(
     m: DoublingModel, rows: np.ndarray, kind: np.ndarray, hooks: _HookValues, month: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Multiplier of the failure hazard of operating rows (of `kind`, their `hooks`) from `month`
-    on, and the month it next changes by age (the end of a young-firm window; NEVER if none)."""
+    on, and the month it next changes by age (the end of a young-firm window; NEVER if none; None
+    without windows)."""
     pop, state = m.pop, m.policy_state
-    born = pop.born[rows].astype(np.int32)
-    age = month - born
     fail = hooks("failure") * m.demography.failure_kind_multiplier[kind]
-    edge = np.full(len(rows), NEVER, dtype=np.int32)
     windows = list(state.failure_windows)
     if state.induced_quality_differs:
         induced = (pop.flags[rows] & INDUCED) > 0
         windows.append((np.where(induced, hooks("induced_failure"), 1.0), INDUCED_WINDOW_MONTHS))
+    if not windows:
+        return fail, None
+    born = pop.born[rows].astype(np.int32)
+    age = month - born
+    edge = np.full(len(rows), NEVER, dtype=np.int32)
     for window_mult, max_age in windows:
         value = hooks.take(window_mult) if np.ndim(window_mult) == 3 else window_mult
         active = (age < max_age) & (value != 1.0)
@@ -137,25 +141,50 @@ def _failure_multiplier(
     return fail, edge
 
 
+def _stored(value, column: np.ndarray, n: int, dtype) -> np.ndarray:
+    """`value` (one for all n rows, or one each) as `column` gives it back once written, as `dtype`."""
+    return np.broadcast_to(np.asarray(value).astype(column.dtype, copy=False), n).astype(dtype)
+
+
 def start_process(m: DoublingModel, rows: np.ndarray, origin, start: int, left, t: int) -> None:
     """Begin the status process of rows (after a status change) and schedule its event."""
-    pop = m.pop
+    pop, n = m.pop, len(rows)
     pop.clock_origin[rows] = origin
     pop.clock_start[rows] = start
     pop.hazard_left[rows] = left
-    schedule_process(m, rows, t)
+    if n == 0:
+        return
+    origin = _stored(origin, pop.clock_origin, n, np.int32)
+    start32 = _stored(start, pop.clock_start, n, np.int32)
+    left = _stored(left, pop.hazard_left, n, np.float64)
+    _solve_process(m, rows, t, pop.status[rows], pop.kind[rows], origin, start32, left)
+
+
+def _process_columns(m: DoublingModel, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Status, kind, clock origin, clock start and hazard left of rows, as the solver takes them."""
+    pop = m.pop
+    return (
+        pop.status[rows],
+        pop.kind[rows],
+        pop.clock_origin[rows].astype(np.int32),
+        pop.clock_start[rows].astype(np.int32),
+        pop.hazard_left[rows].astype(np.float64),
+    )
 
 
 def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Solve the pending status event of rows from their process columns, at the multiplier in
     force from their first month of exposure on, and put it on the agenda."""
-    if len(rows) == 0:
-        return
+    if len(rows):
+        _solve_process(m, rows, t, *_process_columns(m, rows))
+
+
+def _solve_process(m: DoublingModel, rows, t: int, status, kind, origin, start, left) -> None:
+    """schedule_process with the rows' process columns at hand."""
     pop = m.pop
-    status, kind = pop.status[rows], pop.kind[rows]
-    start = pop.clock_start[rows].astype(np.int32)
     mult = np.empty(len(rows), dtype=np.float32)
     boundary = None
+    fail: np.ndarray | np.float64  # one value for all rows of a process, or one each
     for code, mask in _by_process(status):
         r = rows if mask is None else rows[mask]
         hooks = _HookValues(m, r)
@@ -163,9 +192,10 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
             s = start if mask is None else start[mask]
             k = kind if mask is None else kind[mask]
             fail, edge = _failure_multiplier(m, r, k, hooks, np.maximum(s, t))
-            if boundary is None:
-                boundary = np.full(len(rows), NEVER, dtype=np.int32)
-            boundary[slice(None) if mask is None else mask] = edge
+            if edge is not None:
+                if boundary is None:
+                    boundary = np.full(len(rows), NEVER, dtype=np.int32)
+                boundary[slice(None) if mask is None else mask] = edge
         elif code == REGISTERED:
             fail = hooks("opening")
         else:  # the clean-up (吊销) reaches entities that never operated
@@ -173,7 +203,6 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
             fail = hooks("dormant_exit") * np.where(never, hooks("cleanup"), 1.0)
         mult[slice(None) if mask is None else mask] = fail
     pop.hazard_mult[rows] = mult
-    origin, left = pop.clock_origin[rows].astype(np.int32), pop.hazard_left[rows].astype(np.float64)
     due = m.demography.event_month(status, kind, origin, start, left, mult.astype(np.float64))
     pop.due[rows] = np.minimum(due, NEVER)
     m.agenda.push(STATUS, rows, due, t)
@@ -184,32 +213,39 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 
 def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Re-solve the pending status event of rows from month t on, after a multiplier change."""
-    _settle_process(m, rows, t)
-    schedule_process(m, rows, t)
+    if len(rows):
+        status, kind, origin, start, left = _process_columns(m, rows)
+        start, left = _settled(m, rows, t, status, kind, origin, start, left)
+        _solve_process(m, rows, t, status, kind, origin, start, left)
 
 
 def _settle_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Subtract the hazard used up to month t-1 at the multiplier (and kind) it was solved with
     from the rows' thresholds, and restart their clocks at t: an entity keeps its own draw
     (common random numbers)."""
-    if len(rows) == 0:
-        return
-    pop = m.pop
-    start = pop.clock_start[rows].astype(np.int32)
+    if len(rows):
+        _settled(m, rows, t, *_process_columns(m, rows))
+
+
+def _settled(m: DoublingModel, rows, t: int, status, kind, origin, start, left):
+    """_settle_process with the rows' process columns at hand; returns their clock start and
+    hazard left after it (as the columns give them back)."""
     past = start < t
     if not past.any():
-        return
-    left = pop.hazard_left[rows].astype(np.float64)
-    r = rows if past.all() else rows[past]
-    origin, mult = pop.clock_origin[r].astype(np.int32), pop.hazard_mult[r]
-    s = start if len(r) == len(rows) else start[past]
-    used = m.demography.used(pop.status[r], pop.kind[r], origin, s, t, mult)
-    if len(r) == len(rows):
-        left -= used
+        return start, left
+    pop = m.pop
+    mult = pop.hazard_mult[rows]
+    if past.all():
+        left -= m.demography.used(status, kind, origin, start, t, mult)
     else:
-        left[past] -= used
-    pop.hazard_left[rows] = np.maximum(left, 0.0, out=left)
-    pop.clock_start[rows] = np.maximum(start, t)
+        left[past] -= m.demography.used(
+            status[past], kind[past], origin[past], start[past], t, mult[past]
+        )
+    stored = np.maximum(left, 0.0, out=left).astype(np.float32)
+    pop.hazard_left[rows] = stored
+    start = np.maximum(start, t)
+    pop.clock_start[rows] = start
+    return start, stored.astype(np.float64)
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -494,6 +530,7 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
     base_share = m.rates.reentry_share
     kind = pop.kind[rows]
     share = np.minimum(1.0, base_share * _HookValues(m, rows)("reentry"))
+    share = np.broadcast_to(share, len(rows))
     draw = pop.reentry_draw[rows].astype(np.float64)
     again = (draw < share).nonzero()[0]
     waits = np.log1p(-draw[again] / share[again]) / np.log1p(-1.0 / m.rates.reentry_delay_months)

@@ -58,7 +58,7 @@ class HazardTable:
         return self.cumulative[np.minimum(age, MAX_AGE_MONTHS)]
 
     def event_month(
-        self, origin: np.ndarray, start: np.ndarray, left: np.ndarray, mult: np.ndarray
+        self, origin: np.ndarray, start: np.ndarray, left: np.ndarray, mult: np.ndarray | float
     ) -> np.ndarray:
         """Month in which the hazard accumulated from `start` crosses `left`.
 
