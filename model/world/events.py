@@ -61,15 +61,23 @@ def add_rows(m: DoublingModel, rows: np.ndarray) -> None:
     m.employment.join(rows)
 
 
-def set_state(m: DoublingModel, rows: np.ndarray, status=None, kind=None) -> None:
-    """Change status and/or kind of rows, keeping the stock counts by cell and employment in step."""
-    pop = m.pop
+def set_status(m: DoublingModel, rows: np.ndarray, old: int, new: int) -> np.ndarray:
+    """Move rows, all in status `old`, to status `new`, keeping the stock counts by cell and
+    employment in step. Returns the rows' count by [kind, sector, city] cell (flat)."""
+    if old == OPERATING:
+        m.employment.leave(rows)
+    m.pop.status[rows] = new
+    counts = m.move_stock(rows, old, new)
+    if new == OPERATING:
+        m.employment.join(rows)
+    return counts
+
+
+def set_kind(m: DoublingModel, rows: np.ndarray, kind) -> None:
+    """Change the kind of rows, keeping the stock counts by cell and employment in step."""
     m.count_stock(rows, -1)
     m.employment.leave(rows)
-    if status is not None:
-        pop.status[rows] = status
-    if kind is not None:
-        pop.set_kind(rows, kind)
+    m.pop.set_kind(rows, kind)
     m.count_stock(rows, 1)
     m.employment.join(rows)
 
@@ -497,9 +505,9 @@ def status_events(m: DoublingModel, t: int) -> None:
 def open_rows(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Registered entities start operating (开业); exposure to failure starts next month."""
     pop = m.pop
-    set_state(m, rows, status=OPERATING)
+    opened = set_status(m, rows, REGISTERED, OPERATING)
     m.flows["new_opened"] += len(rows)
-    m.count_event("opening", rows)
+    m.count_event_cells("opening", opened)
     start_process(m, rows, pop.born[rows], t + 1, pop.draw_fail[rows], t)
     individual = rows[pop.kind[rows] == INDIVIDUAL]
     pop.conv_start[individual] = t + 1
@@ -511,7 +519,7 @@ def cease(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Operating entities stop operating and become dormant (still registered, still counted);
     some founders register again later."""
     pop = m.pop
-    set_state(m, rows, status=DORMANT)
+    set_status(m, rows, OPERATING, DORMANT)
     schedule_reentries(m, rows, t)
     start_process(m, rows, t, t, pop.draw_dormant[rows], t)
     now = rows[pop.due[rows] == t]
@@ -553,7 +561,7 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
 
 def deregister(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Dormant entities leave the register: deregistration (注销, 简易注销) or revocation (吊销)."""
-    set_state(m, rows, status=GONE)  # `due` keeps the month of exit
+    set_status(m, rows, DORMANT, GONE)  # `due` keeps the month of exit
     m.flows["new_exited"] += len(rows)
     m.shell_rows -= int(np.count_nonzero(m.pop.flags[rows] & SHELL))
 
@@ -599,7 +607,7 @@ def convert(m: DoublingModel, t: int) -> None:
     _settle_process(m, rows, t)  # the hazard used so far, on the individual-business curve
     pop.log_rev0[rows] = revenue
     pop.growth[rows] = 0.0
-    set_state(m, rows, kind=enterprise_kind(revenue))
+    set_kind(m, rows, enterprise_kind(revenue))
     pop.conv_due[rows] = NEVER
     growth = v.growth_mean_enterprise + v.growth_sd_enterprise * draws.standard_normal(len(rows))
     pop.growth_base[rows] = growth
@@ -643,7 +651,7 @@ def _move_to_revenue_band(m: DoublingModel, rows: np.ndarray, t: int) -> np.ndar
     if not changed.any():
         return rows[changed]
     moved = rows[changed]
-    set_state(m, moved, kind=new[changed])
+    set_kind(m, moved, new[changed])
     upgraded = moved[(new[changed] == ABOVE_SCALE) & (old[changed] != ABOVE_SCALE)]
     m.flows["new_above_scale"] += len(upgraded)
     m.count_event("upgrade", upgraded)

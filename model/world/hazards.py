@@ -145,10 +145,11 @@ class HazardTables:
         by_table = self._run_cumulative_by_table
         if len(target) < SEARCH_ROWS:
             run = (by_table[table] < target[:, None]).sum(axis=1)
-        else:
-            run = np.zeros(len(target), dtype=np.intp)
-            for j in range(self._run_count.take(table).max()):
-                run += target > by_table[:, j].take(table)
+        else:  # table by table
+            run = np.empty(len(target), dtype=np.intp)
+            for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):
+                rows = (table == i).nonzero()[0]
+                run[rows] = _runs_below(self.tables[i]._run_cumulative, target[rows])
         return _event_month(target, run, table * self._runs, self, age_start, origin)
 
     def used(self, table, origin, start, now: int, mult) -> np.ndarray:

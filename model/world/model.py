@@ -142,6 +142,19 @@ class DoublingModel(mesa.Model):
         flat += self.pop.cell[rows]
         np.add.at(self.stock_rows.reshape(-1), flat, sign)
 
+    def move_stock(self, rows: np.ndarray, old: int, new: int) -> np.ndarray:
+        """Move rows, all in status `old`, to status `new` in the stock counts; returns the rows'
+        count by [kind, sector, city] cell (flat)."""
+        counts = np.bincount(self.pop.cell[rows], minlength=self._cells)
+        stock = self.stock_rows.reshape(len(self.stock_rows), -1)
+        stock[old] -= counts
+        stock[new] += counts
+        return counts
+
+    def count_event_cells(self, name: str, counts: np.ndarray) -> None:
+        """Count events `name` this month from their count by [kind, sector, city] cell (flat)."""
+        self.event_cells[name].reshape(-1)[: len(counts)] += counts
+
     def count_event(self, name: str, rows: np.ndarray) -> None:
         """Count rows having event `name` this month by [kind, sector, city] (for fiscal costs)."""
         if len(rows):  # chain leaders come after the row kinds: the same flat index as pop.cell
