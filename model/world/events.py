@@ -151,7 +151,9 @@ def _failure_multiplier(
 
 def _stored(value, column: np.ndarray, n: int, dtype) -> np.ndarray:
     """`value` (one for all n rows, or one each) as `column` gives it back once written, as `dtype`."""
-    return np.broadcast_to(np.asarray(value).astype(column.dtype, copy=False), n).astype(dtype)
+    if np.ndim(value):
+        return np.asarray(value).astype(column.dtype, copy=False).astype(dtype)
+    return np.full(n, column.dtype.type(value), dtype=dtype)
 
 
 def start_process(m: DoublingModel, rows: np.ndarray, origin, start: int, left, t: int) -> None:
@@ -538,7 +540,8 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
     base_share = m.rates.reentry_share
     kind = pop.kind[rows]
     share = np.minimum(1.0, base_share * _HookValues(m, rows)("reentry"))
-    share = np.broadcast_to(share, len(rows))
+    if np.ndim(share) == 0:  # one value for all
+        share = np.full(len(rows), share)
     draw = pop.reentry_draw[rows].astype(np.float64)
     again = (draw < share).nonzero()[0]
     waits = np.log1p(-draw[again] / share[again]) / np.log1p(-1.0 / m.rates.reentry_delay_months)

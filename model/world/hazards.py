@@ -144,7 +144,7 @@ class HazardTables:
         # searchsorted(side="left") in the row's table: the count of its runs starting below
         by_table = self._run_cumulative_by_table
         if len(target) < SEARCH_ROWS:
-            run = (by_table[table] < target[:, None]).sum(axis=1)
+            run = np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
         else:  # table by table
             run = np.empty(len(target), dtype=np.intp)
             for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):
