@@ -88,6 +88,8 @@ def test_stacked_tables_solve_each_row_on_its_own_table(seed, n):
     month = stacked.event_month(table, origin, start, left, mult)
     np.testing.assert_array_equal(month, expected_month)
     np.testing.assert_array_equal(stacked.used(table, origin, start, now, mult), expected_used)
+    one_for_all = _plain_event_month(tables[2], origin, start, left, mult)  # a table for all rows
+    np.testing.assert_array_equal(stacked.event_month(2, origin, start, left, mult), one_for_all)
 
 
 def test_stored_cells_and_stock_counts_are_those_of_the_population():

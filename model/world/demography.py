@@ -88,8 +88,15 @@ class Demography:
     def event_month(self, status, kind, origin, start, left, mult) -> np.ndarray:
         """Month of the pending event of entities in `status` (one for all, or one each: opening,
         failure on the curve of the entity's kind, dormant exit)."""
-        return self._tables.event_month(self._table_of[status, kind], origin, start, left, mult)
+        return self._tables.event_month(self._table(status, kind), origin, start, left, mult)
 
     def used(self, status, kind, origin, start, now: int, mult) -> np.ndarray:
         """Hazard of the status's process used from `start` to `now`."""
-        return self._tables.used(self._table_of[status, kind], origin, start, now, mult)
+        return self._tables.used(self._table(status, kind), origin, start, now, mult)
+
+    def _table(self, status, kind):
+        """The table of each entity's process: one for all if the status is one and its process
+        does not depend on the kind (every process but failure)."""
+        if np.ndim(status) == 0 and status != OPERATING:
+            return self._table_of[status, 0]
+        return self._table_of[status, kind]

@@ -195,7 +195,8 @@ def _solve_process(m: DoublingModel, rows, t: int, status, kind, origin, start, 
     mult = np.empty(len(rows), dtype=np.float32)
     boundary = None
     fail: np.ndarray | np.float64  # one value for all rows of a process, or one each
-    for code, mask in _by_process(status):
+    processes = _by_process(status)
+    for code, mask in processes:
         r = rows if mask is None else rows[mask]
         hooks = _HookValues(m, r)
         if code == OPERATING:
@@ -213,6 +214,8 @@ def _solve_process(m: DoublingModel, rows, t: int, status, kind, origin, start, 
             fail = hooks("dormant_exit") * np.where(never, hooks("cleanup"), 1.0)
         mult[slice(None) if mask is None else mask] = fail
     pop.hazard_mult[rows] = mult
+    if len(processes) == 1:  # one status for all rows
+        status = processes[0][0]
     due = m.demography.event_month(status, kind, origin, start, left, mult.astype(np.float64))
     pop.due[rows] = np.minimum(due, NEVER)
     m.agenda.push(STATUS, rows, due, t)

@@ -135,7 +135,10 @@ class HazardTables:
         self._run_hazard, self._run_start = hazard.ravel(), start.ravel()
 
     def event_month(self, table, origin, start, left, mult) -> np.ndarray:
-        """HazardTable.event_month of each row on its table (the same numbers bit for bit)."""
+        """HazardTable.event_month of each row on its table (the same numbers bit for bit); `table`:
+        one for all rows, or one each."""
+        if np.ndim(table) == 0:
+            return self.tables[table].event_month(origin, start, left, mult)
         if len(table) and (table == table[0]).all():
             return self.tables[table[0]].event_month(origin, start, left, mult)
         age_start = np.minimum(start - origin, MAX_AGE_MONTHS)
