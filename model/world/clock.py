@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -35,6 +36,7 @@ def month_label(index: int) -> str:
     return f"{START_YEAR + year}-{month + 1:02d}"
 
 
+@functools.cache  # every run reports the same months (a Timestamp is immutable)
 def month_end(index: int) -> pd.Timestamp:
     """The last day of month `index`: the date a stock is reported at."""
     return pd.Timestamp(month_label(index)) + pd.offsets.MonthEnd(0)

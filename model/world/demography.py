@@ -5,12 +5,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from model.world.hazards import HazardTable
-from model.world.kinds import COOPERATIVE, INDIVIDUAL, MICRO, OPERATING, REGISTERED, ROW_KINDS
+from model.world.hazards import HazardTable, HazardTables
+from model.world.kinds import (
+    COOPERATIVE,
+    DORMANT,
+    INDIVIDUAL,
+    MICRO,
+    OPERATING,
+    REGISTERED,
+    ROW_KINDS,
+    STATUS_NAMES,
+)
 from model.world.parameters import RunRates, hazard_curves
 
 # The enterprise curve is scaled in three age bands (years 0, 1-2, 3+) fitted by run.py calibrate.
@@ -67,29 +75,28 @@ class Demography:
             conversion=HazardTable.constant(-np.log1p(-v.conversion_per_year) / 12.0),
         )
 
-    def event_month(self, status: int, kind, origin, start, left, mult) -> np.ndarray:
-        """Month of the pending event of entities in `status` (opening, failure, dormant exit)."""
-        tables = self._tables(status, kind)
-        if len(tables) == 1:
-            return tables[0][0].event_month(origin, start, left, mult)
-        out = np.empty(len(kind), dtype=np.int32)
-        for table, r in tables:
-            out[r] = table.event_month(origin[r], start[r], left[r], mult[r])
-        return out
+    def __post_init__(self):
+        # Every status process on one stack of tables: opening, the failure curves, dormant exit
+        self._tables = HazardTables([self.opening, *self.failure, self.dormant_exit])
+        first_failure = 1
+        table_of = np.zeros((len(STATUS_NAMES), ROW_KINDS), dtype=np.intp)  # GONE: no process
+        table_of[REGISTERED] = 0
+        table_of[OPERATING] = first_failure + FAILURE_CURVE_OF_KIND
+        table_of[DORMANT] = first_failure + len(self.failure)
+        self._table_of = table_of
 
-    def used(self, status: int, kind, origin, start, now: int, mult) -> np.ndarray:
+    def event_month(self, status, kind, origin, start, left, mult) -> np.ndarray:
+        """Month of the pending event of entities in `status` (one for all, or one each: opening,
+        failure on the curve of the entity's kind, dormant exit)."""
+        return self._tables.event_month(self._table(status, kind), origin, start, left, mult)
+
+    def used(self, status, kind, origin, start, now: int, mult) -> np.ndarray:
         """Hazard of the status's process used from `start` to `now`."""
-        out = np.empty(len(kind), dtype=np.float64)
-        for table, r in self._tables(status, kind):
-            out[r] = table.used(origin[r], start[r], now, mult[r])
-        return out
+        return self._tables.used(self._table(status, kind), origin, start, now, mult)
 
-    def _tables(self, status: int, kind: np.ndarray) -> list[tuple[HazardTable, Any]]:
-        """(hazard table, rows it applies to) covering every row: the status's table, or for
-        failure the curve of each row's kind."""
-        if status != OPERATING:
-            return [(self.opening if status == REGISTERED else self.dormant_exit, slice(None))]
-        curve = FAILURE_CURVE_OF_KIND[kind]
-        if len(curve) == 0 or (curve == curve[0]).all():
-            return [(self.failure[curve[0] if len(curve) else 0], slice(None))]
-        return [(table, (curve == i).nonzero()[0]) for i, table in enumerate(self.failure)]
+    def _table(self, status, kind):
+        """The table of each entity's process: one for all if the status is one and its process
+        does not depend on the kind (every process but failure)."""
+        if np.ndim(status) == 0 and status != OPERATING:
+            return self._table_of[status, 0]
+        return self._table_of[status, kind]

@@ -61,15 +61,23 @@ def add_rows(m: DoublingModel, rows: np.ndarray) -> None:
     m.employment.join(rows)
 
 
-def set_state(m: DoublingModel, rows: np.ndarray, status=None, kind=None) -> None:
-    """Change status and/or kind of rows, keeping the stock counts by cell and employment in step."""
-    pop = m.pop
+def set_status(m: DoublingModel, rows: np.ndarray, old: int, new: int) -> np.ndarray:
+    """Move rows, all in status `old`, to status `new`, keeping the stock counts by cell and
+    employment in step. Returns the rows' count by [kind, sector, city] cell (flat)."""
+    if old == OPERATING:
+        m.employment.leave(rows)
+    m.pop.status[rows] = new
+    counts = m.move_stock(rows, old, new)
+    if new == OPERATING:
+        m.employment.join(rows)
+    return counts
+
+
+def set_kind(m: DoublingModel, rows: np.ndarray, kind) -> None:
+    """Change the kind of rows, keeping the stock counts by cell and employment in step."""
     m.count_stock(rows, -1)
     m.employment.leave(rows)
-    if status is not None:
-        pop.status[rows] = status
-    if kind is not None:
-        pop.kind[rows] = kind
+    m.pop.set_kind(rows, kind)
     m.count_stock(rows, 1)
     m.employment.join(rows)
 
@@ -100,35 +108,39 @@ class _HookValues:
         self._m, self._rows = m, rows
         self._cell: np.ndarray | None = None
 
-    def __call__(self, hook: str) -> np.ndarray:
-        """The rows' values of `hook` (a field of PolicyState)."""
+    def __call__(self, hook: str) -> np.ndarray | np.float64:
+        """The rows' values of `hook` (a field of PolicyState): one value for all rows when the
+        hook holds one value in every cell, else one per row."""
         state = self._m.policy_state
         value = state.uniform.get(hook)
         if value is not None:
-            return np.full(len(self._rows), value)
+            return value
         return self.take(getattr(state, hook))
 
     def take(self, by_cell: np.ndarray) -> np.ndarray:
         """The rows' values of a [kinds, sectors, cities] or [sectors, cities] array."""
         if self._cell is None:
-            self._cell = self._m.cells(self._rows)
+            self._cell = self._m.pop.cell[self._rows]
         return by_cell.take(self._cell if by_cell.ndim == 3 else self._cell % by_cell.size)
 
 
 def _failure_multiplier(
     m: DoublingModel, rows: np.ndarray, kind: np.ndarray, hooks: _HookValues, month: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Multiplier of the failure hazard of operating rows (of `kind`, their `hooks`) from `month`
-    on, and the month it next changes by age (the end of a young-firm window; NEVER if none)."""
+    on, and the month it next changes by age (the end of a young-firm window; NEVER if none; None
+    without windows)."""
     pop, state = m.pop, m.policy_state
-    born = pop.born[rows].astype(np.int32)
-    age = month - born
     fail = hooks("failure") * m.demography.failure_kind_multiplier[kind]
-    edge = np.full(len(rows), NEVER, dtype=np.int32)
     windows = list(state.failure_windows)
     if state.induced_quality_differs:
         induced = (pop.flags[rows] & INDUCED) > 0
         windows.append((np.where(induced, hooks("induced_failure"), 1.0), INDUCED_WINDOW_MONTHS))
+    if not windows:
+        return fail, None
+    born = pop.born[rows].astype(np.int32)
+    age = month - born
+    edge = np.full(len(rows), NEVER, dtype=np.int32)
     for window_mult, max_age in windows:
         value = hooks.take(window_mult) if np.ndim(window_mult) == 3 else window_mult
         active = (age < max_age) & (value != 1.0)
@@ -137,43 +149,74 @@ def _failure_multiplier(
     return fail, edge
 
 
+def _stored(value, column: np.ndarray, n: int, dtype) -> np.ndarray:
+    """`value` (one for all n rows, or one each) as `column` gives it back once written, as `dtype`."""
+    if np.ndim(value):
+        return np.asarray(value).astype(column.dtype, copy=False).astype(dtype)
+    return np.full(n, column.dtype.type(value), dtype=dtype)
+
+
 def start_process(m: DoublingModel, rows: np.ndarray, origin, start: int, left, t: int) -> None:
     """Begin the status process of rows (after a status change) and schedule its event."""
-    pop = m.pop
+    pop, n = m.pop, len(rows)
     pop.clock_origin[rows] = origin
     pop.clock_start[rows] = start
     pop.hazard_left[rows] = left
-    schedule_process(m, rows, t)
+    if n == 0:
+        return
+    origin = _stored(origin, pop.clock_origin, n, np.int32)
+    start32 = _stored(start, pop.clock_start, n, np.int32)
+    left = _stored(left, pop.hazard_left, n, np.float64)
+    _solve_process(m, rows, t, pop.status[rows], pop.kind[rows], origin, start32, left)
+
+
+def _process_columns(m: DoublingModel, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Status, kind, clock origin, clock start and hazard left of rows, as the solver takes them."""
+    pop = m.pop
+    return (
+        pop.status[rows],
+        pop.kind[rows],
+        pop.clock_origin[rows].astype(np.int32),
+        pop.clock_start[rows].astype(np.int32),
+        pop.hazard_left[rows].astype(np.float64),
+    )
 
 
 def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Solve the pending status event of rows from their process columns, at the multiplier in
     force from their first month of exposure on, and put it on the agenda."""
-    if len(rows) == 0:
-        return
+    if len(rows):
+        _solve_process(m, rows, t, *_process_columns(m, rows))
+
+
+def _solve_process(m: DoublingModel, rows, t: int, status, kind, origin, start, left) -> None:
+    """schedule_process with the rows' process columns at hand."""
     pop = m.pop
-    due = np.empty(len(rows), dtype=np.int32)
+    mult = np.empty(len(rows), dtype=np.float32)
     boundary = None
-    for code, mask in _by_process(pop.status[rows]):
+    fail: np.ndarray | np.float64  # one value for all rows of a process, or one each
+    processes = _by_process(status)
+    for code, mask in processes:
         r = rows if mask is None else rows[mask]
-        kind, hooks = pop.kind[r], _HookValues(m, r)
-        start = pop.clock_start[r].astype(np.int32)
+        hooks = _HookValues(m, r)
         if code == OPERATING:
-            mult, edge = _failure_multiplier(m, r, kind, hooks, np.maximum(start, t))
-            if boundary is None:
-                boundary = np.full(len(rows), NEVER, dtype=np.int32)
-            boundary[slice(None) if mask is None else mask] = edge
+            s = start if mask is None else start[mask]
+            k = kind if mask is None else kind[mask]
+            fail, edge = _failure_multiplier(m, r, k, hooks, np.maximum(s, t))
+            if edge is not None:
+                if boundary is None:
+                    boundary = np.full(len(rows), NEVER, dtype=np.int32)
+                boundary[slice(None) if mask is None else mask] = edge
         elif code == REGISTERED:
-            mult = hooks("opening")
+            fail = hooks("opening")
         else:  # the clean-up (吊销) reaches entities that never operated
             never = (pop.flags[r] & NEVER_OPENS) > 0
-            mult = hooks("dormant_exit") * np.where(never, hooks("cleanup"), 1.0)
-        mult = mult.astype(np.float32)
-        pop.hazard_mult[r] = mult
-        origin, left = pop.clock_origin[r].astype(np.int32), pop.hazard_left[r].astype(np.float64)
-        due[slice(None) if mask is None else mask] = m.demography.event_month(
-            code, kind, origin, start, left, mult.astype(np.float64)
-        )
+            fail = hooks("dormant_exit") * np.where(never, hooks("cleanup"), 1.0)
+        mult[slice(None) if mask is None else mask] = fail
+    pop.hazard_mult[rows] = mult
+    if len(processes) == 1:  # one status for all rows
+        status = processes[0][0]
+    due = m.demography.event_month(status, kind, origin, start, left, mult.astype(np.float64))
     pop.due[rows] = np.minimum(due, NEVER)
     m.agenda.push(STATUS, rows, due, t)
     if boundary is not None:
@@ -183,37 +226,39 @@ def schedule_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 
 def refresh_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Re-solve the pending status event of rows from month t on, after a multiplier change."""
-    _settle_process(m, rows, t)
-    schedule_process(m, rows, t)
+    if len(rows):
+        status, kind, origin, start, left = _process_columns(m, rows)
+        start, left = _settled(m, rows, t, status, kind, origin, start, left)
+        _solve_process(m, rows, t, status, kind, origin, start, left)
 
 
 def _settle_process(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Subtract the hazard used up to month t-1 at the multiplier (and kind) it was solved with
     from the rows' thresholds, and restart their clocks at t: an entity keeps its own draw
     (common random numbers)."""
-    if len(rows) == 0:
-        return
-    pop = m.pop
-    start = pop.clock_start[rows].astype(np.int32)
+    if len(rows):
+        _settled(m, rows, t, *_process_columns(m, rows))
+
+
+def _settled(m: DoublingModel, rows, t: int, status, kind, origin, start, left):
+    """_settle_process with the rows' process columns at hand; returns their clock start and
+    hazard left after it (as the columns give them back)."""
     past = start < t
     if not past.any():
-        return
-    everyone = bool(past.all())
-    left = pop.hazard_left[rows].astype(np.float64)
-    for code, mask in _by_process(pop.status[rows]):
-        s = _both(None if everyone else past, mask)
-        r = rows[s]
-        origin, mult = pop.clock_origin[r].astype(np.int32), pop.hazard_mult[r]
-        left[s] -= m.demography.used(code, pop.kind[r], origin, start[s], t, mult)
-    pop.hazard_left[rows] = np.maximum(left, 0.0, out=left)
-    pop.clock_start[rows] = np.maximum(start, t)
-
-
-def _both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | slice:
-    """The selection where both masks hold (None: everything)."""
-    if a is None:
-        return slice(None) if b is None else b
-    return a if b is None else a & b
+        return start, left
+    pop = m.pop
+    mult = pop.hazard_mult[rows]
+    if past.all():
+        left -= m.demography.used(status, kind, origin, start, t, mult)
+    else:
+        left[past] -= m.demography.used(
+            status[past], kind[past], origin[past], start[past], t, mult[past]
+        )
+    stored = np.maximum(left, 0.0, out=left).astype(np.float32)
+    pop.hazard_left[rows] = stored
+    start = np.maximum(start, t)
+    pop.clock_start[rows] = start
+    return start, stored.astype(np.float64)
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -465,9 +510,9 @@ def status_events(m: DoublingModel, t: int) -> None:
 def open_rows(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Registered entities start operating (开业); exposure to failure starts next month."""
     pop = m.pop
-    set_state(m, rows, status=OPERATING)
+    opened = set_status(m, rows, REGISTERED, OPERATING)
     m.flows["new_opened"] += len(rows)
-    m.count_event("opening", rows)
+    m.count_event_cells("opening", opened)
     start_process(m, rows, pop.born[rows], t + 1, pop.draw_fail[rows], t)
     individual = rows[pop.kind[rows] == INDIVIDUAL]
     pop.conv_start[individual] = t + 1
@@ -479,7 +524,7 @@ def cease(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Operating entities stop operating and become dormant (still registered, still counted);
     some founders register again later."""
     pop = m.pop
-    set_state(m, rows, status=DORMANT)
+    set_status(m, rows, OPERATING, DORMANT)
     schedule_reentries(m, rows, t)
     start_process(m, rows, t, t, pop.draw_dormant[rows], t)
     now = rows[pop.due[rows] == t]
@@ -498,6 +543,8 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
     base_share = m.rates.reentry_share
     kind = pop.kind[rows]
     share = np.minimum(1.0, base_share * _HookValues(m, rows)("reentry"))
+    if np.ndim(share) == 0:  # one value for all
+        share = np.full(len(rows), share)
     draw = pop.reentry_draw[rows].astype(np.float64)
     again = (draw < share).nonzero()[0]
     waits = np.log1p(-draw[again] / share[again]) / np.log1p(-1.0 / m.rates.reentry_delay_months)
@@ -520,7 +567,7 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
 
 def deregister(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Dormant entities leave the register: deregistration (注销, 简易注销) or revocation (吊销)."""
-    set_state(m, rows, status=GONE)  # `due` keeps the month of exit
+    set_status(m, rows, DORMANT, GONE)  # `due` keeps the month of exit
     m.flows["new_exited"] += len(rows)
     m.shell_rows -= int(np.count_nonzero(m.pop.flags[rows] & SHELL))
 
@@ -566,7 +613,7 @@ def convert(m: DoublingModel, t: int) -> None:
     _settle_process(m, rows, t)  # the hazard used so far, on the individual-business curve
     pop.log_rev0[rows] = revenue
     pop.growth[rows] = 0.0
-    set_state(m, rows, kind=enterprise_kind(revenue))
+    set_kind(m, rows, enterprise_kind(revenue))
     pop.conv_due[rows] = NEVER
     growth = v.growth_mean_enterprise + v.growth_sd_enterprise * draws.standard_normal(len(rows))
     pop.growth_base[rows] = growth
@@ -610,7 +657,7 @@ def _move_to_revenue_band(m: DoublingModel, rows: np.ndarray, t: int) -> np.ndar
     if not changed.any():
         return rows[changed]
     moved = rows[changed]
-    set_state(m, moved, kind=new[changed])
+    set_kind(m, moved, new[changed])
     upgraded = moved[(new[changed] == ABOVE_SCALE) & (old[changed] != ABOVE_SCALE)]
     m.flows["new_above_scale"] += len(upgraded)
     m.count_event("upgrade", upgraded)
@@ -664,7 +711,7 @@ def apply_policy_change(m: DoublingModel, t: int, changed: dict[str, np.ndarray]
     pop = m.pop
     status = pop.status[: pop.n]
     kind = pop.kind[: pop.n]
-    cell = m.cells(slice(0, pop.n))  # kinds change only in the last re-solve (set_growth)
+    cell = pop.cell[: pop.n]  # read before the last re-solve (set_growth) changes kinds
     if "opening" in changed:
         registered = _in_cells(status == REGISTERED, changed["opening"], cell)
         refresh_process(m, registered[(pop.flags[registered] & NEVER_OPENS) == 0], t)

@@ -58,7 +58,7 @@ class HazardTable:
         return self.cumulative[np.minimum(age, MAX_AGE_MONTHS)]
 
     def event_month(
-        self, origin: np.ndarray, start: np.ndarray, left: np.ndarray, mult: np.ndarray
+        self, origin: np.ndarray, start: np.ndarray, left: np.ndarray, mult: np.ndarray | float
     ) -> np.ndarray:
         """Month in which the hazard accumulated from `start` crosses `left`.
 
@@ -69,20 +69,9 @@ class HazardTable:
         age_start = np.minimum(start - origin, MAX_AGE_MONTHS)
         target = self.cumulative[age_start]
         target += left / np.maximum(mult, 1e-12)
-        # The continuous age tau at which H(tau) = target; the event falls in month ceil(tau) - 1.
-        run = self._run_cumulative.searchsorted(target, side="left")
-        run -= 1
-        np.maximum(run, 0, out=run)
-        tau = target - self._run_cumulative[run]
-        tau /= self._run_hazard[run]
-        tau += self._run_start[run]
-        age = np.ceil(tau, out=tau)
-        age -= 1
-        np.maximum(age, age_start, out=age)
-        beyond = age >= MAX_AGE_MONTHS
-        age += origin
-        age[beyond] = NEVER
-        return age.astype(np.int32)
+        return _event_month(
+            target, _runs_below(self._run_cumulative, target), 0, self, age_start, origin
+        )
 
     def used(self, origin: np.ndarray, start: np.ndarray, now: int, mult: np.ndarray) -> np.ndarray:
         """Hazard accumulated over months start .. now-1 (the part of the threshold already used)."""
@@ -91,3 +80,84 @@ class HazardTable:
     def monthly_probability(self, age: np.ndarray, mult: np.ndarray | float = 1.0) -> np.ndarray:
         """Probability that the event falls in the month at `age` (for the per-agent reference)."""
         return -np.expm1(-mult * self.monthly[np.minimum(age, MAX_AGE_MONTHS - 1)])
+
+
+SEARCH_ROWS = 512  # below: a binary search per row; above: a pass over the runs (faster then)
+
+
+def _runs_below(bounds: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """bounds.searchsorted(target, side="left") for a short sorted `bounds`: how many are below."""
+    if len(target) < SEARCH_ROWS:
+        return bounds.searchsorted(target, side="left")
+    run = np.zeros(len(target), dtype=np.intp)
+    for bound in bounds.tolist():
+        run += target > bound
+    return run
+
+
+def _event_month(target, run, offset, runs, age_start, origin) -> np.ndarray:
+    """The month in which the cumulative hazard reaches `target`: `run` counts the runs of equal
+    monthly hazard starting below it, `offset` is where the row's table starts in `runs`' arrays."""
+    run -= 1
+    np.maximum(run, 0, out=run)
+    run += offset
+    # The continuous age tau at which H(tau) = target; the event falls in month ceil(tau) - 1.
+    tau = target - runs._run_cumulative.take(run)
+    tau /= runs._run_hazard.take(run)
+    tau += runs._run_start.take(run)
+    age = np.ceil(tau, out=tau)
+    age -= 1
+    np.maximum(age, age_start, out=age)
+    beyond = age >= MAX_AGE_MONTHS
+    age += origin
+    age[beyond] = NEVER
+    return age.astype(np.int32)
+
+
+class HazardTables:
+    """Several hazard tables solved in one pass, each row on its own table (`table`: its index)."""
+
+    def __init__(self, tables: list[HazardTable]):
+        self.tables = tables
+        self._length = MAX_AGE_MONTHS + 1  # of each table's cumulative hazard
+        self._cumulative = np.concatenate([table.cumulative for table in tables])
+        self._run_count = np.array([len(table._run_start) for table in tables])
+        self._runs = int(self._run_count.max())
+        shape = (len(tables), self._runs)
+        by_table = np.full(shape, np.inf)  # padding beyond a table's last run
+        hazard, start = np.ones(shape), np.zeros(shape, dtype=np.intp)
+        for i, table in enumerate(tables):
+            runs = len(table._run_start)
+            by_table[i, :runs] = table._run_cumulative
+            hazard[i, :runs], start[i, :runs] = table._run_hazard, table._run_start
+        self._run_cumulative_by_table = by_table
+        self._run_cumulative = by_table.ravel()
+        self._run_hazard, self._run_start = hazard.ravel(), start.ravel()
+
+    def event_month(self, table, origin, start, left, mult) -> np.ndarray:
+        """HazardTable.event_month of each row on its table (the same numbers bit for bit); `table`:
+        one for all rows, or one each."""
+        if np.ndim(table) == 0:
+            return self.tables[table].event_month(origin, start, left, mult)
+        if len(table) and (table == table[0]).all():
+            return self.tables[table[0]].event_month(origin, start, left, mult)
+        age_start = np.minimum(start - origin, MAX_AGE_MONTHS)
+        target = self._cumulative[table * self._length + age_start]
+        target += left / np.maximum(mult, 1e-12)
+        # searchsorted(side="left") in the row's table: the count of its runs starting below
+        by_table = self._run_cumulative_by_table
+        if len(target) < SEARCH_ROWS:
+            run = np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
+        else:  # table by table
+            run = np.empty(len(target), dtype=np.intp)
+            for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):
+                rows = (table == i).nonzero()[0]
+                run[rows] = _runs_below(self.tables[i]._run_cumulative, target[rows])
+        return _event_month(target, run, table * self._runs, self, age_start, origin)
+
+    def used(self, table, origin, start, now: int, mult) -> np.ndarray:
+        """HazardTable.used of each row on its table."""
+        first = table * self._length
+        at_now = self._cumulative[first + np.minimum(now - origin, MAX_AGE_MONTHS)]
+        at_start = self._cumulative[first + np.minimum(start - origin, MAX_AGE_MONTHS)]
+        return mult * (at_now - at_start)

@@ -77,6 +77,7 @@ class DoublingModel(mesa.Model):
 
         n_sectors, n_cities = len(self.places.sectors), len(self.places.cities)
         self._cell_shape = (4, ROW_KINDS, n_sectors, n_cities)
+        self._cells = ROW_KINDS * n_sectors * n_cities  # [kind, sector, city] cells of rows
         self.stock_rows = np.zeros(self._cell_shape, dtype=np.int64)
         self.event_cells: dict[str, np.ndarray] = {}
         self.flows: dict[str, int] = {}
@@ -86,7 +87,7 @@ class DoublingModel(mesa.Model):
         self.entry_rows_per_month = self._entry_rows_per_month()
 
         expected_rows = self.start_stock / self.scale * (1 + 0.25 * (self.last_month + 1) / 12)
-        self.pop = Population(capacity=int(expected_rows))
+        self.pop = Population(int(expected_rows), n_sectors, n_cities)
         self.employment = employment_of(self.pop, self.rates)
         self.agenda = Agenda(self.last_month)
         add_starting_stock(self, self.start_stock, self.streams.get(streams.POPULATION))
@@ -136,26 +137,28 @@ class DoublingModel(mesa.Model):
 
     def count_stock(self, rows: np.ndarray, sign: int) -> None:
         """Add (sign 1) or take out (-1) rows in the stock counts by [status, kind, sector, city]."""
-        pop = self.pop
-        flat = np.ravel_multi_index(
-            (pop.status[rows], pop.kind[rows], pop.sector[rows], pop.city[rows]), self._cell_shape
-        )
+        flat = self.pop.status[rows].astype(np.intp)
+        flat *= self._cells
+        flat += self.pop.cell[rows]
         np.add.at(self.stock_rows.reshape(-1), flat, sign)
 
-    def cells(self, rows: np.ndarray | slice) -> np.ndarray:
-        """Flat index of rows' [kind, sector, city] cell (in PolicyState's cell arrays)."""
-        pop, (_, _, sectors, cities) = self.pop, self._cell_shape
-        cell = pop.kind[rows].astype(np.intp)
-        cell *= sectors
-        cell += pop.sector[rows]
-        cell *= cities
-        cell += pop.city[rows]
-        return cell
+    def move_stock(self, rows: np.ndarray, old: int, new: int) -> np.ndarray:
+        """Move rows, all in status `old`, to status `new` in the stock counts; returns the rows'
+        count by [kind, sector, city] cell (flat)."""
+        counts = np.bincount(self.pop.cell[rows], minlength=self._cells)
+        stock = self.stock_rows.reshape(len(self.stock_rows), -1)
+        stock[old] -= counts
+        stock[new] += counts
+        return counts
+
+    def count_event_cells(self, name: str, counts: np.ndarray) -> None:
+        """Count events `name` this month from their count by [kind, sector, city] cell (flat)."""
+        self.event_cells[name].reshape(-1)[: len(counts)] += counts
 
     def count_event(self, name: str, rows: np.ndarray) -> None:
         """Count rows having event `name` this month by [kind, sector, city] (for fiscal costs)."""
-        if len(rows):  # chain leaders come after the row kinds: the same flat index as cells()
-            np.add.at(self.event_cells[name].reshape(-1), self.cells(rows), 1.0)
+        if len(rows):  # chain leaders come after the row kinds: the same flat index as pop.cell
+            np.add.at(self.event_cells[name].reshape(-1), self.pop.cell[rows], 1.0)
 
     def count_chain_event(self, name: str, leader: ChainLeader, count: int) -> None:
         """Chain-leader events count as real entities: divide by scale to express them in rows."""

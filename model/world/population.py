@@ -6,11 +6,28 @@ so a row index names the same entity for the whole run.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, get_type_hints
 
 import numpy as np
+from numpy._core.multiarray import _set_madvise_hugepage
 
 from model.world.clock import NEVER
+
+
+def _small_pages() -> None:
+    """Ask numpy not to back large arrays with transparent huge pages (its default on Linux with
+    THP set to `madvise`), unless NUMPY_MADVISE_HUGEPAGE says otherwise. The columns and the
+    month's working arrays are touched once and freshly allocated over and over; faulting in
+    2 MB pages (zeroed, compacted) costs more here than their fewer TLB misses save: measured on
+    the 2-core machine of the benchmark, a full-scale run took 4.5-4.8 s of CPU with small pages
+    and 5.4-5.7 s with huge pages (numpy 2.5, Linux 6.18). numpy.org/doc/stable/reference/
+    global_state.html names the variable; the switch below is the one numpy sets it with."""
+    if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
+        _set_madvise_hugepage(False)
+
+
+_small_pages()
 
 # Column types: a numpy array annotated with its dtype.
 Int8 = Annotated[np.ndarray, np.int8]
@@ -24,6 +41,7 @@ class Population:
     its dtype. Months are int16 month indices (0 = 2021-01); NEVER = not within any horizon."""
 
     kind: Int8  # model.world.kinds: INDIVIDUAL .. COOPERATIVE
+    cell: Int16  # flat [kind, sector, city] index (PolicyState's cell arrays), kept with kind
     status: Int8  # REGISTERED, OPERATING, DORMANT, GONE
     sector: Int8  # row of model/world/data/sectors.csv
     city: Int8  # row of model/world/data/cities.csv
@@ -49,8 +67,9 @@ class Population:
     growth_base: Float32  # the entity's own growth before levers
     size_due: Int16  # month of the next crossing of a size threshold
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, sectors: int, cities: int):
         self.n = 0
+        self.sectors, self.cities = sectors, cities
         self._capacity = max(int(capacity), 16)
         for name, dtype in COLUMNS.items():
             setattr(self, name, np.zeros(self._capacity, dtype=dtype))
@@ -69,8 +88,22 @@ class Population:
                 column[new] = NEVER
             else:
                 column[new] = 0
+        self._set_cell(new)
         self.n += count
         return np.arange(new.start, new.stop)
+
+    def set_kind(self, rows: np.ndarray, kind) -> None:
+        """Change the kind of rows (and so their cell)."""
+        self.kind[rows] = kind
+        self._set_cell(rows)
+
+    def _set_cell(self, rows: np.ndarray | slice) -> None:
+        cell = self.kind[rows].astype(np.int16)
+        cell *= self.sectors
+        cell += self.sector[rows]
+        cell *= self.cities
+        cell += self.city[rows]
+        self.cell[rows] = cell
 
     def _grow(self, needed: int) -> None:
         self._capacity = max(needed, int(self._capacity * 1.5))
