@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -326,6 +327,13 @@ def test_the_page_in_chromium_in_both_languages(page, folders, tmp_path):
         assert path.name == "shanxi_doubling_ac-levers.csv" and len(rows) == 2
         assert t("attribution.col.department", "zh") in header
         assert [row.split(",")[0] for row in rows] == ["registration_ease", "first_time_founders"]
+
+        page.click("#nav-overview")
+        page.wait_for_selector("#overview-end .gtitle", timeout=15_000)
+        start = time.perf_counter()  # a switch back: the page's figures come from the memo
+        page.click("#nav-attribution")
+        page.wait_for_function(PARTS, arg=[t("attribution.heading", "zh")], timeout=15_000)
+        print(f"\nswitch to the attribution page: {1000 * (time.perf_counter() - start):.0f} ms")
 
         page.click("#lang-en")
         page.wait_for_function(PARTS, arg=[t("attribution.heading", "en")], timeout=15_000)
