@@ -188,16 +188,20 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def shown_first(names: list[str]) -> list[str]:
+    """Scenario names in their order, the baseline and `as_enacted` first (SHOWN_FIRST)."""
+    return sorted(
+        names, key=lambda n: SHOWN_FIRST.index(n) if n in SHOWN_FIRST else len(SHOWN_FIRST)
+    )
+
+
 def _scenarios(manifest: dict[str, Any], summary: pd.DataFrame) -> list[ScenarioInfo]:
     """Scenarios in the manifest's order, the baseline and `as_enacted` first, then any others."""
     listed = manifest.get("scenarios") or {}
     names = [n for n in listed if n in set(summary["scenario"])]
     names += [n for n in summary["scenario"].unique() if n not in names]
-    names.sort(
-        key=lambda n: SHOWN_FIRST.index(n) if n in SHOWN_FIRST else len(SHOWN_FIRST)
-    )  # stable
     infos = []
-    for name in names:
+    for name in shown_first(names):
         entry = listed.get(name) or {}
         infos.append(
             ScenarioInfo(

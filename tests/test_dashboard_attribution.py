@@ -227,7 +227,9 @@ def rendered(results: Path, lang: str, **selections):
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_page_shows_the_waterfall_and_levers_of_real_attributions(folders, lang):
     view, shown = rendered(folders / "results", lang, **{ac.SCENARIO: "two_levers"})
-    assert ac.scenarios(view.results) == ["two_levers", "no_policy"]
+    assert ac.scenarios(view.results) == ["two_levers", "no_policy"]  # attributed ones first
+    picker = str(ac.controls(view))
+    assert ("No policy" if lang == "en" else "无政策") in picker  # titled as in the batch
     figure, steps = shown.charts[ac.WATERFALL]
     assert list(steps["player"]) == ["no_policy", "easier_opening", "fiscal_tax", "scenario"]
     gain = steps["mean"].iloc[-1] - steps["mean"].iloc[0]

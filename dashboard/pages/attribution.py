@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, safety, stats
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
-from dashboard.data import Results, ResultsSource
+from dashboard.data import Results, ResultsSource, shown_first
 from dashboard.i18n import label, pick, t
 from dashboard.pages.base import (
     Page,
@@ -28,7 +28,13 @@ from dashboard.pages.base import (
     view_of,
 )
 from dashboard.tables import LEVER_COLUMNS, lever_headers, lever_rows
-from model.experiments import SENSITIVITY_OUTPUTS, Attribution, Sensitivity, lead_departments
+from model.experiments import (
+    ENDS,
+    SENSITIVITY_OUTPUTS,
+    Attribution,
+    Sensitivity,
+    lead_departments,
+)
 
 SCENARIO, OUTCOME, OUTPUT = "ac-scenario", "ac-outcome", "ac-output"
 WATERFALL, MORRIS, SOBOL = "ac-waterfall", "ac-morris", "ac-sobol"
@@ -37,13 +43,13 @@ LEVERS_CSV, LEVERS_DOWNLOAD = "ac-levers-csv", "ac-levers-download"
 OUTCOMES = ("operating", "registered")  # the gains the waterfall and the table show
 COUNT_OUTPUTS = ("end_operating", "additional_registered", "additional_operating")
 SHOWN_INPUTS = 15  # inputs in the tornado (all of them in its CSV)
-ENACTED = "as_enacted"
 
 
 def scenarios(results: Results) -> list[str]:
-    """Scenarios with an attribution or a sensitivity analysis, `as_enacted` first."""
-    names = list(dict.fromkeys(results.attributions().scenarios + results.sensitivities()))
-    return sorted(names, key=lambda name: name != ENACTED)  # stable
+    """Scenarios with an attribution, then those with only a sensitivity analysis (each in the
+    batches' order, `as_enacted` first); the page opens on the first."""
+    attributed = shown_first(results.attributions().scenarios)
+    return attributed + [s for s in shown_first(results.sensitivities()) if s not in attributed]
 
 
 def choices(results: Results) -> dict:
@@ -74,8 +80,8 @@ def player_labels(attribution: Attribution, lang: str) -> dict[str, str]:
     if catalogue is not None:
         titles = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
         titles |= {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
-    ends = {"no_policy": t("attribution.no_policy", lang)}
-    ends["scenario"] = scenario_title(attribution, lang)
+    names = (t("attribution.no_policy", lang), scenario_title(attribution, lang))
+    ends = dict(zip(ENDS, names, strict=True))
     return ends | {p: titles.get(p, p) for p in attribution.manifest["attribution"]["players"]}
 
 
@@ -216,7 +222,8 @@ def levers_of(attribution: Attribution, outcome: str, lang: str) -> list[dict]:
 
 
 def levers_csv(view: View) -> pd.DataFrame | None:
-    """The levers' table as shown, headers in the language, ≈0 and n/a written out."""
+    """The rows of the levers' table (the attribution's order), headers in the language, ≈0 and
+    n/a written out."""
     scenario, outcome, _output = chosen(view)
     attribution = view.results.attributions().found.get((scenario, "lever"))
     if attribution is None:
@@ -331,7 +338,7 @@ def sensitivity_block(view: View, found: Sensitivity | None, scenario: str) -> l
 def chosen(view: View) -> tuple[str, str, str]:
     """The scenario, the attribution's outcome and the sensitivity's output shown."""
     names = scenarios(view.results)
-    default = names[0] if names else ENACTED
+    default = names[0] if names else "as_enacted"  # named in the commands of the messages
     return (
         view.choice(SCENARIO, default, allowed=names),
         view.choice(OUTCOME, OUTCOMES[0], allowed=OUTCOMES),
@@ -371,9 +378,9 @@ def _picker(lang: str, name: str, value: str, options: dict[str, str]) -> dcc.Dr
 def controls(view: View) -> html.Div:
     lang = view.lang
     scenario, outcome, output = chosen(view)
-    titles = {
-        s: scenario_title(a, lang) for (s, _level), a in view.results.attributions().found.items()
-    }
+    titles = components.titles(view.results.scenarios, lang)  # the batch's, then the attributions'
+    found = view.results.attributions().found
+    titles |= {s: scenario_title(a, lang) for (s, _level), a in found.items()}
     names = {n: titles.get(n, n) for n in scenarios(view.results)}
     outcomes = dcc.RadioItems(
         id=control_id(OUTCOME),
