@@ -596,6 +596,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "尚无“{scenario}”的敏感性分析（见上方命令）",
         "No sensitivity analysis of “{scenario}” yet (see the command above)",
     ),
+    "sensitivity.unreadable": (
+        "现有的敏感性分析无法读取：{detail}",
+        "The analysis there cannot be read: {detail}",
+    ),
     "sensitivity.no_sobol": (
         "尚未计算Sobol指数：{command} --method sobol",
         "No Sobol indices yet: {command} --method sobol",

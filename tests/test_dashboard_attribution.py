@@ -229,7 +229,8 @@ def test_the_page_shows_the_waterfall_and_levers_of_real_attributions(folders, l
     view, shown = rendered(folders / "results", lang, **{ac.SCENARIO: "two_levers"})
     assert ac.scenarios(view.results) == ["two_levers", "no_policy"]  # attributed ones first
     picker = str(ac.controls(view))
-    assert ("No policy" if lang == "en" else "无政策") in picker  # titled as in the batch
+    batch_title = ("No policy: the 2020 trends continue", "无政策基准情景（延续2020年趋势）")
+    assert batch_title[lang == "zh"] in picker  # titled as in the batch
     figure, steps = shown.charts[ac.WATERFALL]
     assert list(steps["player"]) == ["no_policy", "easier_opening", "fiscal_tax", "scenario"]
     gain = steps["mean"].iloc[-1] - steps["mean"].iloc[0]
@@ -296,6 +297,17 @@ def test_results_without_attribution_or_sensitivity_name_the_commands(folders, t
     assert "attribution-broken-family" in text  # the unreadable folder, named
     for chart in ac.PAGE.chart_ids:
         assert shown.charts[chart][0].layout.annotations  # a message, not an empty chart
+
+
+def test_an_unreadable_sensitivity_analysis_is_named_with_the_command(folders, tmp_path):
+    results = tmp_path / "results"
+    shutil.copytree(folders / "results", results)
+    (results / "sensitivity" / "no_policy" / "morris.parquet").write_bytes(b"not parquet")
+    _view, shown = rendered(results, "en", **{ac.SCENARIO: "no_policy"})
+    text = str(shown.blocks[ac.SENSITIVITY])
+    assert t("sensitivity.unreadable", "en", detail="") in text and "morris.parquet" in text
+    assert f"run.py sensitivity no_policy --out {results}" in text
+    assert shown.charts[ac.MORRIS][0].layout.annotations  # a message instead of the tornado
 
 
 # --- in the browser ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, safety, stats
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
-from dashboard.data import Results, ResultsSource, shown_first
+from dashboard.data import Results, ResultsError, ResultsSource, shown_first
 from dashboard.i18n import label, pick, t
 from dashboard.pages.base import (
     Page,
@@ -316,12 +316,17 @@ def sensitivity_charts(view: View, found: Sensitivity | None, scenario: str, out
     return charts | {SOBOL: (figure, sobol)}
 
 
-def sensitivity_block(view: View, found: Sensitivity | None, scenario: str) -> list:
+def sensitivity_block(
+    view: View, found: Sensitivity | None, scenario: str, problem: str = ""
+) -> list:
+    """Where the analysis comes from; or the command that makes it (and why the one there cannot
+    be read)."""
     lang = view.lang
     if found is None:
-        command = sensitivity_command(view, scenario)
+        command = t("attribution.run", lang, command=sensitivity_command(view, scenario))
+        why = t("sensitivity.unreadable", lang, detail=problem) if problem else ""
         title = t("sensitivity.none", lang, scenario=scenario)
-        return [components.message(title, t("attribution.run", lang, command=command))]
+        return [components.message(title, why, command)]
     manifest = found.manifest
     line = t(
         "sensitivity.source",
@@ -352,13 +357,18 @@ def render(view: View) -> Rendered:
     found = results.attributions().found
     family = found.get((scenario, "family")) or found.get((scenario, "lever"))
     levers = found.get((scenario, "lever"))
-    analysis = results.sensitivity(scenario) if scenario in results.sensitivities() else None
+    analysis, problem = None, ""
+    if scenario in results.sensitivities():
+        try:
+            analysis = results.sensitivity(scenario)
+        except ResultsError as error:
+            problem = error.detail
     charts = {WATERFALL: waterfall(view, family, scenario, outcome)}
     charts |= sensitivity_charts(view, analysis, scenario, output)
     blocks = {
         SOURCE: source_block(view, family, scenario),
         LEVERS: lever_table(view, levers, scenario, outcome),
-        SENSITIVITY: sensitivity_block(view, analysis, scenario),
+        SENSITIVITY: sensitivity_block(view, analysis, scenario, problem),
     }
     return Rendered(charts, blocks)
 
