@@ -770,6 +770,5 @@ def sobol_chart(rows: pd.DataFrame, labels: Mapping[str, str], lang: str, title:
             )
         )
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title={"text": t("sensitivity.index_axis", lang)})
     fig.update_layout(barmode="group")
     return _style(fig, title, height=max(400, 160 + 56 * len(rows)))

@@ -573,7 +573,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "sensitivity.S1": ("一阶指数 S1", "First-order S1"),
     "sensitivity.ST": ("总效应指数 ST", "Total ST"),
-    "sensitivity.index_axis": ("方差占比", "Share of the variance"),
     "sensitivity.group.world": ("模型参数", "World input"),
     "sensitivity.group.lever": ("政策效果", "Lever effect"),
     "sensitivity.chance": ("随机波动水平", "chance alone"),

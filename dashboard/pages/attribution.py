@@ -43,6 +43,7 @@ LEVERS_CSV, LEVERS_DOWNLOAD = "ac-levers-csv", "ac-levers-download"
 OUTCOMES = ("operating", "registered")  # the gains the waterfall and the table show
 COUNT_OUTPUTS = ("end_operating", "additional_registered", "additional_operating")
 SHOWN_INPUTS = 15  # inputs in the tornado (all of them in its CSV)
+LEVER_TITLE_CHARACTERS = 30  # a lever's title in an input's name, cut beyond (the id follows)
 
 
 def scenarios(results: Results) -> list[str]:
@@ -259,21 +260,19 @@ def register(app: Dash, source: ResultsSource) -> None:
 
 
 def input_labels(inputs: pd.Series, lang: str) -> dict[str, str]:
-    """An input's name: a world parameter's label, a lever effect as 'lever title · effect'."""
+    """An input's name: a world parameter's label; a lever effect as 'lever title · effect', the
+    title cut to LEVER_TITLE_CHARACTERS (the CSV keeps the input's id)."""
     catalogue = _catalogue()
-    titles = (
-        {}
-        if catalogue is None
-        else {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
-    )
+    levers = {} if catalogue is None else {lv.id: lv for lv in catalogue.levers}
     named = {}
     for name in inputs:
         lever, _, effect = name.partition(".")
-        named[name] = (
-            f"{titles[lever]} · {effect}"
-            if effect and lever in titles
-            else label(name, lang, "parameter")
-        )
+        if effect and lever in levers:
+            title = pick(levers[lever].title_zh, levers[lever].title_en, lang)
+            cut = title[: LEVER_TITLE_CHARACTERS - 1] + "…"
+            named[name] = f"{title if len(title) <= LEVER_TITLE_CHARACTERS else cut} · {effect}"
+        else:
+            named[name] = label(name, lang, "parameter")
     return named
 
 
@@ -423,7 +422,7 @@ def layout(view: View, rendered: Rendered) -> html.Div:
         html.Div(rendered.blocks[LEVERS], id=LEVERS, className="lever-table"),
         html.H3(t("sensitivity.section", lang)),
         html.Div(rendered.blocks[SENSITIVITY], id=SENSITIVITY),
-        html.Div(chart_cards(rendered, lang, [MORRIS, SOBOL]), className="grid-2"),
+        *chart_cards(rendered, lang, [MORRIS, SOBOL]),
         note=t("attribution.page_note", lang),
     )
 
