@@ -23,13 +23,18 @@ from dashboard import contract
 from dashboard.memo import Memo
 from model.experiments import (
     SHOWN_FIRST,
+    Attribution,
     Backtest,
     InputError,
+    Sensitivity,
     backtest_of,
     deadline_rows,
     open_table,
     places,
+    published_sensitivities,
+    read_attribution,
     read_rows,
+    read_sensitivity,
 )
 
 
@@ -104,9 +109,59 @@ class Results:
         counts, and the moments and marginals of the posterior its runs drew from (read once)."""
         return self.memo(("backtest",), lambda: _checked(self.folder, backtest_of, self.manifest))
 
+    def attributions(self) -> Attributions:
+        """The attributions found beside and in the folder (`find_attributions`, read once)."""
+        return self.memo(("attributions",), lambda: find_attributions(self.folder))
+
+    def sensitivities(self) -> list[str]:
+        """The scenarios with a sensitivity analysis in the folder (`run.py sensitivity`)."""
+        return self.memo(("sensitivities",), lambda: published_sensitivities(self.folder))
+
+    def sensitivity(self, scenario: str) -> Sensitivity:
+        """The sensitivity analysis of `scenario` (read once); ResultsError if unreadable."""
+        read = functools.partial(read_sensitivity, self.folder, scenario)
+        return self.memo(("sensitivity", scenario), lambda: _checked(self.folder, read))
+
     def _read(self, name: str, columns, scenario: str | None) -> pd.DataFrame:
         rows = {} if scenario is None else {"scenario": scenario}
         return _checked(self.folder, read_rows, self.tables[name], columns or None, **rows)
+
+
+# --- attributions (贡献分解), beside or in the results folder ---------------------------------
+
+ATTRIBUTION_FOLDERS = (
+    "attribution-*"  # `run.py attribute`'s default: results/attribution-SCENARIO-LEVEL
+)
+
+
+@dataclass(frozen=True)
+class Attributions:
+    """The attributions found: (scenario, level) → the attribution, and the folders that could
+    not be read, each with the reason."""
+
+    found: dict[tuple[str, str], Attribution]
+    unreadable: list[str]
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(dict.fromkeys(scenario for scenario, _level in self.found))
+
+
+def find_attributions(results: Path) -> Attributions:
+    """The folders `attribution-*` beside the results folder (where `run.py attribute` writes by
+    default, next to `results/latest`) and in it; the first by name of a scenario and level."""
+    places = (results.parent, results)
+    folders = sorted(f for place in places for f in place.glob(ATTRIBUTION_FOLDERS) if f.is_dir())
+    found: dict[tuple[str, str], Attribution] = {}
+    unreadable = []
+    for folder in folders:
+        try:
+            attribution = read_attribution(folder)
+        except InputError as error:
+            unreadable.append(str(error))
+            continue
+        found.setdefault((attribution.scenario, attribution.level), attribution)
+    return Attributions(found, unreadable)
 
 
 def _checked(folder: Path, read: Callable[..., Any], *args, **kwargs) -> Any:
@@ -133,16 +188,20 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def shown_first(names: list[str]) -> list[str]:
+    """Scenario names in their order, the baseline and `as_enacted` first (SHOWN_FIRST)."""
+    return sorted(
+        names, key=lambda n: SHOWN_FIRST.index(n) if n in SHOWN_FIRST else len(SHOWN_FIRST)
+    )
+
+
 def _scenarios(manifest: dict[str, Any], summary: pd.DataFrame) -> list[ScenarioInfo]:
     """Scenarios in the manifest's order, the baseline and `as_enacted` first, then any others."""
     listed = manifest.get("scenarios") or {}
     names = [n for n in listed if n in set(summary["scenario"])]
     names += [n for n in summary["scenario"].unique() if n not in names]
-    names.sort(
-        key=lambda n: SHOWN_FIRST.index(n) if n in SHOWN_FIRST else len(SHOWN_FIRST)
-    )  # stable
     infos = []
-    for name in names:
+    for name in shown_first(names):
         entry = listed.get(name) or {}
         infos.append(
             ScenarioInfo(

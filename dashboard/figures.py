@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.contract import DEADLINE
-from dashboard.formats import date_hover, pick_scale
+from dashboard.formats import date_hover, format_number, pick_scale
 from dashboard.i18n import t
 
 FONT = (
@@ -614,3 +614,161 @@ def marginals_chart(
     fig.update_xaxes(nticks=4)
     fig.update_layout(bargap=0)
     return _style(fig, title, height=140 + 210 * _rows(places))
+
+
+# --- attribution and sensitivity (贡献与敏感性) ----------------------------------------------
+
+GROUP_COLORS = {"world": "#1f4e79", "lever": "#d68910"}  # the sensitivity's input groups
+INTERVAL_COLOR = "#1b2631"
+
+
+def plain_axis(title: str = "") -> Axis:
+    """An axis of plain numbers (a ratio, a probability, an index), three significant digits."""
+    return Axis(1.0, ".3~g", "", ".3~g", title)
+
+
+def waterfall_chart(
+    steps: pd.DataFrame, labels: Mapping[str, str], lang: str, title: str, *, kind: str = "count"
+) -> go.Figure:
+    """From no policy to the scenario (`steps`: `stats.waterfall_steps`): the ends as bars, each
+    player's gain as a step, a step not distinct from zero written ≈0; the 90 % interval of every
+    mean as a whisker at the end of its bar."""
+    magnitude = float(steps["mean"].abs().max()) if len(steps) else 0.0
+    axis = value_axis(kind, magnitude, lang)
+    shown = [format_number(v, lang) for v in steps["mean"]]
+    relative = steps["measure"] == "relative"
+    text = [
+        "≈0" if is_step and not distinct else value
+        for value, is_step, distinct in zip(shown, relative, steps["distinct"], strict=True)
+    ]
+    names = [labels.get(p, p) for p in steps["player"]]
+    fig = go.Figure(
+        go.Waterfall(
+            x=names,
+            y=steps["mean"].where(steps["measure"] != "total", 0.0) / axis.divisor,
+            measure=list(steps["measure"]),
+            text=text,
+            textposition="outside",
+            connector={"line": {"color": "#95a5a6", "dash": "dot"}},
+            increasing={"marker": {"color": "#2e8b57"}},
+            decreasing={"marker": {"color": "#c0392b"}},
+            totals={"marker": {"color": "#1f4e79"}},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=names,
+            y=steps["cumulative"] / axis.divisor,
+            mode="markers",
+            marker={"color": INTERVAL_COLOR, "size": 6},
+            name=t("attribution.interval", lang),
+            customdata=np.column_stack(
+                [text, steps["low"] / axis.divisor, steps["high"] / axis.divisor]
+            ),
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": (steps["high"] - steps["mean"]) / axis.divisor,
+                "arrayminus": (steps["mean"] - steps["low"]) / axis.divisor,
+                "color": INTERVAL_COLOR,
+                "thickness": 2,
+            },
+            hovertemplate="%{x}<br>%{customdata[0]} "
+            + f"({t('attribution.interval', lang)}: %{{customdata[1]:{axis.hover}}}–"
+            + f"%{{customdata[2]:{axis.hover}}}{axis.ticksuffix})<extra></extra>",
+        )
+    )
+    _apply_axis(fig, axis, zero=False)
+    if len(steps):  # the ends dwarf the steps: the axis spans the tops of the bars, not from 0
+        top = np.concatenate(
+            [steps["cumulative"] + steps["high"] - steps["mean"], steps["cumulative"]]
+        )
+        low = np.concatenate(
+            [steps["cumulative"] - steps["mean"] + steps["low"], steps["cumulative"]]
+        )
+        bottom = np.concatenate([low, (steps["cumulative"] - steps["mean"])[relative]])
+        pad = 0.15 * (top.max() - bottom.min() or abs(top.max()) or 1)
+        fig.update_yaxes(
+            range=[(bottom.min() - pad) / axis.divisor, (top.max() + pad) / axis.divisor]
+        )
+    fig.update_layout(showlegend=True)
+    return _style(fig, title, height=520)
+
+
+def tornado_chart(
+    rows: pd.DataFrame,
+    labels: Mapping[str, str],
+    lang: str,
+    title: str,
+    *,
+    axis: Axis,
+    chance: float | None = None,
+) -> go.Figure:
+    """Morris mu* per input, the largest on top, whiskers its 95 % interval (`mu_star_conf`),
+    coloured by group (world or lever); `chance`: the mu* chance alone would give, a line."""
+    fig = go.Figure()
+    for group, color in GROUP_COLORS.items():
+        mine = rows[rows["group"] == group]
+        fig.add_trace(
+            go.Bar(
+                x=mine["mu_star"] / axis.divisor,
+                y=[labels.get(i, i) for i in mine["input"]],
+                orientation="h",
+                name=t(f"sensitivity.group.{group}", lang),
+                marker_color=color,
+                error_x={
+                    "type": "data",
+                    "array": mine["mu_star_conf"] / axis.divisor,
+                    "color": INTERVAL_COLOR,
+                    "thickness": 1.5,
+                },
+                hovertemplate=_hover("%{y}", "mu*", "x", axis),
+            )
+        )
+    if chance is not None and np.isfinite(chance) and chance > 0:
+        label = t("sensitivity.chance", lang)
+        _reference_line(
+            fig,
+            chance / axis.divisor,
+            vertical=True,
+            color="#7f8c8d",
+            dash="dash",
+            label=label,
+            width=None,
+            xanchor="left",
+        )
+    _apply_axis(fig, axis, "x")
+    order = [labels.get(i, i) for i in rows["input"]]
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=order, autorange="reversed", automargin=True
+    )
+    fig.update_layout(barmode="overlay")
+    return _style(fig, title, height=max(400, 140 + 30 * len(rows)))
+
+
+def sobol_chart(rows: pd.DataFrame, labels: Mapping[str, str], lang: str, title: str) -> go.Figure:
+    """Sobol first-order (S1) and total (ST) indices per input, whiskers their 95 % intervals."""
+    fig = go.Figure()
+    names = [labels.get(i, i) for i in rows["input"]]
+    for i, index in enumerate(("S1", "ST")):
+        fig.add_trace(
+            go.Bar(
+                x=rows[index],
+                y=names,
+                orientation="h",
+                name=t(f"sensitivity.{index}", lang),
+                marker_color=PALETTE[i],
+                error_x={
+                    "type": "data",
+                    "array": rows[f"{index}_conf"],
+                    "color": INTERVAL_COLOR,
+                    "thickness": 1.5,
+                },
+                hovertemplate=_hover("%{y}", index, "x", plain_axis()),
+            )
+        )
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(barmode="group")
+    return _style(fig, title, height=max(400, 160 + 56 * len(rows)))

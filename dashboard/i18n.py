@@ -27,6 +27,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.levers": ("政策工具与成本", "Levers and cost"),
     "nav.whatif": ("情景推演", "What-if"),
     "nav.backtest": ("回测", "Backtest"),
+    "nav.attribution": ("贡献与敏感性", "Attribution & sensitivity"),
     "footer.results": (
         "结果：{folder} · 生成于 {created} · 每个情景 {runs} 次模拟 · 每行代表 {scale} 户 · 版本 "
         "{version}",
@@ -474,6 +475,139 @@ TEXT: dict[str, tuple[str, str]] = {
         "Delivery without implementation machinery",
     ),
     "parameter.policy_responsiveness": ("市场主体对政策的响应程度", "Responsiveness to policy"),
+    # attribution and sensitivity (贡献与敏感性)
+    "attribution.heading": ("贡献分解与敏感性分析", "Attribution and sensitivity"),
+    "attribution.page_note": (
+        "各类政策（及各项措施）对新增市场主体的贡献：Shapley值，即在所有加入顺序下的平均增量，"
+        "与同一随机种子的无政策模拟配对比较，各项贡献相加等于整套政策的增量。"
+        "敏感性：哪些不确定输入决定结果（Morris筛选，Sobol指数）。",
+        "What each family (and lever) adds over no policy: its Shapley value, the average "
+        "additional entities over every order of adding them, paired with the no-policy run of "
+        "the same seed; the values add up to the package's gain. Sensitivity: which uncertain "
+        "inputs decide the result (Morris screening, Sobol indices).",
+    ),
+    "attribution.section": ("贡献分解（Shapley值）", "Attribution (Shapley values)"),
+    "attribution.outcome": ("新增主体口径", "Additional entities"),
+    "attribution.outcome.operating": ("在营主体", "Operating"),
+    "attribution.outcome.registered": ("登记主体", "Registered"),
+    "attribution.entities.operating": ("在营市场主体", "operating entities"),
+    "attribution.entities.registered": ("登记市场主体", "registered entities"),
+    "attribution.to": ("至", " to "),
+    "attribution.waterfall": (
+        "从无政策到本情景：2025年底{entities}",
+        "From no policy to the scenario: {entities} at end-2025",
+    ),
+    "attribution.by_family": ("{scenario} · 按政策类别", "{scenario} · by family"),
+    "attribution.by_lever": ("{scenario} · 按措施", "{scenario} · by lever"),
+    "attribution.no_policy": ("无政策", "No policy"),
+    "attribution.interval": ("90%区间", "90 % interval"),
+    "attribution.level.family": ("政策类别（精确）", "families (exact)"),
+    "attribution.level.lever": ("措施（置换抽样）", "levers (permutation sampling)"),
+    "attribution.source": (
+        "贡献分解：{folder} · {runs} 次模拟 · 每行代表 {scale} 户 · 参与者：{level}",
+        "Attribution: {folder} · {runs} runs · {scale} entities per row · players: {level}",
+    ),
+    "attribution.note": (
+        "柱高为各次模拟的平均值，须线为均值的90%区间；区间包含0的贡献无法与零区分，标为≈0，不参与排名。",
+        "Bars: the mean over runs; whiskers: the 90 % interval of the mean. A value whose "
+        "interval includes 0 cannot be told apart from zero: shown as ≈0, not ranked.",
+    ),
+    "attribution.none": (
+        "尚无“{scenario}”的贡献分解结果",
+        "No attribution of “{scenario}” yet",
+    ),
+    "attribution.none_short": (
+        "尚无“{scenario}”的贡献分解结果（见上方命令）",
+        "No attribution of “{scenario}” yet (see the command above)",
+    ),
+    "attribution.run": ("生成命令：{command}", "Made by: {command}"),
+    "attribution.unreadable": (
+        "无法读取的贡献分解目录：{detail}",
+        "Unreadable attribution: {detail}",
+    ),
+    "attribution.levers": ("各项措施：贡献与成本效益", "Levers: gain and cost-effectiveness"),
+    "attribution.no_levers": (
+        "尚无“{scenario}”按措施的贡献分解",
+        "No lever-level attribution of “{scenario}” yet",
+    ),
+    "attribution.levers_note": (
+        "点击列标题排序。≈0：无法与零区分，不排名，不计算每户成本。费用为本情景各次模拟至2025年底的"
+        "财政支出均值；每新增一户的成本为逐次模拟计算后的中位数。",
+        "Click a header to sort. ≈0: cannot be told apart from zero, not ranked, no yuan per "
+        "entity. Cost: what the lever paid to end-2025 in the scenario's runs, the mean; yuan per "
+        "additional entity: run by run, the median.",
+    ),
+    "attribution.not_available": ("不适用", "n/a"),
+    "attribution.col.rank": ("排名", "Rank"),
+    "attribution.col.lever": ("措施", "Lever"),
+    "attribution.col.family": ("政策类别", "Family"),
+    "attribution.col.articles": ("条款", "Articles"),
+    "attribution.col.department": ("牵头单位", "Lead department"),
+    "attribution.col.gain": ("新增{entities}（均值）", "Additional {entities} (mean)"),
+    "attribution.col.interval": ("90%区间", "90 % interval"),
+    "attribution.col.cost": ("财政费用（万元）", "Fiscal cost (M yuan)"),
+    "attribution.col.per_entity": (
+        "每新增一户{entities}的成本（元）",
+        "Yuan per additional entity ({entities})",
+    ),
+    "sensitivity.section": ("全局敏感性", "Global sensitivity"),
+    "sensitivity.output": ("敏感性输出", "Sensitivity output"),
+    "sensitivity.output.ratio": (
+        "2025年底登记主体与2020年底之比",
+        "Registered end-2025 / end-2020",
+    ),
+    "sensitivity.output.end_operating": ("2025年底在营主体", "Operating entities, end-2025"),
+    "sensitivity.output.doubled": ("是否如期倍增（P(倍增)）", "Doubled by 2025-12 (P(doubled))"),
+    "sensitivity.output.additional_registered": (
+        "新增登记主体（对比无政策）",
+        "Additional registered (against no policy)",
+    ),
+    "sensitivity.output.additional_operating": (
+        "新增在营主体（对比无政策）",
+        "Additional operating (against no policy)",
+    ),
+    "sensitivity.morris": ("Morris筛选：μ*（95%区间）", "Morris screening: mu* (95 % interval)"),
+    "sensitivity.sobol": (
+        "Sobol指数：一阶S1与总效应ST（95%区间）",
+        "Sobol indices: first-order S1 and total ST (95 % intervals)",
+    ),
+    "sensitivity.S1": ("一阶指数 S1", "First-order S1"),
+    "sensitivity.ST": ("总效应指数 ST", "Total ST"),
+    "sensitivity.group.world": ("模型参数", "World input"),
+    "sensitivity.group.lever": ("政策效果", "Lever effect"),
+    "sensitivity.chance": ("随机波动水平", "chance alone"),
+    "sensitivity.source": (
+        "敏感性分析：共 {runs} 次模拟 · 每行代表 {scale} 户",
+        "Sensitivity analysis: {runs} simulations · {scale} entities per row",
+    ),
+    "sensitivity.note": (
+        "μ*：输入在其范围内变动时输出的平均绝对变化（同一随机种子）；虚线为仅由随机性产生的μ*。"
+        "Sobol指数只对Morris筛选出的主要输入计算，其余输入固定在中心值。",
+        "mu*: the mean absolute change of the output as an input moves across its range (one "
+        "seed); the dashed line, the mu* chance alone would give. Sobol indices only for the "
+        "inputs Morris screened as largest, the others at their central values.",
+    ),
+    "sensitivity.none": (
+        "尚无“{scenario}”的敏感性分析结果",
+        "No sensitivity analysis of “{scenario}” yet",
+    ),
+    "sensitivity.none_short": (
+        "尚无“{scenario}”的敏感性分析（见上方命令）",
+        "No sensitivity analysis of “{scenario}” yet (see the command above)",
+    ),
+    "sensitivity.unreadable": (
+        "现有的敏感性分析无法读取：{detail}",
+        "The analysis there cannot be read: {detail}",
+    ),
+    "sensitivity.no_sobol": (
+        "尚未计算Sobol指数：{command} --method sobol",
+        "No Sobol indices yet: {command} --method sobol",
+    ),
+    "sensitivity.no_variance": (
+        "该输出在各次模拟中没有变化，无法计算指数",
+        "This output does not vary over the runs: no indices",
+    ),
+    "sensitivity.no_effect": ("没有输入对该输出产生影响", "No input moves this output"),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),
     "dropdown.deselect_all": ("全部取消", "Deselect all"),

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from model.experiments import BAND_COLUMNS, START, additional, at_deadline, quantile_bands
+from model.experiments import BAND_COLUMNS, ENDS, START, additional, at_deadline, quantile_bands
 
 
 def trajectory_bands(timeseries: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -106,3 +106,30 @@ def gains_over(
     gains = additional(chosen, list(values), base).dropna()
     long = gains.melt(id_vars=["scenario", "run"], var_name="series", value_name="gain")
     return quantile_bands(long, "gain", ["scenario", "series"])
+
+
+# --- attribution and sensitivity (贡献与敏感性) ----------------------------------------------
+
+WATERFALL_COLUMNS = ("player", "measure", "mean", "low", "high", "distinct", "cumulative")
+
+
+def waterfall_steps(ends: pd.DataFrame, summary: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The waterfall of one outcome from no policy to the scenario: the first and last rows the
+    ends (`measure` absolute / total, their mean over runs), between them each player's Shapley
+    mean (`relative`) in the summary's order; `cumulative` is where each bar ends. `low`/`high`:
+    the 90 % interval of each mean. The steps add up to the scenario's gain (efficiency)."""
+    columns = ["player", "mean", "low", "high", "distinct"]
+    first, last = (ends[(ends["player"] == end) & (ends["outcome"] == outcome)] for end in ENDS)
+    steps = summary[summary["outcome"] == outcome]
+    table = pd.concat([first[columns], steps[columns], last[columns]], ignore_index=True)
+    table["measure"] = ["absolute"] + ["relative"] * len(steps) + ["total"]
+    table["cumulative"] = table["mean"].where(table["measure"] != "total", 0.0).cumsum()
+    table.loc[table.index[-1], "cumulative"] = table["mean"].iloc[-1]
+    return table[list(WATERFALL_COLUMNS)]
+
+
+def top_inputs(table: pd.DataFrame, output: str, value: str, shown: int) -> pd.DataFrame:
+    """The rows of one output of a Morris or Sobol table with the `shown` largest `value`, the
+    largest first; inputs without a rank (no effect) left out."""
+    rows = table[(table["output"] == output) & table["rank"].notna()]
+    return rows.sort_values(value, ascending=False, kind="stable").head(shown)

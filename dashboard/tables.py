@@ -156,3 +156,67 @@ def moment_rows(moments: pd.DataFrame, lang: str) -> list[dict]:
             }
         )
     return rows
+
+
+# --- attribution (贡献分解): the levers' table --------------------------------------------------
+
+LEVER_COLUMNS = (
+    "rank",
+    "lever",
+    "family",
+    "articles",
+    "department",
+    "gain",
+    "interval",
+    "cost",
+    "per_entity",
+)
+COST_UNIT = {"zh": 1e4, "en": 1e6}  # the cost column: 万元 / million yuan
+
+
+def lever_headers(outcome: str, lang: str) -> dict[str, str]:
+    """Column → header in the language; the gain and the yuan per entity of `outcome`."""
+    return {
+        c: t(f"attribution.col.{c}", lang, entities=t(f"attribution.entities.{outcome}", lang))
+        for c in LEVER_COLUMNS
+    }
+
+
+def lever_rows(
+    costs: pd.DataFrame,
+    summary: pd.DataFrame,
+    about: Mapping[str, Mapping[str, str]],
+    outcome: str,
+    lang: str,
+) -> list[dict]:
+    """A row per lever of a lever-level attribution (`costs`: its cost-effectiveness table,
+    `summary`: its summary; `about`: lever → lever, family, articles, department, in the
+    language). A gain not distinct from zero has no value (≈0), no rank and no yuan per entity."""
+    gains = summary[summary["outcome"] == outcome].set_index("player")
+    prefix = f"additional_{outcome}"
+    rows = []
+    for _, row in costs[costs["by"] == "lever"].iterrows():
+        lever, distinct = row["key"], bool(row[f"{prefix}_distinct"])
+        rank = gains["rank"].get(lever)
+        interval = (row[f"{prefix}_low"], row[f"{prefix}_high"])
+        rows.append(
+            {
+                "id": lever,
+                "rank": None if rank is None or pd.isna(rank) else int(rank),
+                **{
+                    key: about.get(lever, {}).get(key, lever if key == "lever" else "")
+                    for key in ("lever", "family", "articles", "department")
+                },
+                "gain": float(row[f"{prefix}_mean"]) if distinct else None,
+                "interval": t("attribution.to", lang).join(
+                    format_number(v, lang) for v in interval
+                ),
+                "cost": float(row["fiscal_cost_mean"]) / COST_UNIT[lang],
+                "per_entity": _finite(row[f"cost_per_{prefix}_p50"]) if distinct else None,
+            }
+        )
+    return rows
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None

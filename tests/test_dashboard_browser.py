@@ -29,6 +29,7 @@ PAGES = {
     "levers": ("levers.heading", 3),
     "whatif": ("whatif.heading", 2),
     "backtest": ("backtest.heading", 2),
+    "attribution": ("attribution.heading", 3),
 }
 SWITCH_LIMIT_S = 1.0  # the design's target: a page change renders in under a second
 

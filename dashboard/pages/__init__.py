@@ -5,6 +5,7 @@ ids, blocks, `render`, `layout`, optional `register` for callbacks of its own).
 """
 
 from dashboard.pages import (
+    attribution,
     backtest,
     cities,
     composition,
@@ -23,4 +24,5 @@ PAGES: tuple[Page, ...] = (
     levers.PAGE,
     whatif.PAGE,
     backtest.PAGE,
+    attribution.PAGE,  # 贡献与敏感性
 )

@@ -41,6 +41,13 @@ _PUBLIC = {
     "read_attribution": "model.experiments.attribution",
     "Sensitivity": "model.experiments.sensitivity",
     "read_sensitivity": "model.experiments.sensitivity",
+    # the attribution & sensitivity page (贡献与敏感性)
+    "Attribution": "model.experiments.attribution",
+    "ENDS": "model.experiments.attribution",
+    "lead_departments": "model.experiments.cost_effectiveness",
+    "read_attribution": "model.experiments.attribution",
+    "SENSITIVITY_OUTPUTS": "model.experiments.sensitivity",
+    "published_sensitivities": "model.experiments.sensitivity",
     "deadline_rows": "model.experiments.store",
     "open_table": "model.experiments.store",
     "read_rows": "model.experiments.store",

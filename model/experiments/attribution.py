@@ -438,6 +438,63 @@ def _write(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict, text: 
 _COUNTS = ("run", "size", "runs")
 
 
+# --- reading a published attribution --------------------------------------------------------
+
+ENDS = ("no_policy", "scenario")  # the waterfall's ends: no coalition, all of them
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A published attribution folder: its manifest, summary, cost-effectiveness table and the
+    two ends of its waterfall (`ends`: no policy and the whole scenario, in the summary's columns,
+    `player` "no_policy" / "scenario", summarized over runs as the players are)."""
+
+    folder: Path
+    manifest: dict
+    summary: pd.DataFrame
+    cost_effectiveness: pd.DataFrame
+    ends: pd.DataFrame
+
+    @property
+    def scenario(self) -> str:
+        return next(iter(self.manifest["scenarios"]))
+
+    @property
+    def level(self) -> str:
+        return str(self.manifest["attribution"]["level"])
+
+
+def read_attribution(folder: Path) -> Attribution:
+    """The attribution published in `folder` by `run.py attribute`; InputError naming the folder
+    and what is wrong (not an attribution folder: the command that makes one)."""
+    folder = Path(folder)
+    names = ("attribution_summary", "coalitions", "cost_effectiveness")
+    if not (folder / MANIFEST).is_file() or not (folder / ATTRIBUTION_FILE).is_file():
+        raise InputError(
+            f"no attribution in {folder}: uv run python run.py attribute SCENARIO --out {folder}"
+        )
+    manifest = read_manifest(folder)
+    try:
+        summary, coalitions, costs = (pd.read_parquet(folder / f"{n}.parquet") for n in names)
+    except (OSError, ValueError) as error:
+        raise InputError(f"{folder}: unreadable: {error}") from None
+    if not {"level", "players"} <= set(manifest.get("attribution") or {}):
+        raise InputError(f"{folder / MANIFEST}: no `attribution` entry (level, players)")
+    return Attribution(folder, manifest, summary, costs, _ends(coalitions, manifest))
+
+
+def _ends(coalitions: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """No policy (coalition 0) and the whole scenario (every player), summarized over runs."""
+    level = manifest["attribution"]["level"]
+    grand = shapley.grand(len(manifest["attribution"]["players"]))
+    parts = []
+    for mask, player in zip((0, grand), ENDS, strict=True):
+        rows = coalitions[coalitions["coalition"] == mask]
+        long = rows.melt(id_vars=["run"], value_vars=list(OUTCOMES), var_name="outcome")
+        parts.append(long.assign(level=level, player=player, permutation_se=0.0))
+    return shapley.summarize(pd.concat(parts, ignore_index=True))
+
+
 # --- the work folder -------------------------------------------------------------------------
 
 

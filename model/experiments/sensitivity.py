@@ -112,6 +112,7 @@ OUTPUTS = {
         for stock, gain in ADDITIONAL.items()
     },
 }
+SENSITIVITY_OUTPUTS = tuple(OUTPUTS)  # the outputs' ids, in the order the tables list them
 INPUT_COLUMNS = ("input", "group", "distribution", "low", "central", "high")
 MORRIS_COLUMNS = ("scenario", "output", *INPUT_COLUMNS, "mu", "mu_star", "sigma",
                   "mu_star_conf", "rank", "chance_mu_star", "above_chance")  # fmt: skip
@@ -730,6 +731,13 @@ def read_sensitivity(results: Path, scenario: str) -> Sensitivity:
     morris, sobol = tables
     assert morris is not None
     return Sensitivity(manifest, morris, sobol)
+
+
+def published_sensitivities(results: Path) -> list[str]:
+    """The scenarios with an analysis published in the results folder `results`, by name."""
+    folder = Path(results) / RESULTS
+    found = folder.glob(f"*/{MORRIS_FILE}") if folder.is_dir() else ()
+    return sorted(p.parent.name for p in found if (p.parent / MANIFEST).is_file())
 
 
 def format_sensitivity(results: Path, scenario: str) -> str:

@@ -1,0 +1,440 @@
+"""Attribution and sensitivity (贡献与敏感性): what each family and lever adds to a scenario over no
+policy (Shapley values, `run.py attribute`) and what it costs per additional entity; which
+uncertain inputs decide the result (Morris, Sobol: `run.py sensitivity`).
+
+The attributions are the folders `attribution-*` beside and in the results folder
+(`data.find_attributions`), the sensitivity analyses those in its `sensitivity/` folder. Without
+them the page says which command makes them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import Dash, Input, Output, State, dash_table, dcc, html
+from dash.dash_table.Format import Format, Group, Scheme
+from dash.exceptions import PreventUpdate
+
+from dashboard import components, figures, safety, stats
+from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
+from dashboard.data import Results, ResultsError, ResultsSource, shown_first
+from dashboard.i18n import label, pick, t
+from dashboard.pages.base import (
+    Page,
+    Rendered,
+    View,
+    chart_cards,
+    control_id,
+    current_results,
+    view_of,
+)
+from dashboard.tables import LEVER_COLUMNS, lever_headers, lever_rows
+from model.experiments import (
+    ENDS,
+    SENSITIVITY_OUTPUTS,
+    Attribution,
+    Sensitivity,
+    lead_departments,
+)
+
+SCENARIO, OUTCOME, OUTPUT = "ac-scenario", "ac-outcome", "ac-output"
+WATERFALL, MORRIS, SOBOL = "ac-waterfall", "ac-morris", "ac-sobol"
+SOURCE, LEVERS, SENSITIVITY = "ac-source", "ac-levers", "ac-sensitivity"
+LEVERS_CSV, LEVERS_DOWNLOAD = "ac-levers-csv", "ac-levers-download"
+OUTCOMES = ("operating", "registered")  # the gains the waterfall and the table show
+COUNT_OUTPUTS = ("end_operating", "additional_registered", "additional_operating")
+SHOWN_INPUTS = 15  # inputs in the tornado (all of them in its CSV)
+LEVER_TITLE_CHARACTERS = 30  # a lever's title in an input's name, cut beyond (the id follows)
+
+
+def scenarios(results: Results) -> list[str]:
+    """Scenarios with an attribution, then those with only a sensitivity analysis (each in the
+    batches' order, `as_enacted` first); the page opens on the first."""
+    attributed = shown_first(results.attributions().scenarios)
+    return attributed + [s for s in shown_first(results.sensitivities()) if s not in attributed]
+
+
+def choices(results: Results) -> dict:
+    return {SCENARIO: scenarios(results), OUTCOME: OUTCOMES, OUTPUT: SENSITIVITY_OUTPUTS}
+
+
+def attribute_command(view: View, scenario: str, level: str) -> str:
+    """The command that writes the attribution where the dashboard finds it."""
+    out = view.results.folder.parent / f"attribution-{scenario}-{level}"
+    return f"uv run python run.py attribute scenarios/{scenario}.yaml --level {level} --out {out}"
+
+
+def sensitivity_command(view: View, scenario: str) -> str:
+    return f"uv run python run.py sensitivity {scenario} --out {view.results.folder}"
+
+
+def _catalogue() -> CatalogueView | None:
+    try:
+        return load_view()
+    except CatalogueUnavailable:
+        return None  # levers and families then show by their ids
+
+
+def player_labels(attribution: Attribution, lang: str) -> dict[str, str]:
+    """The waterfall's bars: no policy, each family (or lever) by its title, the scenario."""
+    catalogue = _catalogue()
+    titles = {}
+    if catalogue is not None:
+        titles = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+        titles |= {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
+    names = (t("attribution.no_policy", lang), scenario_title(attribution, lang))
+    ends = dict(zip(ENDS, names, strict=True))
+    return ends | {p: titles.get(p, p) for p in attribution.manifest["attribution"]["players"]}
+
+
+def scenario_title(attribution: Attribution, lang: str) -> str:
+    entry = attribution.manifest["scenarios"][attribution.scenario]
+    return pick(entry.get("title_zh") or attribution.scenario, entry.get("title_en") or "", lang)
+
+
+def lever_facts(lang: str) -> dict[str, dict[str, str]]:
+    """Lever → its title, family, articles and lead department (牵头单位) in the language."""
+    catalogue = _catalogue()
+    if catalogue is None:
+        return {}
+    families = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+    lead = lead_departments()
+    return {
+        lv.id: {
+            "lever": pick(lv.title_zh, lv.title_en, lang),
+            "family": families.get(lv.family, lv.family),
+            "articles": "、".join(map(str, lv.articles)),
+            "department": catalogue.department_name(lead.get(lv.id, ""), lang),
+        }
+        for lv in catalogue.levers
+    }
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+def waterfall(view: View, attribution: Attribution | None, scenario: str, outcome: str):
+    """The waterfall from no policy to the scenario by family (else by lever), or why none."""
+    lang = view.lang
+    title = t("attribution.waterfall", lang, entities=t(f"attribution.entities.{outcome}", lang))
+    if attribution is None:
+        text = t("attribution.none_short", lang, scenario=scenario)
+        return figures.message_figure(text, title), pd.DataFrame()
+    steps = stats.waterfall_steps(attribution.ends, attribution.summary, outcome)
+    subtitle = t(
+        f"attribution.by_{attribution.level}", lang, scenario=scenario_title(attribution, lang)
+    )
+    labels = player_labels(attribution, lang)
+    figure = figures.waterfall_chart(steps, labels, lang, figures.with_subtitle(title, subtitle))
+    return figure, steps.assign(label=steps["player"].map(labels))
+
+
+def source_block(view: View, attribution: Attribution | None, scenario: str) -> list:
+    """Where the attribution comes from, or the command that makes it."""
+    lang = view.lang
+    unreadable = [
+        html.P(t("attribution.unreadable", lang, detail=d), className="note")
+        for d in view.results.attributions().unreadable
+    ]
+    if attribution is None:
+        command = attribute_command(view, scenario, "family")
+        title = t("attribution.none", lang, scenario=scenario)
+        return [components.message(title, t("attribution.run", lang, command=command)), *unreadable]
+    manifest = attribution.manifest
+    line = t(
+        "attribution.source",
+        lang,
+        folder=attribution.folder,
+        runs=manifest["runs"],
+        scale=f"{manifest['scale']:g}",
+        level=t(f"attribution.level.{attribution.level}", lang),
+    )
+    return [
+        html.P(line, className="note"),
+        html.P(t("attribution.note", lang), className="note"),
+        *unreadable,
+    ]
+
+
+def lever_table(view: View, attribution: Attribution | None, scenario: str, outcome: str) -> list:
+    """The levers' sortable table (lever-level attribution), or the command that makes it."""
+    lang = view.lang
+    heading = html.H3(t("attribution.levers", lang))
+    if attribution is None:
+        command = attribute_command(view, scenario, "lever")
+        text = t("attribution.run", lang, command=command)
+        return [
+            heading,
+            components.message(t("attribution.no_levers", lang, scenario=scenario), text),
+        ]
+    rows = levers_of(attribution, outcome, lang)
+    headers = lever_headers(outcome, lang)
+    numbers = {
+        "rank": Format().nully("–"),
+        "gain": Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully("≈0"),
+        "cost": Format(group=Group.yes, precision=1, scheme=Scheme.fixed),
+        "per_entity": Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully(
+            t("attribution.not_available", lang)
+        ),
+    }
+    columns = [
+        {
+            "id": c,
+            "name": headers[c],
+            **({"type": "numeric", "format": numbers[c]} if c in numbers else {}),
+        }
+        for c in LEVER_COLUMNS
+    ]
+    table = dash_table.DataTable(
+        id=f"{LEVERS}-table",
+        columns=columns,
+        data=rows,
+        sort_action="native",
+        sort_by=[{"column_id": "rank", "direction": "asc"}],
+        style_table={"overflowX": "auto"},
+        style_cell={
+            "fontFamily": figures.FONT,
+            "fontSize": 14,
+            "padding": "6px 10px",
+            "whiteSpace": "normal",
+            "height": "auto",
+            "textAlign": "right",
+        },
+        style_cell_conditional=[
+            {"if": {"column_id": c}, "textAlign": "left"} for c in ("lever", "family", "department")
+        ],
+        style_header={"fontWeight": 600, "backgroundColor": "#eaeef2"},
+        style_data_conditional=[{"if": {"filter_query": "{gain} is nil"}, "color": "#7f8c8d"}],
+    )
+    note = html.P(t("attribution.levers_note", lang), className="note")
+    download = html.Div(
+        className="chart-tools",
+        children=[
+            html.Button(t("chart.csv", lang), id=LEVERS_CSV, className="csv-button", n_clicks=0),
+            dcc.Download(id=LEVERS_DOWNLOAD),
+        ],
+    )
+    return [heading, note, table, download]
+
+
+def levers_of(attribution: Attribution, outcome: str, lang: str) -> list[dict]:
+    """The rows of the levers' table (`tables.lever_rows`)."""
+    costs, summary = attribution.cost_effectiveness, attribution.summary
+    return lever_rows(costs, summary, lever_facts(lang), outcome, lang)
+
+
+def levers_csv(view: View) -> pd.DataFrame | None:
+    """The rows of the levers' table (the attribution's order), headers in the language, ≈0 and
+    n/a written out."""
+    scenario, outcome, _output = chosen(view)
+    attribution = view.results.attributions().found.get((scenario, "lever"))
+    if attribution is None:
+        return None
+    table = pd.DataFrame(levers_of(attribution, outcome, view.lang), columns=["id", *LEVER_COLUMNS])
+    table = table.astype(object)
+    table["gain"] = table["gain"].where(table["gain"].notna(), "≈0")
+    missing = t("attribution.not_available", view.lang)
+    table["per_entity"] = table["per_entity"].where(table["per_entity"].notna(), missing)
+    return table.rename(columns=lever_headers(outcome, view.lang))
+
+
+def register(app: Dash, source: ResultsSource) -> None:
+    """The levers' table downloads as CSV, as the charts do."""
+
+    @app.callback(
+        Output(LEVERS_DOWNLOAD, "data"),
+        Input(LEVERS_CSV, "n_clicks"),
+        State("lang", "data"),
+        State("selections", "data"),
+        State("whatif-result", "data"),
+        prevent_initial_call=True,
+    )
+    @safety.guarded
+    def download_levers(n_clicks, lang, selections, whatif):
+        table = levers_csv(view_of(current_results(source), lang, selections, whatif))
+        if not n_clicks or table is None:
+            raise PreventUpdate
+        return components.csv_download(table, LEVERS)
+
+
+# --- sensitivity ------------------------------------------------------------------------------
+
+
+def input_labels(inputs: pd.Series, lang: str) -> dict[str, str]:
+    """An input's name: a world parameter's label; a lever effect as 'lever title · effect', the
+    title cut to LEVER_TITLE_CHARACTERS (the CSV keeps the input's id)."""
+    catalogue = _catalogue()
+    levers = {} if catalogue is None else {lv.id: lv for lv in catalogue.levers}
+    named = {}
+    for name in inputs:
+        lever, _, effect = name.partition(".")
+        if effect and lever in levers:
+            title = pick(levers[lever].title_zh, levers[lever].title_en, lang)
+            cut = title[: LEVER_TITLE_CHARACTERS - 1] + "…"
+            named[name] = f"{title if len(title) <= LEVER_TITLE_CHARACTERS else cut} · {effect}"
+        else:
+            named[name] = label(name, lang, "parameter")
+    return named
+
+
+def sensitivity_charts(view: View, found: Sensitivity | None, scenario: str, output: str) -> dict:
+    """The tornado of Morris mu* and the Sobol indices of one output, or why none."""
+    lang = view.lang
+    name = t(f"sensitivity.output.{output}", lang)
+    titles = {
+        chart: figures.with_subtitle(t(f"sensitivity.{chart.removeprefix('ac-')}", lang), name)
+        for chart in (MORRIS, SOBOL)
+    }
+    if found is None:
+        text = t("sensitivity.none_short", lang, scenario=scenario)
+        return {
+            c: (figures.message_figure(text, title), pd.DataFrame()) for c, title in titles.items()
+        }
+    morris = found.morris[found.morris["output"] == output]
+    shown = stats.top_inputs(found.morris, output, "mu_star", SHOWN_INPUTS)
+    magnitude = float(shown["mu_star"].max()) if len(shown) else 0.0
+    counts = output in COUNT_OUTPUTS
+    axis = figures.value_axis("count", magnitude, lang) if counts else figures.plain_axis()
+    chance = float(morris["chance_mu_star"].iloc[0]) if len(morris) else None
+    labels = input_labels(morris["input"], lang)
+    if shown.empty:
+        tornado = figures.message_figure(t("sensitivity.no_effect", lang), titles[MORRIS])
+    else:
+        tornado = figures.tornado_chart(
+            shown, labels, lang, titles[MORRIS], axis=axis, chance=chance
+        )
+    charts = {MORRIS: (tornado, morris.sort_values("mu_star", ascending=False))}
+    sobol = None if found.sobol is None else found.sobol[found.sobol["output"] == output]
+    if sobol is None:
+        text = t("sensitivity.no_sobol", lang, command=sensitivity_command(view, scenario))
+        return charts | {SOBOL: (figures.message_figure(text, titles[SOBOL]), pd.DataFrame())}
+    ranked = stats.top_inputs(found.sobol, output, "ST", len(sobol))
+    if ranked.empty:
+        figure = figures.message_figure(t("sensitivity.no_variance", lang), titles[SOBOL])
+    else:
+        figure = figures.sobol_chart(ranked, labels, lang, titles[SOBOL])
+    return charts | {SOBOL: (figure, sobol)}
+
+
+def sensitivity_block(
+    view: View, found: Sensitivity | None, scenario: str, problem: str = ""
+) -> list:
+    """Where the analysis comes from; or the command that makes it (and why the one there cannot
+    be read)."""
+    lang = view.lang
+    if found is None:
+        command = t("attribution.run", lang, command=sensitivity_command(view, scenario))
+        why = t("sensitivity.unreadable", lang, detail=problem) if problem else ""
+        title = t("sensitivity.none", lang, scenario=scenario)
+        return [components.message(title, why, command)]
+    manifest = found.manifest
+    line = t(
+        "sensitivity.source",
+        lang,
+        runs=sum(manifest["simulations"].values()),
+        scale=f"{manifest['scale']:g}",
+    )
+    return [html.P(line, className="note"), html.P(t("sensitivity.note", lang), className="note")]
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def chosen(view: View) -> tuple[str, str, str]:
+    """The scenario, the attribution's outcome and the sensitivity's output shown."""
+    names = scenarios(view.results)
+    default = names[0] if names else "as_enacted"  # named in the commands of the messages
+    return (
+        view.choice(SCENARIO, default, allowed=names),
+        view.choice(OUTCOME, OUTCOMES[0], allowed=OUTCOMES),
+        view.choice(OUTPUT, SENSITIVITY_OUTPUTS[0], allowed=SENSITIVITY_OUTPUTS),
+    )
+
+
+def render(view: View) -> Rendered:
+    results = view.results
+    scenario, outcome, output = chosen(view)
+    found = results.attributions().found
+    family = found.get((scenario, "family")) or found.get((scenario, "lever"))
+    levers = found.get((scenario, "lever"))
+    analysis, problem = None, ""
+    if scenario in results.sensitivities():
+        try:
+            analysis = results.sensitivity(scenario)
+        except ResultsError as error:
+            problem = error.detail
+    charts = {WATERFALL: waterfall(view, family, scenario, outcome)}
+    charts |= sensitivity_charts(view, analysis, scenario, output)
+    blocks = {
+        SOURCE: source_block(view, family, scenario),
+        LEVERS: lever_table(view, levers, scenario, outcome),
+        SENSITIVITY: sensitivity_block(view, analysis, scenario, problem),
+    }
+    return Rendered(charts, blocks)
+
+
+def _picker(lang: str, name: str, value: str, options: dict[str, str]) -> dcc.Dropdown:
+    """A dropdown of control `name` (value → label)."""
+    return components.dropdown(
+        lang,
+        id=control_id(name),
+        value=value,
+        clearable=False,
+        className="picker",
+        options=components.options(options),
+    )
+
+
+def controls(view: View) -> html.Div:
+    lang = view.lang
+    scenario, outcome, output = chosen(view)
+    titles = components.titles(view.results.scenarios, lang)  # the batch's, then the attributions'
+    found = view.results.attributions().found
+    titles |= {s: scenario_title(a, lang) for (s, _level), a in found.items()}
+    names = {n: titles.get(n, n) for n in scenarios(view.results)}
+    outcomes = dcc.RadioItems(
+        id=control_id(OUTCOME),
+        value=outcome,
+        inline=True,
+        className="radio",
+        options=[{"label": t(f"attribution.outcome.{o}", lang), "value": o} for o in OUTCOMES],
+    )
+    outputs = {o: t(f"sensitivity.output.{o}", lang) for o in SENSITIVITY_OUTPUTS}
+    return html.Div(
+        [
+            components.control(t("chart.scenario", lang), _picker(lang, SCENARIO, scenario, names)),
+            components.control(t("attribution.outcome", lang), outcomes),
+            components.control(
+                t("sensitivity.output", lang), _picker(lang, OUTPUT, output, outputs)
+            ),
+        ],
+        className="controls",
+    )
+
+
+def layout(view: View, rendered: Rendered) -> html.Div:
+    lang = view.lang
+    return components.page(
+        t("attribution.heading", lang),
+        controls(view),
+        html.H3(t("attribution.section", lang)),
+        html.Div(rendered.blocks[SOURCE], id=SOURCE),
+        *chart_cards(rendered, lang, [WATERFALL]),
+        html.Div(rendered.blocks[LEVERS], id=LEVERS, className="lever-table"),
+        html.H3(t("sensitivity.section", lang)),
+        html.Div(rendered.blocks[SENSITIVITY], id=SENSITIVITY),
+        *chart_cards(rendered, lang, [MORRIS, SOBOL]),
+        note=t("attribution.page_note", lang),
+    )
+
+
+PAGE = Page(
+    "attribution",
+    "/attribution",
+    render,
+    layout,
+    controls=(SCENARIO, OUTCOME, OUTPUT),
+    chart_ids=(WATERFALL, MORRIS, SOBOL),
+    blocks=(SOURCE, LEVERS, SENSITIVITY),
+    register=register,
+    choices=choices,
+)
