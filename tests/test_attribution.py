@@ -271,9 +271,12 @@ def test_cost_effectiveness_by_lever_and_lead_department(lever_folder):
 def test_the_dashboard_reads_the_folder_or_learns_which_command_writes_one(family_folder, tmp_path):
     import model.experiments as api  # the dashboard's only way in
 
-    manifest, tables = api.read_attribution(family_folder)
-    assert manifest["attribution"]["level"] == "family"
-    assert set(tables) == {*api.ATTRIBUTION_COLUMNS, "cost_effectiveness"}
+    attribution = api.read_attribution(family_folder)
+    assert attribution.level == "family"
+    assert set(attribution.ends["player"]) == set(api.ENDS)
+    players = attribution.manifest["attribution"]["players"]
+    assert set(attribution.summary["player"]) == set(players)
+    assert set(attribution.cost_effectiveness["key"]) >= set(players)
     (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")  # a batch's folder, say
     with pytest.raises(
         api.InputError, match=r"no attribution results: `uv run python run.py attribute"

@@ -38,7 +38,6 @@ _PUBLIC = {
     "compare": "model.experiments.comparison",
     "cost_by": "model.experiments.comparison",
     "quantile_bands": "model.experiments.comparison",
-    "read_attribution": "model.experiments.attribution",
     "Sensitivity": "model.experiments.sensitivity",
     "read_sensitivity": "model.experiments.sensitivity",
     # the attribution & sensitivity page (贡献与敏感性)

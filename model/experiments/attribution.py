@@ -341,7 +341,7 @@ def _long(players: Players, run: int, found: np.ndarray, errors: np.ndarray) -> 
     )
 
 
-def read_attribution(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+def read_attribution_tables(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
     """The manifest and tables (by file stem) of an attribution folder; InputError, saying which
     command writes one, for a folder without attribution results (a batch's, for one)."""
     folder = Path(folder)
@@ -362,7 +362,7 @@ def read_attribution(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
 
 def format_attribution(folder: Path) -> str:
     """The attribution folder's summary and cost-effectiveness tables, for people."""
-    return render(*read_attribution(folder))
+    return render(*read_attribution_tables(folder))
 
 
 def render(manifest: dict, tables: dict[str, pd.DataFrame]) -> str:
@@ -465,22 +465,18 @@ class Attribution:
 
 
 def read_attribution(folder: Path) -> Attribution:
-    """The attribution published in `folder` by `run.py attribute`; InputError naming the folder
-    and what is wrong (not an attribution folder: the command that makes one)."""
-    folder = Path(folder)
-    names = ("attribution_summary", "coalitions", "cost_effectiveness")
-    if not (folder / MANIFEST).is_file() or not (folder / ATTRIBUTION_FILE).is_file():
-        raise InputError(
-            f"no attribution in {folder}: uv run python run.py attribute SCENARIO --out {folder}"
-        )
-    manifest = read_manifest(folder)
-    try:
-        summary, coalitions, costs = (pd.read_parquet(folder / f"{n}.parquet") for n in names)
-    except (OSError, ValueError) as error:
-        raise InputError(f"{folder}: unreadable: {error}") from None
+    """The attribution published in `folder` by `run.py attribute` (`read_attribution_tables`);
+    InputError naming the folder and what is wrong."""
+    manifest, tables = read_attribution_tables(folder)
     if not {"level", "players"} <= set(manifest.get("attribution") or {}):
-        raise InputError(f"{folder / MANIFEST}: no `attribution` entry (level, players)")
-    return Attribution(folder, manifest, summary, costs, _ends(coalitions, manifest))
+        raise InputError(f"{Path(folder) / MANIFEST}: no `attribution` entry (level, players)")
+    return Attribution(
+        Path(folder),
+        manifest,
+        tables["attribution_summary"],
+        tables["cost_effectiveness"],
+        _ends(tables["coalitions"], manifest),
+    )
 
 
 def _ends(coalitions: pd.DataFrame, manifest: dict) -> pd.DataFrame:
