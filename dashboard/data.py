@@ -25,10 +25,12 @@ from model.experiments import (
     SHOWN_FIRST,
     Backtest,
     InputError,
+    Optimisation,
     backtest_of,
     deadline_rows,
     open_table,
     places,
+    read_optimisation,
     read_rows,
 )
 
@@ -64,6 +66,7 @@ class Results:
     summary: pd.DataFrame
     scenarios: list[ScenarioInfo]
     tables: dict[str, Any]  # file name → its checked pyarrow dataset (fiscal: if written)
+    optimisation_folder: Path | None = None  # `run.py optimise`'s output shown beside them
     _memo: Memo = field(default_factory=Memo, repr=False)
 
     @property
@@ -104,9 +107,36 @@ class Results:
         counts, and the moments and marginals of the posterior its runs drew from (read once)."""
         return self.memo(("backtest",), lambda: _checked(self.folder, backtest_of, self.manifest))
 
+    def search(self) -> Search:
+        """The search of `run.py optimise` in `optimisation_folder` and its verification batch
+        (read once); `InputError` naming the command when there is none (`model.experiments.
+        read_optimisation`), or when its verification batch cannot be read."""
+        return self.memo(("search",), lambda: _search(self.optimisation_folder))
+
     def _read(self, name: str, columns, scenario: str | None) -> pd.DataFrame:
         rows = {} if scenario is None else {"scenario": scenario}
         return _checked(self.folder, read_rows, self.tables[name], columns or None, **rows)
+
+
+@dataclass(frozen=True)
+class Search:
+    """A finished search (实现路径) and its verification batch as results (None if no mix was
+    verified)."""
+
+    found: Optimisation
+    verification: Results | None
+
+
+def _search(folder: Path | None) -> Search:
+    if folder is None:
+        raise InputError("no optimisation folder given: run.py dashboard --optimisation FOLDER")
+    found = read_optimisation(folder)
+    if found.verification is None:
+        return Search(found, None)
+    try:
+        return Search(found, load_results(found.verification))
+    except ResultsError as error:
+        raise InputError(f"{found.verification}: {error.kind} {error.detail}".strip()) from None
 
 
 def _checked(folder: Path, read: Callable[..., Any], *args, **kwargs) -> Any:
@@ -155,9 +185,10 @@ def _scenarios(manifest: dict[str, Any], summary: pd.DataFrame) -> list[Scenario
     return infos
 
 
-def load_results(folder: Path) -> Results:
+def load_results(folder: Path, optimisation: Path | None = None) -> Results:
     """Check a results folder and read its manifest and summary; raise `ResultsError` saying what
-    is wrong. Every table file is checked (readable, with its columns), none is loaded yet."""
+    is wrong. Every table file is checked (readable, with its columns), none is loaded yet.
+    `optimisation`: the folder of `run.py optimise` the dashboard shows beside the results."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsError("missing", folder)
@@ -176,13 +207,14 @@ def load_results(folder: Path) -> Results:
     if opened[contract.TIMESERIES].count_rows() == 0:
         raise ResultsError("empty", folder, f"{contract.TIMESERIES} (0 rows)")
     summary = _checked(folder, read_rows, opened[contract.SUMMARY])
-    return Results(folder, manifest, summary, _scenarios(manifest, summary), opened)
+    scenarios = _scenarios(manifest, summary)
+    return Results(folder, manifest, summary, scenarios, opened, optimisation)
 
 
-def _signature(folder: Path) -> tuple:
+def _signature(folder: Path, names: list[str] | None = None) -> tuple:
     """What changes when the store rewrites the folder: names, inodes, sizes and times of its
-    files (and table folders)."""
-    names = [contract.MANIFEST, *contract.REQUIRED_TABLES, contract.FISCAL]
+    files (and table folders), by default those of a results folder."""
+    names = names or [contract.MANIFEST, *contract.REQUIRED_TABLES, contract.FISCAL]
     signature: list[tuple] = [("folder", folder.is_dir())]
     for name in names:
         try:
@@ -193,21 +225,28 @@ def _signature(folder: Path) -> tuple:
     return tuple(signature)
 
 
-class ResultsSource:
-    """The results folder the app shows: loaded once, reloaded when its files change."""
+OPTIMISATION_FILES = ["front.csv", "optimisation.json", f"verification/{contract.MANIFEST}"]
 
-    def __init__(self, folder: Path) -> None:
+
+class ResultsSource:
+    """The results folder the app shows (and the search of `run.py optimise` beside them): loaded
+    once, reloaded when their files change."""
+
+    def __init__(self, folder: Path, optimisation: Path | None = None) -> None:
         self.folder = Path(folder)
+        self.optimisation = None if optimisation is None else Path(optimisation)
         self._lock = threading.Lock()
         self._cached: tuple[tuple, Results | ResultsError] | None = None
 
     def get(self) -> Results:
         """The results, or raise the `ResultsError` that explains why there are none."""
         signature = _signature(self.folder)
+        if self.optimisation is not None:
+            signature += _signature(self.optimisation, OPTIMISATION_FILES)
         with self._lock:
             if self._cached is None or self._cached[0] != signature:
                 try:
-                    loaded: Results | ResultsError = load_results(self.folder)
+                    loaded: Results | ResultsError = load_results(self.folder, self.optimisation)
                 except ResultsError as error:
                     loaded = error
                 self._cached = (signature, loaded)

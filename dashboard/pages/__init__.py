@@ -9,6 +9,7 @@ from dashboard.pages import (
     cities,
     composition,
     levers,
+    optimise,
     overview,
     trajectories,
     whatif,
@@ -23,4 +24,5 @@ PAGES: tuple[Page, ...] = (
     levers.PAGE,
     whatif.PAGE,
     backtest.PAGE,
+    optimise.PAGE,  # 实现路径 (issue 14 item 3)
 )

@@ -39,6 +39,9 @@ _PUBLIC = {
     "quantile_bands": "model.experiments.comparison",
     "Sensitivity": "model.experiments.sensitivity",
     "read_sensitivity": "model.experiments.sensitivity",
+    # the 实现路径 page (issue 14 item 3)
+    "Optimisation": "model.experiments.optimisation",
+    "read_optimisation": "model.experiments.optimisation",
     "deadline_rows": "model.experiments.store",
     "open_table": "model.experiments.store",
     "read_rows": "model.experiments.store",
