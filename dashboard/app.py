@@ -27,6 +27,7 @@ from dashboard.pages.base import (
     render_page,
     view_of,
 )
+from model.experiments import DEFAULT_OPTIMISE_OUT
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PAGE_BY_PATH = {page.path: page for page in PAGES}
@@ -217,7 +218,7 @@ def warm_up(source: ResultsSource) -> None:
             render_page(page, view_of(results, lang, {}, None))
 
 
-def create_app(results: Path, optimisation: Path | None = None) -> Dash:
+def create_app(results: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> Dash:
     """The dashboard for one results folder and the `run.py optimise` folder shown beside it
     (read lazily, reloaded when they change)."""
     source = ResultsSource(Path(results), optimisation)
@@ -241,7 +242,10 @@ def create_app(results: Path, optimisation: Path | None = None) -> Dash:
 
 
 def serve(
-    results: Path, host: str = "127.0.0.1", port: int = 8050, optimisation: Path | None = None
+    results: Path,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    optimisation: Path = DEFAULT_OPTIMISE_OUT,
 ) -> None:
     """Run the dashboard (`run.py dashboard`); loopback only unless `host` says otherwise (with a
     warning: no login). SIGTERM stops it as Ctrl-C does: what-if jobs stopped, cache removed."""

@@ -22,6 +22,7 @@ import pandas as pd
 from dashboard import contract
 from dashboard.memo import Memo
 from model.experiments import (
+    DEFAULT_OPTIMISE_OUT,
     SHOWN_FIRST,
     Backtest,
     InputError,
@@ -66,7 +67,7 @@ class Results:
     summary: pd.DataFrame
     scenarios: list[ScenarioInfo]
     tables: dict[str, Any]  # file name → its checked pyarrow dataset (fiscal: if written)
-    optimisation_folder: Path | None = None  # `run.py optimise`'s output shown beside them
+    optimisation_folder: Path = DEFAULT_OPTIMISE_OUT  # `run.py optimise`'s output shown beside
     _memo: Memo = field(default_factory=Memo, repr=False)
 
     @property
@@ -127,9 +128,7 @@ class Search:
     verification: Results | None
 
 
-def _search(folder: Path | None) -> Search:
-    if folder is None:
-        raise InputError("no optimisation folder given: run.py dashboard --optimisation FOLDER")
+def _search(folder: Path) -> Search:
     found = read_optimisation(folder)
     if found.verification is None:
         return Search(found, None)
@@ -185,7 +184,7 @@ def _scenarios(manifest: dict[str, Any], summary: pd.DataFrame) -> list[Scenario
     return infos
 
 
-def load_results(folder: Path, optimisation: Path | None = None) -> Results:
+def load_results(folder: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> Results:
     """Check a results folder and read its manifest and summary; raise `ResultsError` saying what
     is wrong. Every table file is checked (readable, with its columns), none is loaded yet.
     `optimisation`: the folder of `run.py optimise` the dashboard shows beside the results."""
@@ -232,17 +231,15 @@ class ResultsSource:
     """The results folder the app shows (and the search of `run.py optimise` beside them): loaded
     once, reloaded when their files change."""
 
-    def __init__(self, folder: Path, optimisation: Path | None = None) -> None:
+    def __init__(self, folder: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> None:
         self.folder = Path(folder)
-        self.optimisation = None if optimisation is None else Path(optimisation)
+        self.optimisation = Path(optimisation)
         self._lock = threading.Lock()
         self._cached: tuple[tuple, Results | ResultsError] | None = None
 
     def get(self) -> Results:
         """The results, or raise the `ResultsError` that explains why there are none."""
-        signature = _signature(self.folder)
-        if self.optimisation is not None:
-            signature += _signature(self.optimisation, OPTIMISATION_FILES)
+        signature = _signature(self.folder) + _signature(self.optimisation, OPTIMISATION_FILES)
         with self._lock:
             if self._cached is None or self._cached[0] != signature:
                 try:

@@ -206,7 +206,7 @@ def test_a_missing_search_is_named_with_its_command(searched, tmp_path, lang):
     absent = tmp_path / "nothing-here"
     results = load_results(searched / "verification", absent)
     rendered = optimise.render(View(results, lang))
-    assert rendered.charts == {}
+    assert rendered.charts[optimise.FRONTIER][1].empty
     message = rendered.blocks[optimise.SUMMARY][0]
     text = " ".join(p.children for p in message.children)
     assert f"uv run python run.py optimise --out {absent}" in text
@@ -229,6 +229,19 @@ def test_a_search_written_later_is_picked_up_and_a_corrupt_one_named(searched, t
     (folder / "front.csv").write_text("trial,mix\n1,{not json\n", encoding="utf-8")
     problem = optimise.search_of(source.get())
     assert isinstance(problem, str) and str(folder) in problem and "unreadable" in problem
+
+
+def test_a_search_without_a_feasible_mix_says_so(searched, tmp_path):
+    out = tmp_path / "none-feasible"
+    options = ["--trials", "2", "--runs-per-trial", "2", "--scale", "5000", "--workers", "1"]
+    done = run_cli("optimise", *options, "--min-operating-share", "0.99", "--out", str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = load_results(searched / "verification", out)
+    rendered = optimise.render(View(results, "en"))
+    assert rendered.blocks[optimise.SUMMARY][1].children == t("optimise.no_front", "en")
+    assert len(rendered.charts[optimise.FRONTIER][0].data) == 1  # no point, no verified trace
+    assert rendered.blocks[optimise.POINT][0].data is None
+    assert trajectories.verified_mixes(results) == {}
 
 
 # --- in the browser ------------------------------------------------------------------------

@@ -204,7 +204,8 @@ def render(view: View) -> Rendered:
             t("optimise.missing_detail", lang, folder=folder),
             t("optimise.reason", lang, detail=search),
         )
-        return Rendered({}, {SUMMARY: [missing], POINT: []})
+        empty = figures.message_figure(t("optimise.missing", lang), t("optimise.frontier", lang))
+        return Rendered({FRONTIER: (empty, pd.DataFrame())}, {SUMMARY: [missing], POINT: []})
     blocks = {
         SUMMARY: summary_block(search, lang),
         POINT: point_block(search, default_trial(search), lang),

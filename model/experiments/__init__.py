@@ -40,6 +40,7 @@ _PUBLIC = {
     "Sensitivity": "model.experiments.sensitivity",
     "read_sensitivity": "model.experiments.sensitivity",
     # the 实现路径 page (issue 14 item 3)
+    "DEFAULT_OPTIMISE_OUT": "model.defaults",
     "Optimisation": "model.experiments.optimisation",
     "read_optimisation": "model.experiments.optimisation",
     "deadline_rows": "model.experiments.store",
