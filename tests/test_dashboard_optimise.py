@@ -287,9 +287,11 @@ def test_the_page_in_chromium_in_both_languages(page, searched, tmp_path):
         verified = front.dropna(subset=["scenario"]).index[-1]
         click_point(page, 0, int(verified))
         mix, runs = front.loc[verified, "scenario"], int(found.verified["runs"].iloc[0])
-        page.wait_for_function("!document.querySelector('#opt-open').disabled", timeout=15_000)
+        heading = t("optimise.point", "zh", trial=int(front.loc[verified, "trial"]))
+        page.wait_for_selector(f"#opt-point h3:text-is('{heading}')", timeout=15_000)
+        assert page.is_enabled("#opt-open")
         page.click("#opt-open")
-        page.wait_for_url(url + "/trajectories", timeout=15_000)
+        page.wait_for_function("location.pathname === '/trajectories'", timeout=15_000)
         label = trajectories.mix_label(mix, runs, "zh")
         page.wait_for_selector(f"#traj-registered .legendtext:text-is('{label}')", timeout=15_000)
         # the same in English
