@@ -241,7 +241,12 @@ def _command_observations(args: argparse.Namespace) -> int:
 def _command_dashboard(args: argparse.Namespace) -> int:
     from dashboard.app import serve
 
-    serve(results=Path(args.results), host=args.host, port=args.port)
+    serve(
+        results=Path(args.results),
+        host=args.host,
+        port=args.port,
+        optimisation=Path(args.optimisation),
+    )
     return 0
 
 
@@ -269,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--results", default=str(DEFAULT_RESULTS), help="results folder")
     dashboard.add_argument("--host", default="127.0.0.1")
     dashboard.add_argument("--port", type=_port, default=8050)
+    dashboard.add_argument(
+        "--optimisation",
+        default=str(DEFAULT_OPTIMISE_OUT),
+        help="run.py optimise output folder shown on the 实现路径 page (default: %(default)s)",
+    )
     dashboard.set_defaults(handler=_command_dashboard)
     return parser
 

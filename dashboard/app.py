@@ -1,6 +1,7 @@
 """The Dash app of the leading group (领导小组): shell, navigation, language, routing, downloads.
 
-`create_app(results)` builds the app for one results folder; `serve(results, host, port)` runs it
+`create_app(results, optimisation)` builds the app for one results folder (and the search of
+`run.py optimise` beside them); `serve(results, host, port, optimisation)` runs it
 (`run.py dashboard`), with the limits of `safety` on what it accepts. Everything is served
 locally: no CDN, no web fonts.
 """
@@ -26,6 +27,7 @@ from dashboard.pages.base import (
     render_page,
     view_of,
 )
+from model.experiments import DEFAULT_OPTIMISE_OUT
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PAGE_BY_PATH = {page.path: page for page in PAGES}
@@ -216,9 +218,10 @@ def warm_up(source: ResultsSource) -> None:
             render_page(page, view_of(results, lang, {}, None))
 
 
-def create_app(results: Path) -> Dash:
-    """The dashboard for one results folder (read lazily, reloaded when it changes)."""
-    source = ResultsSource(Path(results))
+def create_app(results: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> Dash:
+    """The dashboard for one results folder and the `run.py optimise` folder shown beside it
+    (read lazily, reloaded when they change)."""
+    source = ResultsSource(Path(results), optimisation)
     app = Dash(
         __name__,
         title=t("app.title", DEFAULT_LANG),
@@ -238,10 +241,15 @@ def create_app(results: Path) -> Dash:
     return app
 
 
-def serve(results: Path, host: str = "127.0.0.1", port: int = 8050) -> None:
+def serve(
+    results: Path,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    optimisation: Path = DEFAULT_OPTIMISE_OUT,
+) -> None:
     """Run the dashboard (`run.py dashboard`); loopback only unless `host` says otherwise (with a
     warning: no login). SIGTERM stops it as Ctrl-C does: what-if jobs stopped, cache removed."""
-    app = create_app(results)
+    app = create_app(results, optimisation)
     safety.protect(app, host, port)
     safety.warn_if_exposed(host)
     signal.signal(signal.SIGTERM, signal.default_int_handler)

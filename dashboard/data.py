@@ -22,10 +22,12 @@ import pandas as pd
 from dashboard import contract
 from dashboard.memo import Memo
 from model.experiments import (
+    DEFAULT_OPTIMISE_OUT,
     SHOWN_FIRST,
     Attribution,
     Backtest,
     InputError,
+    Optimisation,
     Sensitivity,
     backtest_of,
     deadline_rows,
@@ -33,6 +35,7 @@ from model.experiments import (
     places,
     published_sensitivities,
     read_attribution,
+    read_optimisation,
     read_rows,
     read_sensitivity,
 )
@@ -69,6 +72,7 @@ class Results:
     summary: pd.DataFrame
     scenarios: list[ScenarioInfo]
     tables: dict[str, Any]  # file name → its checked pyarrow dataset (fiscal: if written)
+    optimisation_folder: Path = DEFAULT_OPTIMISE_OUT  # `run.py optimise`'s output shown beside
     _memo: Memo = field(default_factory=Memo, repr=False)
 
     @property
@@ -122,6 +126,12 @@ class Results:
         read = functools.partial(read_sensitivity, self.folder, scenario)
         return self.memo(("sensitivity", scenario), lambda: _checked(self.folder, read))
 
+    def search(self) -> Search:
+        """The search of `run.py optimise` in `optimisation_folder` and its verification batch
+        (read once); `InputError` naming the command when there is none (`model.experiments.
+        read_optimisation`), or when its verification batch cannot be read."""
+        return self.memo(("search",), lambda: _search(self.optimisation_folder))
+
     def _read(self, name: str, columns, scenario: str | None) -> pd.DataFrame:
         rows = {} if scenario is None else {"scenario": scenario}
         return _checked(self.folder, read_rows, self.tables[name], columns or None, **rows)
@@ -162,6 +172,25 @@ def find_attributions(results: Path) -> Attributions:
             continue
         found.setdefault((attribution.scenario, attribution.level), attribution)
     return Attributions(found, unreadable)
+
+
+@dataclass(frozen=True)
+class Search:
+    """A finished search (实现路径) and its verification batch as results (None if no mix was
+    verified)."""
+
+    found: Optimisation
+    verification: Results | None
+
+
+def _search(folder: Path) -> Search:
+    found = read_optimisation(folder)
+    if found.verification is None:
+        return Search(found, None)
+    try:
+        return Search(found, load_results(found.verification))
+    except ResultsError as error:
+        raise InputError(f"{found.verification}: {error.kind} {error.detail}".strip()) from None
 
 
 def _checked(folder: Path, read: Callable[..., Any], *args, **kwargs) -> Any:
@@ -214,9 +243,10 @@ def _scenarios(manifest: dict[str, Any], summary: pd.DataFrame) -> list[Scenario
     return infos
 
 
-def load_results(folder: Path) -> Results:
+def load_results(folder: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> Results:
     """Check a results folder and read its manifest and summary; raise `ResultsError` saying what
-    is wrong. Every table file is checked (readable, with its columns), none is loaded yet."""
+    is wrong. Every table file is checked (readable, with its columns), none is loaded yet.
+    `optimisation`: the folder of `run.py optimise` the dashboard shows beside the results."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsError("missing", folder)
@@ -235,13 +265,14 @@ def load_results(folder: Path) -> Results:
     if opened[contract.TIMESERIES].count_rows() == 0:
         raise ResultsError("empty", folder, f"{contract.TIMESERIES} (0 rows)")
     summary = _checked(folder, read_rows, opened[contract.SUMMARY])
-    return Results(folder, manifest, summary, _scenarios(manifest, summary), opened)
+    scenarios = _scenarios(manifest, summary)
+    return Results(folder, manifest, summary, scenarios, opened, optimisation)
 
 
-def _signature(folder: Path) -> tuple:
+def _signature(folder: Path, names: list[str] | None = None) -> tuple:
     """What changes when the store rewrites the folder: names, inodes, sizes and times of its
-    files (and table folders)."""
-    names = [contract.MANIFEST, *contract.REQUIRED_TABLES, contract.FISCAL]
+    files (and table folders), by default those of a results folder."""
+    names = names or [contract.MANIFEST, *contract.REQUIRED_TABLES, contract.FISCAL]
     signature: list[tuple] = [("folder", folder.is_dir())]
     for name in names:
         try:
@@ -252,21 +283,26 @@ def _signature(folder: Path) -> tuple:
     return tuple(signature)
 
 
-class ResultsSource:
-    """The results folder the app shows: loaded once, reloaded when its files change."""
+OPTIMISATION_FILES = ["front.csv", "optimisation.json", f"verification/{contract.MANIFEST}"]
 
-    def __init__(self, folder: Path) -> None:
+
+class ResultsSource:
+    """The results folder the app shows (and the search of `run.py optimise` beside them): loaded
+    once, reloaded when their files change."""
+
+    def __init__(self, folder: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> None:
         self.folder = Path(folder)
+        self.optimisation = Path(optimisation)
         self._lock = threading.Lock()
         self._cached: tuple[tuple, Results | ResultsError] | None = None
 
     def get(self) -> Results:
         """The results, or raise the `ResultsError` that explains why there are none."""
-        signature = _signature(self.folder)
+        signature = _signature(self.folder) + _signature(self.optimisation, OPTIMISATION_FILES)
         with self._lock:
             if self._cached is None or self._cached[0] != signature:
                 try:
-                    loaded: Results | ResultsError = load_results(self.folder)
+                    loaded: Results | ResultsError = load_results(self.folder, self.optimisation)
                 except ResultsError as error:
                     loaded = error
                 self._cached = (signature, loaded)

@@ -772,3 +772,78 @@ def sobol_chart(rows: pd.DataFrame, labels: Mapping[str, str], lang: str, title:
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(barmode="group")
     return _style(fig, title, height=max(400, 160 + 56 * len(rows)))
+
+
+# --- the path to the target (实现路径): the search's frontier --------------------------------
+
+OPTIMISED_COLOR = "#8e44ad"  # a verified mix of the search beside stored scenarios
+SHARE_COLORSCALE = "Viridis"
+
+
+def _frontier_trace(
+    points: pd.DataFrame, cost: str, p: str, share: str, name: str, axis: Axis, **style
+) -> go.Scatter:
+    """Points of the frontier: cost (x) against P (y), coloured by operating share; the trial in
+    `customdata` (what a click on the point gives)."""
+    x_hover = f"%{{x:{axis.hover}}}{axis.ticksuffix}"
+    return go.Scatter(
+        x=points[cost] / axis.divisor,
+        y=points[p],
+        mode="markers",
+        name=name,
+        customdata=points[["trial", share]].to_numpy(dtype=object).tolist(),  # lists: in clickData
+        marker={"color": points[share], "coloraxis": "coloraxis", **style.pop("marker", {})},
+        hovertemplate=f"{name} · %{{customdata[0]}}<br>{x_hover}<br>P %{{y:.0%}}<br>"
+        "%{customdata[1]:.1%}<extra></extra>",
+        **style,
+    )
+
+
+def frontier_chart(
+    front: pd.DataFrame, verified: pd.DataFrame, target_p: float, lang: str, title: str
+) -> go.Figure:
+    """The cost-probability frontier of a search (`model.experiments.read_optimisation`):
+    fiscal cost against P(doubled), the operating share at the deadline as colour.
+
+    `front`: trial, search_cost, search_p_doubled, search_operating_share (the search's
+    estimates); `verified`: trial, fiscal_cost, p_doubled, p_doubled_p05, p_doubled_p95,
+    operating_share (the verification batch), drawn as diamonds with their 90 % interval. A
+    dashed line marks the target P.
+    """
+    fig = go.Figure()
+    largest = max([0.0, *front["search_cost"], *verified["fiscal_cost"]])
+    axis = value_axis("money", largest, lang)
+    fig.add_trace(
+        _frontier_trace(
+            front, "search_cost", "search_p_doubled", "search_operating_share",
+            t("optimise.front", lang), axis, marker={"size": 11, "line": {"width": 1}},
+        )
+    )  # fmt: skip
+    if len(verified):
+        interval = {
+            "type": "data",
+            "symmetric": False,
+            "array": verified["p_doubled_p95"] - verified["p_doubled"],
+            "arrayminus": verified["p_doubled"] - verified["p_doubled_p05"],
+            "color": "#566573",
+        }
+        fig.add_trace(
+            _frontier_trace(
+                verified, "fiscal_cost", "p_doubled", "operating_share",
+                t("optimise.verified", lang), axis, error_y=interval,
+                marker={"size": 15, "symbol": "diamond", "line": {"width": 1.5, "color": "#1b2631"}},
+            )
+        )  # fmt: skip
+    _reference_line(
+        fig, target_p, vertical=False, color="#c0392b", dash="dash",
+        label=t("optimise.target", lang, p=f"{target_p:.0%}"), xanchor="left",
+    )  # fmt: skip
+    _apply_axis(fig, axis, which="x", zero=False)
+    fig.update_xaxes(title={"text": t("optimise.cost_axis", lang)}, rangemode="tozero")
+    fig.update_yaxes(
+        title={"text": t("optimise.p_axis", lang)}, tickformat=".0%", range=[-0.03, 1.05]
+    )
+    colorbar = {"title": {"text": t("optimise.share", lang)}, "tickformat": ".0%"}
+    fig.update_layout(coloraxis={"colorscale": SHARE_COLORSCALE, "colorbar": colorbar})
+    fig.update_layout(clickmode="event")
+    return _style(fig, title, height=520)

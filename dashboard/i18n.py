@@ -608,6 +608,104 @@ TEXT: dict[str, tuple[str, str]] = {
         "This output does not vary over the runs: no indices",
     ),
     "sensitivity.no_effect": ("没有输入对该输出产生影响", "No input moves this output"),
+    # the path to the target (实现路径): the search of `run.py optimise` (issue 14 item 3)
+    "nav.optimise": ("实现路径", "Path to the target"),
+    "optimise.heading": (
+        "实现路径：实现倍增的最低成本政策组合",
+        "Path to the target: the cheapest mix of levers that doubles",
+    ),
+    "optimise.note": (
+        "圆点：搜索所得前沿（满足约束的组合中，没有其他组合既更便宜又更可能倍增），为搜索估计（每个组合"
+        "{runs} 次模拟，倍增概率按各次模拟峰值比值的正态近似）；菱形：已验证的组合，{verify} 次新的模拟"
+        "（不同的随机种子），倍增概率为倍增模拟的占比及其90%区间。颜色：2025年12月运营中的市场主体占"
+        "已登记的比例。点击一个点查看其政策工具。",
+        "Dots: the front of the search (mixes within the constraints that no other beats on both cost "
+        "and P), search estimates ({runs} runs per mix, P by a normal approximation of the runs' "
+        "peak ratios); diamonds: verified mixes, {verify} fresh runs (other seeds), P the share of "
+        "runs doubled with its 90 % interval. Colour: the share of registered entities operating in "
+        "Dec 2025. Click a point to see its levers.",
+    ),
+    "optimise.frontier": ("成本—倍增概率前沿", "Cost against P(doubled): the frontier"),
+    "optimise.front": ("搜索前沿", "Search front"),
+    "optimise.verified": ("已验证", "Verified"),
+    "optimise.target": ("目标 {p}", "Target {p}"),
+    "optimise.cost_axis": ("财政成本（至2025年12月）", "Fiscal cost to Dec 2025"),
+    "optimise.p_axis": ("2025年12月前倍增的概率", "P(doubled by Dec 2025)"),
+    "optimise.share": ("运营占比", "Operating share"),
+    "optimise.missing": ("尚无实现路径的搜索结果", "No search for the path to the target yet"),
+    "optimise.missing_detail": (
+        "在 {folder} 中没有读到 run.py optimise 的结果。请先运行：uv run python run.py optimise "
+        "--out {folder}（默认设置约20分钟），或用 run.py dashboard --optimisation 目录 指定其输出目录。",
+        "No run.py optimise output could be read in {folder}. Run first: uv run python run.py "
+        "optimise --out {folder} (about 20 minutes with the defaults), or give its output folder "
+        "with run.py dashboard --optimisation FOLDER.",
+    ),
+    "optimise.reason": ("原因：{detail}", "Reason: {detail}"),
+    "optimise.goal": (
+        "目标：2025年12月前倍增的概率不低于 {p}；约束：2025年12月运营占比不低于 {share}；{budget}。",
+        "Target: P(doubled by Dec 2025) at least {p}; constraints: operating share in Dec 2025 at "
+        "least {share}; {budget}.",
+    ),
+    "optimise.budget": ("财政成本不超过 {budget}", "fiscal cost at most {budget}"),
+    "optimise.no_budget": ("不设预算上限", "no budget cap"),
+    "optimise.answer_met": (
+        "最低成本的达标组合：{name}，财政成本 {cost}，倍增概率 {p} {interval}（{runs} 次模拟）。",
+        "The cheapest mix meeting the target: {name}, fiscal cost {cost}, P(doubled) {p} "
+        "{interval} ({runs} runs).",
+    ),
+    "optimise.answer_not_met": (
+        "在目录界定的范围内，没有已验证的组合达到目标。已验证的最高倍增概率：{name}，{p} {interval}"
+        "（{runs} 次模拟），财政成本 {cost}。",
+        "Not reachable: no verified mix within the catalogue's bounds meets the target. The best "
+        "verified: {name}, P(doubled) {p} {interval} ({runs} runs), fiscal cost {cost}.",
+    ),
+    "optimise.no_front": (
+        "没有满足约束的组合，前沿为空，也没有可验证的组合。",
+        "No mix met the constraints: the front is empty and nothing was verified.",
+    ),
+    "optimise.verified_heading": ("已验证的组合", "Verified mixes"),
+    "optimise.col.scenario": ("组合", "Mix"),
+    "optimise.col.runs": ("模拟次数", "Runs"),
+    "optimise.col.p_doubled": ("倍增概率（90%区间）", "P(doubled) (90 % interval)"),
+    "optimise.col.fiscal_cost": ("财政成本（中位数）", "Fiscal cost (median)"),
+    "optimise.col.operating_share": ("运营占比", "Operating share"),
+    "optimise.col.ratio": ("比2020年底（中位数）", "Ratio to end-2020 (median)"),
+    "optimise.col.yuan_per_additional_operating": (
+        "每增加一户运营主体财政成本",
+        "Yuan per additional operating entity",
+    ),
+    "optimise.col.meets_target": ("是否达标", "Meets the target"),
+    "optimise.yes": ("达标", "yes"),
+    "optimise.no": ("未达标", "no"),
+    "optimise.point": ("试验 {trial} 的政策组合", "The levers of trial {trial}"),
+    "optimise.point_search": (
+        "搜索估计：财政成本 {cost}，倍增概率 {p}，运营占比 {share}，启用 {levers} 项政策工具。",
+        "Search estimate: fiscal cost {cost}, P(doubled) {p}, operating share {share}, {levers} "
+        "levers on.",
+    ),
+    "optimise.point_verified": (
+        "已验证为 {name}：{runs} 次新的模拟，倍增概率 {p} {interval}，财政成本 {cost}，运营占比 "
+        "{share}。",
+        "Verified as {name}: {runs} fresh runs, P(doubled) {p} {interval}, fiscal cost {cost}, "
+        "operating share {share}.",
+    ),
+    "optimise.point_unverified": (
+        "此点未经验证，只有搜索估计；只有已验证的组合（菱形）可在走势页打开。",
+        "Not verified: search estimates only; only verified mixes (diamonds) open on the "
+        "trajectories page.",
+    ),
+    "optimise.open": ("在走势页查看此组合", "Open this mix on the trajectories page"),
+    "optimise.col.lever": ("政策工具", "Lever"),
+    "optimise.col.family": ("类别", "Family"),
+    "optimise.col.intensity": ("力度（文件值 = 1）", "Intensity (the document's = 1)"),
+    "optimise.col.start": ("起始月份", "Start"),
+    "optimise.col.articles": ("条款", "Articles"),
+    "optimise.col.departments": ("责任单位", "Departments"),
+    "trajectories.mix": ("实现路径的已验证组合", "A verified mix of the path to the target"),
+    "trajectories.mix_label": (
+        "实现路径 {name}（已验证，{runs} 次）",
+        "Path {name} (verified, {runs} runs)",
+    ),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),
     "dropdown.deselect_all": ("全部取消", "Deselect all"),

@@ -16,7 +16,7 @@ from dashboard.formats import (
     format_range,
     format_ratio,
 )
-from dashboard.i18n import label, t
+from dashboard.i18n import label, pick, t
 
 COST_PER_ADDITIONAL = ("cost_per_additional_registered", "cost_per_additional_operating")
 ASSUMPTION_SHARE = ("assumption_share_registered", "assumption_share_operating")
@@ -220,3 +220,77 @@ def lever_rows(
 
 def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
+
+
+# --- the path to the target (实现路径): verified mixes and a mix's levers --------------------
+
+VERIFIED_COLUMNS = (
+    "scenario",
+    "runs",
+    "p_doubled",
+    "fiscal_cost",
+    "operating_share",
+    "ratio",
+    "yuan_per_additional_operating",
+    "meets_target",
+)
+MIX_COLUMNS = ("lever", "family", "intensity", "start", "articles", "departments")
+
+
+def optimise_headers(columns: tuple[str, ...], lang: str) -> dict[str, str]:
+    """Column of a table of the 实现路径 page → header in the language."""
+    return {column: t(f"optimise.col.{column}", lang) for column in columns}
+
+
+def p_with_interval(row: Mapping, lang: str) -> tuple[str, str]:
+    """A verified P(doubled) and, apart, its 90 % interval: ('0%', '(0%–44%)')."""
+    interval = format_range(row["p_doubled_p05"], row["p_doubled_p95"], _share, lang)
+    return format_percent(row["p_doubled"]), interval
+
+
+def verified_rows(verified: pd.DataFrame, lang: str) -> list[dict]:
+    """One dict of texts per verified mix (`model.experiments.read_optimisation`'s `verified`),
+    cheapest first, plus `name` and `likelihood`."""
+    rows = []
+    for row in verified.sort_values("fiscal_cost").to_dict("records"):
+        rows.append(
+            {
+                "name": row["scenario"],
+                "scenario": row["scenario"],
+                "runs": str(int(row["runs"])),
+                "p_doubled": " ".join(p_with_interval(row, lang)),
+                "likelihood": likelihood(row["p_doubled"]),
+                "fiscal_cost": format_money(row["fiscal_cost"], lang),
+                "operating_share": f"{row['operating_share']:.1%}",
+                "ratio": format_ratio(row["ratio"], lang),
+                "yuan_per_additional_operating": format_money(
+                    row["yuan_per_additional_operating"], lang
+                ),
+                "meets_target": t("optimise.yes" if row["meets_target"] else "optimise.no", lang),
+            }
+        )
+    return rows
+
+
+def mix_rows(mix: Mapping[str, tuple[float, str]], catalogue, lang: str) -> list[dict]:
+    """One dict of texts per lever of a mix (lever → (intensity, start 'YYYY-MM')), in the
+    catalogue's order: title, family, intensity, start, articles and responsible departments
+    (责任单位). `catalogue`: `dashboard.catalogue.CatalogueView`."""
+    families = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+    rows = []
+    for lever in (lv for lv in catalogue.levers if lv.id in mix):
+        intensity, start = mix[lever.id]
+        rows.append(
+            {
+                "id": lever.id,
+                "lever": pick(lever.title_zh, lever.title_en, lang),
+                "family": families.get(lever.family, lever.family),
+                "intensity": f"{intensity:g}",
+                "start": format_month(pd.Period(start, "M").to_timestamp("M"), lang),
+                "articles": "、".join(t("levers.article", lang, n=a) for a in lever.articles),
+                "departments": "、".join(
+                    catalogue.department_name(d, lang) for d in lever.departments
+                ),
+            }
+        )
+    return rows

@@ -91,12 +91,14 @@ class Server:
 
 
 @contextmanager
-def server_process(results: Path, log_dir: Path) -> Iterator[Server]:
-    """`run.py dashboard --results RESULTS` on a free loopback port, stopped (SIGTERM) at the end."""
+def server_process(results: Path, log_dir: Path, *options: str) -> Iterator[Server]:
+    """`run.py dashboard --results RESULTS [OPTIONS]` on a free loopback port, stopped (SIGTERM)
+    at the end."""
     port = _free_port()
     log = (log_dir / f"dashboard-{port}.log").open("w")
+    command = ["run.py", "dashboard", "--results", str(results), "--port", str(port), *options]
     process = subprocess.Popen(
-        [sys.executable, "run.py", "dashboard", "--results", str(results), "--port", str(port)],
+        [sys.executable, *command],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -121,9 +123,9 @@ def server_process(results: Path, log_dir: Path) -> Iterator[Server]:
 
 
 @contextmanager
-def dashboard_server(results: Path, log_dir: Path) -> Iterator[str]:
-    """`run.py dashboard --results RESULTS` on a free loopback port; yields its URL."""
-    with server_process(results, log_dir) as server:
+def dashboard_server(results: Path, log_dir: Path, *options: str) -> Iterator[str]:
+    """`run.py dashboard --results RESULTS [OPTIONS]` on a free loopback port; yields its URL."""
+    with server_process(results, log_dir, *options) as server:
         yield server.url
 
 

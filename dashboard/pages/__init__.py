@@ -10,6 +10,7 @@ from dashboard.pages import (
     cities,
     composition,
     levers,
+    optimise,
     overview,
     trajectories,
     whatif,
@@ -25,4 +26,5 @@ PAGES: tuple[Page, ...] = (
     whatif.PAGE,
     backtest.PAGE,
     attribution.PAGE,  # 贡献与敏感性
+    optimise.PAGE,  # 实现路径 (issue 14 item 3)
 )

@@ -1,4 +1,6 @@
-"""Trajectories (走势): registered and operating entities over time, fan charts per scenario."""
+"""Trajectories (走势): registered and operating entities over time, fan charts per scenario;
+beside them, at a pick (or opened from the 实现路径 page), a verified mix of `run.py optimise`
+drawn from its verification batch (dashed)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,23 @@ from dash import html
 from dashboard import components, figures, stats
 from dashboard.data import Results
 from dashboard.i18n import t
-from dashboard.pages.base import Many, Page, Rendered, View, chart_cards, scenario_control
+from dashboard.pages.base import (
+    Many,
+    Page,
+    Rendered,
+    View,
+    chart_cards,
+    control_id,
+    scenario_control,
+)
+from model.experiments import InputError
 
 SCENARIOS = "traj-scenarios"
 CHARTS = {"traj-registered": "n_registered", "traj-operating": "n_operating"}
 DEFAULT_SHOWN = 4
 TITLES = {"n_registered": "trajectories.registered", "n_operating": "trajectories.operating"}
+MIX = "traj-mix"  # a verified mix of the search (实现路径), its name in the verification batch
+MIX_KEY = "optimised:"  # its bands' scenario key: never a stored scenario's name
 
 
 def bands(results: Results, value: str):
@@ -66,13 +79,57 @@ def fan_charts(
     return rendered
 
 
+def verified_mixes(results: Results) -> dict[str, int]:
+    """The verified mixes of the search shown beside the results: name → runs (none without)."""
+    try:
+        verified = results.search().found.verified
+    except InputError:
+        return {}
+    return dict(zip(verified["scenario"], verified["runs"], strict=True))
+
+
+def mix_bands(batch: Results, mix: str, value: str) -> pd.DataFrame:
+    """The bands of one column of a verified mix, from the search's verification batch."""
+    table = bands(batch, value)
+    return table[table["scenario"] == mix]
+
+
+def mix_label(name: str, runs: int, lang: str) -> str:
+    return t("trajectories.mix_label", lang, name=name, runs=runs)
+
+
 def render(view: View) -> Rendered:
-    results = view.results
+    results, lang = view.results, view.lang
     names = results.scenario_names
     chosen = view.choice(SCENARIOS, default_scenarios(results), allowed=Many(names))
-    titles = components.titles(results.scenarios, view.lang)
+    titles = components.titles(results.scenarios, lang)
     titles = {k: v for k, v in titles.items() if k in chosen}
-    return Rendered(fan_charts(view, CHARTS, chosen, titles, figures.scenario_colors(names)))
+    colors = figures.scenario_colors(names)
+    mixes = verified_mixes(results)
+    mix = view.choice(MIX, None, allowed=list(mixes))
+    if mix is None:
+        return Rendered(fan_charts(view, CHARTS, chosen, titles, colors))
+    key = MIX_KEY + mix
+    titles[key], colors[key] = mix_label(mix, mixes[mix], lang), figures.OPTIMISED_COLOR
+    batch = results.search().verification
+    assert batch is not None  # a verified mix has its batch
+    extra = {value: mix_bands(batch, mix, value).assign(scenario=key) for value in CHARTS.values()}
+    return Rendered(fan_charts(view, CHARTS, chosen, titles, colors, extra=extra, dashed=[key]))
+
+
+def mix_control(view: View) -> html.Div:
+    """The dropdown of the verified mixes of the search (disabled without any)."""
+    mixes = verified_mixes(view.results)
+    options = [{"label": mix_label(n, runs, view.lang), "value": n} for n, runs in mixes.items()]
+    picker = components.dropdown(
+        view.lang,
+        id=control_id(MIX),
+        options=options,
+        value=view.choice(MIX, None, allowed=list(mixes)),
+        disabled=not mixes,
+        className="picker",
+    )
+    return components.control(t("trajectories.mix", view.lang), picker)
 
 
 def layout(view: View, rendered: Rendered) -> html.Div:
@@ -81,7 +138,7 @@ def layout(view: View, rendered: Rendered) -> html.Div:
     runs = int(view.results.summary.groupby("scenario").size().max())
     return components.page(
         t("trajectories.heading", view.lang),
-        html.Div(picker, className="controls"),
+        html.Div([picker, mix_control(view)], className="controls"),
         html.Div(chart_cards(rendered, view.lang), className="grid-2"),
         note=t("chart.note_bands", view.lang, runs=runs),
     )
@@ -92,7 +149,10 @@ PAGE = Page(
     "/trajectories",
     render,
     layout,
-    controls=(SCENARIOS,),
+    controls=(SCENARIOS, MIX),
     chart_ids=tuple(CHARTS),
-    choices=lambda results: {SCENARIOS: Many(results.scenario_names)},
+    choices=lambda results: {
+        SCENARIOS: Many(results.scenario_names),
+        MIX: list(verified_mixes(results)),
+    },
 )

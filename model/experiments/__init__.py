@@ -47,6 +47,10 @@ _PUBLIC = {
     "read_attribution": "model.experiments.attribution",
     "SENSITIVITY_OUTPUTS": "model.experiments.sensitivity",
     "published_sensitivities": "model.experiments.sensitivity",
+    # the 实现路径 page (issue 14 item 3)
+    "DEFAULT_OPTIMISE_OUT": "model.defaults",
+    "Optimisation": "model.experiments.optimisation",
+    "read_optimisation": "model.experiments.optimisation",
     "deadline_rows": "model.experiments.store",
     "open_table": "model.experiments.store",
     "read_rows": "model.experiments.store",

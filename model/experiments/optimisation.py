@@ -662,6 +662,27 @@ def verified_table(folder: Path, paths: dict[str, Path]) -> pd.DataFrame:
     return table[_VERIFIED].reset_index(drop=True)
 
 
+def meets_target(goal: Goal, verified: pd.DataFrame | pd.Series) -> Any:
+    """Whether each verified mix (or the one of a row) meets the target within the constraints,
+    as verified: P(doubled) at least the target, the operating share at least the floor, the cost
+    within the budget."""
+    budget = math.inf if goal.budget is None else goal.budget
+    return (
+        (verified["p_doubled"] >= goal.target_p)
+        & (verified["operating_share"] >= goal.min_operating_share)
+        & (verified["fiscal_cost"] <= budget)
+    )
+
+
+def best_verified(goal: Goal, verified: pd.DataFrame) -> pd.Series:
+    """The verified mix the answer names (`verified` not empty): the cheapest that meets the
+    target within the constraints, else the one of highest P(doubled) (then ratio)."""
+    meeting = verified[meets_target(goal, verified)]
+    if len(meeting):
+        return meeting.sort_values("fiscal_cost", kind="stable").iloc[0]
+    return verified.sort_values(["p_doubled", "ratio"], ascending=False, kind="stable").iloc[0]
+
+
 def answer(goal: Goal, verified: pd.DataFrame) -> str:
     """The answer in one paragraph: the cheapest verified mix that meets the target within the
     constraints (as verified: a mix the search found feasible may fall below the floor on fresh
@@ -674,19 +695,13 @@ def answer(goal: Goal, verified: pd.DataFrame) -> str:
         return (
             f"No mix within the catalogue's bounds meets the constraints ({within}): none verified."
         )
-    cost = verified["fiscal_cost"]
-    feasible = (verified["operating_share"] >= goal.min_operating_share) & (
-        cost <= (math.inf if goal.budget is None else goal.budget)
-    )
-    meeting = verified[feasible & (verified["p_doubled"] >= goal.target_p)]
-    if len(meeting):
-        best = meeting.sort_values("fiscal_cost").iloc[0]
+    best = best_verified(goal, verified)
+    if meets_target(goal, best):
         return (
             f"Cheapest mix meeting P(doubled) >= {goal.target_p:.0%} ({within}): {best.scenario} "
             f"({best.path}), fiscal cost {best.fiscal_cost / 1e8:,.1f} 亿元, P(doubled) "
             f"{_p(best)} over {best.runs} runs, operating share {best.operating_share:.1%}."
         )
-    best = verified.sort_values(["p_doubled", "ratio"], ascending=False).iloc[0]
     return (
         f"Not reachable: no mix within the catalogue's bounds ({within}) reaches P(doubled) >= "
         f"{goal.target_p:.0%}. The best verified is {best.scenario} ({best.path}): P(doubled) "
@@ -706,3 +721,57 @@ def _write_text(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a finished search (the dashboard's 实现路径 page)
+
+
+@dataclass(frozen=True)
+class Optimisation:
+    """A finished `run.py optimise` folder: its goal, the front (one row per point, `mix` parsed
+    to lever -> (intensity, start), `scenario` the name it was verified as or None), the verified
+    mixes and their batch (None if none)."""
+
+    folder: Path
+    goal: Goal
+    effort: dict[str, Any]  # `Effort`'s fields as written (trials, runs_per_trial, verify_runs…)
+    front: pd.DataFrame
+    verified: pd.DataFrame  # the columns of `verified_table`, and `meets_target`
+    verification: Path | None
+
+    @property
+    def best(self) -> pd.Series | None:
+        """The verified mix the answer names (`best_verified`), None if none was verified."""
+        return None if self.verified.empty else best_verified(self.goal, self.verified)
+
+
+def read_optimisation(folder: Path) -> Optimisation:
+    """The search written in `folder` (front.csv, optimisation.json); InputError naming the
+    command that makes it when there is none, and the file when it cannot be read."""
+    folder = Path(folder)
+    front_file, summary_file = folder / "front.csv", folder / "optimisation.json"
+    if not front_file.is_file() or not summary_file.is_file():
+        raise InputError(
+            f"no optimisation in {folder}: uv run python run.py optimise --out {folder}"
+        )
+    try:
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        front = pd.read_csv(front_file)
+        mixes = [
+            {lever: (float(v[0]), str(v[1])) for lever, v in json.loads(text).items()}
+            for text in front["mix"]
+        ]
+        front["mix"] = pd.Series(mixes, index=front.index, dtype=object)
+        goal = Goal(**summary["goal"])
+        effort = dict(summary["effort"])
+        verified = pd.DataFrame(summary["verified"], columns=_VERIFIED)
+        numbers = {c: float for c in _VERIFIED if c not in ("scenario", "path")}
+        verified = verified.astype(numbers | {"runs": int})
+        verified["meets_target"] = meets_target(goal, verified)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        raise InputError(f"{folder}: unreadable optimisation: {error}") from None
+    front["scenario"] = front["scenario"].astype(object).where(front["scenario"].notna(), None)
+    batch = summary.get("verification")
+    verification = folder / "verification" if batch and (folder / "verification").is_dir() else None
+    return Optimisation(folder, goal, effort, front, verified, verification)
