@@ -15,7 +15,7 @@ from pathlib import Path
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import components, safety
+from dashboard import background, components, safety
 from dashboard.contract import FORMAT_VERSION
 from dashboard.data import Results, ResultsError, ResultsSource
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
@@ -254,4 +254,7 @@ def serve(
     safety.warn_if_exposed(host)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"Dashboard: http://{host}:{port}/  (results: {results})", flush=True)
-    app.run(host=host, port=port, debug=False)
+    try:
+        app.run(host=host, port=port, debug=False)
+    finally:
+        background.stop_all()

@@ -1,6 +1,7 @@
 """The background-callback manager of live what-if runs: Dash's DiskcacheManager (jobs in child
 processes, with progress and cancel) with a cap on the jobs running at once and a queue for the
-others, its cache in a temporary folder; its jobs stopped and its folder removed at exit.
+others, its cache in a temporary folder; its jobs stopped and its folder removed when the server
+stops (`stop_all`), and at exit whatever happens.
 
 Job handles are tickets of this manager, not process ids: a queued job has no process yet. A
 ticket is running while queued or while its process lives; every poll of a browser starts the
@@ -17,6 +18,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from multiprocess import Process
 PREFIX = "shanxi-dashboard-cache-"
 SLOTS = max(1, (os.cpu_count() or 2) - 1)  # jobs running at once: a core stays for the server
 MAX_WAITING = 8  # queued jobs; a request beyond them is refused at once
+_QUEUES: weakref.WeakSet = weakref.WeakSet()  # every JobQueue of this process, for stop_all
 
 
 def remove_stale_folders() -> None:
@@ -74,6 +77,7 @@ class JobQueue(DiskcacheManager):
         self._tickets = itertools.count(1)
         self._running: dict[int, Process] = {}
         self._waiting: dict[int, tuple] = {}  # ticket → (key, job_fn, args, context), in order
+        _QUEUES.add(self)
         atexit.register(self.shutdown)
 
     def build_cache_key(self, fn, args, cache_args_to_ignore, triggered):
@@ -154,3 +158,11 @@ class JobQueue(DiskcacheManager):
             self.terminate_job(ticket)
         self.handle.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def stop_all() -> None:
+    """Stop the jobs of every queue and remove their folders now: the server has stopped. Left to
+    the exit, running jobs competed for the cores with the process's own exit, which then took
+    over 10 s on a busy machine."""
+    for queue in list(_QUEUES):
+        queue.shutdown()

@@ -38,9 +38,7 @@ ROUTE_OUTPUTS = (
     ("lang-zh", "className"),
     ("lang-en", "className"),
 )
-# A stopped server kills its jobs rather than waiting for them (checked below: no job alive, the
-# cache removed); its own exit took over 10 s once on a machine shared with other test runs.
-STOP_WITHIN_S = 30
+STOP_WITHIN_S = 10  # a stopped server kills its jobs rather than waiting for them (about 0.5 s)
 
 
 def cache_folders() -> set[Path]:
