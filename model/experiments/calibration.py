@@ -34,7 +34,6 @@ import logging
 import math
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -402,9 +401,11 @@ def _publish(
     sessions: list[list[str]],
     stop: str,
 ) -> Posterior:
-    """Write the last generation as the posterior in `out` (through a temporary folder beside it,
-    so that `out` never holds half a posterior) and return it. `sessions`: the command of every
-    session that worked on it; `stop`: why it stopped (a key of STOPS)."""
+    """Write the last generation as the posterior in `out` (`store.publishing`: through a
+    temporary folder, so that `out` never holds half a posterior) and return it. `sessions`: the
+    command of every session that worked on it; `stop`: why it stopped (a key of STOPS)."""
+    from model.experiments.store import publishing
+
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     prior_only = fit.settings["prior_only"]
     rng = np.random.default_rng(budget.seed)
@@ -415,6 +416,26 @@ def _publish(
         + [priors()[n].draw(rng, len(frame)) for n in prior_only]
     )
     summary_weights, summaries = history.get_weighted_sum_stats(t=history.max_t)
+    provenance = _provenance(history, fit, budget, started, sessions, stop)
+    with publishing(out) as staging:
+        write_posterior(staging, names, values, np.asarray(weights), provenance)
+        _write_moments(staging / MOMENTS, summaries, np.asarray(summary_weights), fit.distance)
+        kept = out / WORK
+        if kept.is_dir():  # removed by `calibrate` once the posterior is in place
+            shutil.move(kept, staging / WORK)
+    logging.getLogger("ABC").info("posterior of %d particles written to %s", len(frame), out)
+    return load_posterior(out)
+
+
+def _provenance(
+    history,
+    fit: Fit,
+    budget: Budget,
+    started: float,
+    sessions: list[list[str]],
+    stop: str,
+) -> dict[str, Any]:
+    """What the posterior was fitted to and how: files, settings, stops, every generation."""
     populations = history.get_all_populations()
     generations = [
         {
@@ -427,7 +448,7 @@ def _publish(
         for row in populations.itertuples()
         if row.t >= 0
     ]
-    provenance = {
+    return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "commands": sessions,
         "method": f"ABC-SMC, pyabc {metadata.version('pyabc')}",
@@ -445,20 +466,6 @@ def _publish(
         "total_simulations": int(history.total_nr_simulations),
         "seconds_this_session": round(time.monotonic() - started, 1),
     }
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        write_posterior(staging, names, values, np.asarray(weights), provenance)
-        _write_moments(staging / MOMENTS, summaries, np.asarray(summary_weights), fit.distance)
-        kept = out / WORK
-        if kept.is_dir():
-            shutil.move(kept, staging / WORK)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    logging.getLogger("ABC").info("posterior of %d particles written to %s", len(frame), out)
-    return load_posterior(out)
 
 
 def _write_moments(path: Path, summaries: list, weights: np.ndarray, distance: Distance) -> None:
