@@ -151,7 +151,9 @@ def _command_optimise(args: argparse.Namespace) -> int:
     from model.experiments.optimisation import Effort, Goal, optimise, parse_bound
 
     goal = Goal(args.target_p, args.budget, args.min_operating_share)
-    effort = Effort(args.trials, args.runs_per_trial, args.verify_runs, args.scale, args.seed)
+    effort = Effort(
+        args.trials, args.runs_per_trial, args.verify_runs, args.scale, args.seed, args.posterior
+    )
     report = optimise(
         Path(args.out),
         goal,
@@ -456,16 +458,11 @@ def _add_optimise_command(commands) -> None:
         help="narrow a lever's intensity range, within the catalogue's bounds (repeatable)",
     )
     optimise.add_argument(
-        "--scale", type=float, default=OPTIMISE_SCALE, help="real entities per simulated row"
-    )
-    optimise.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the search")
-    optimise.add_argument(
         "--out",
         default=str(DEFAULT_OPTIMISE_OUT),
         help="output folder (an interrupted search there is resumed)",
     )
-    _add_cluster_options(optimise)
-    optimise.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_batch_options(optimise, runs=None, scale=OPTIMISE_SCALE)
     optimise.set_defaults(handler=_command_optimise)
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
+from model.defaults import DEFAULT_POSTERIOR, NO_POSTERIOR
 from model.errors import InputError
 from model.experiments.optimisation import (
     JOURNAL,
@@ -258,6 +259,9 @@ def test_every_reported_mix_is_verified_by_its_own_batch_of_real_runs(searched):
         levers = manifest["scenarios"][verified["scenario"]]["levers"]
         assert {k: [v["intensity"], v["start"]] for k, v in levers.items()} == mix
     assert manifest["seed"] != report["effort"]["seed"]  # fresh runs, not the search's
+    # ... drawing their parameters from the search's posterior (--posterior, default: shipped)
+    drawn_from = Path(manifest["posterior"]["path"]).resolve()
+    assert drawn_from == Path(report["effort"]["posterior"]).resolve() == DEFAULT_POSTERIOR
 
 
 @pytest.mark.slow
@@ -323,6 +327,7 @@ def test_a_narrowed_bound_is_what_the_search_draws_from():
 def test_constraints_no_mix_meets_are_an_answer_with_exit_0(tmp_path):
     out = tmp_path / "out"
     args = ["--trials", "2", "--runs-per-trial", "2", "--scale", "5000", "--workers", "1"]
+    args += ["--posterior", NO_POSTERIOR]
     done = run_cli("optimise", *args, "--min-operating-share", "0.99", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert (
@@ -331,3 +336,4 @@ def test_constraints_no_mix_meets_are_an_answer_with_exit_0(tmp_path):
     )
     report = json.loads((out / "optimisation.json").read_text(encoding="utf-8"))
     assert report["verified"] == [] and report["verification"] is None
+    assert report["effort"]["posterior"] == NO_POSTERIOR

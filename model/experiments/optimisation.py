@@ -441,6 +441,7 @@ class Effort:
     verify_runs: int = OPTIMISE_VERIFY_RUNS
     scale: float = OPTIMISE_SCALE
     seed: int = DEFAULT_SEED
+    posterior: str = str(DEFAULT_POSTERIOR)  # or NO_POSTERIOR (model.defaults)
 
     def __post_init__(self):
         if self.trials < 1:
@@ -524,7 +525,9 @@ def optimise(
     """Search, write the verified mixes as scenario files, run their batch, report."""
     catalogue = load_catalogue()
     space = space_of(catalogue, narrowed)
-    settings = Settings(effort.runs_per_trial, effort.scale, DEADLINE_MONTH, effort.seed)
+    settings = Settings(
+        effort.runs_per_trial, effort.scale, DEADLINE_MONTH, effort.seed, effort.posterior
+    )
     out = check_target(out, markers=(JOURNAL,))
     out.mkdir(parents=True, exist_ok=True)
     code = code_fingerprint()
@@ -532,7 +535,7 @@ def optimise(
         "runs_per_trial": effort.runs_per_trial,
         "scale": effort.scale,
         "seed": effort.seed,
-        "posterior": str(DEFAULT_POSTERIOR),
+        "posterior": settings.posterior,
         "budget": goal.budget,
         "min_operating_share": goal.min_operating_share,
         "space": space.describe(),
@@ -556,6 +559,7 @@ def optimise(
             scale=effort.scale,
             until=DEADLINE_MONTH,
             seed=effort.seed + VERIFY_SEED_OFFSET,
+            posterior=settings.posterior,
             out=verification,
             workers=workers,
             scheduler=scheduler,
