@@ -42,7 +42,7 @@ from model.defaults import (
     scenario_file,
 )
 from model.errors import InputError
-from model.experiments.executor import WORKER_TIMEOUT_S
+from model.experiments.executor import WORKER_TIMEOUT_S, Cluster
 
 
 def _positive_int(text: str) -> int:
@@ -68,12 +68,8 @@ def _port(text: str) -> int:
 
 def _where_to_run(args: argparse.Namespace) -> dict:
     """The options of `_add_cluster_options` and --quiet, as the commands' keyword arguments."""
-    return {
-        "workers": args.workers,
-        "scheduler": args.scheduler,
-        "worker_timeout": args.worker_timeout,
-        "quiet": args.quiet,
-    }
+    cluster = Cluster(args.workers, args.scheduler, args.worker_timeout)
+    return {"cluster": cluster, "quiet": args.quiet}
 
 
 def _run_batch(args: argparse.Namespace) -> Path:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
-class Cluster:
+class StartedCluster:
     address: str  # tcp://127.0.0.1:PORT
     scheduler: subprocess.Popen
     workers: list[subprocess.Popen]  # the `uv` processes: each runs a nanny, which runs a worker
@@ -38,7 +38,7 @@ def uv() -> str:
 
 
 @contextmanager
-def readme_cluster(folder: Path, workers: int = 2, timeout: float = 60) -> Iterator[Cluster]:
+def readme_cluster(folder: Path, workers: int = 2, timeout: float = 60) -> Iterator[StartedCluster]:
     """Start the cluster in `folder` (logs there), wait until every worker has joined, and stop
     every process of it (workers first, with their children) afterwards."""
     from dask.distributed import Client
@@ -64,7 +64,7 @@ def readme_cluster(folder: Path, workers: int = 2, timeout: float = 60) -> Itera
                   "--no-dashboard", f"--name=worker{i}")  # fmt: skip
         with Client(address, timeout="10s") as client:
             client.wait_for_workers(workers, timeout=timeout)
-        yield Cluster(address, scheduler, processes[1:])
+        yield StartedCluster(address, scheduler, processes[1:])
     finally:
         for process in reversed(processes):
             stop_tree(process)

@@ -31,6 +31,7 @@ from model.experiments.attribution import (
 )
 from model.experiments.cost_effectiveness import lead_departments
 from model.experiments.ensemble import Settings
+from model.experiments.executor import Cluster
 from model.experiments.simulation import simulate, simulate_each
 from model.policy.scenario import LeverSetting, load_scenario
 from tests.batch_fixtures import ROOT, assert_nothing_written, project_env, run_cli, stop_process
@@ -344,7 +345,7 @@ def test_a_missing_scenario_exits_2_naming_the_file(tmp_path):
 def _attribute_here(scenario: Path, out: Path) -> Path:
     return attribute(
         scenario, level="family", runs=1, permutations=1, scale=5000, seed=1,
-        posterior=NO_POSTERIOR, out=out, workers=1, quiet=True,
+        posterior=NO_POSTERIOR, out=out, cluster=Cluster(workers=1), quiet=True,
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import pytest
 from model.columns import COLUMNS
 from model.errors import InputError
 from model.experiments import ensemble, executor, simulation, store
-from model.experiments.executor import Executor
+from model.experiments.executor import Cluster, Executor
 from model.experiments.store import PartialBatch, read_results
 from model.policy.scenario import load_scenario
 from tests.batch_fixtures import ROOT, SCENARIOS, assert_nothing_written, assert_same_tables
@@ -184,7 +184,7 @@ def test_blocks_and_the_order_runs_finish_in_change_no_file(tmp_path, monkeypatc
 def test_a_cluster_gets_the_tasks_a_few_at_a_time_and_returns_every_result(monkeypatch):
     monkeypatch.setattr(executor, "MIN_IN_FLIGHT", 1)
     monkeypatch.setattr(executor, "IN_FLIGHT_PER_THREAD", 1)  # 2 in flight on 2 workers
-    with executor.open_executor(tasks=9, workers=2) as cluster:
+    with executor.open_executor(tasks=9, cluster=Cluster(workers=2)) as cluster:
         assert cluster.client is not None
         results = list(cluster.map_unordered(operator.mul, ((k, 3) for k in range(9))))
         assert sorted(results) == [3 * k for k in range(9)]
@@ -209,7 +209,9 @@ def test_a_run_of_other_model_code_stops_the_batch(tmp_path, monkeypatch):
     monkeypatch.setattr(ensemble, "code_loaded", lambda: "other")
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="ran other model code"):
-        ensemble.run_batch([ROOT / p for p in SCENARIOS], **SMALL, out=out, workers=1, quiet=True)
+        ensemble.run_batch(
+            [ROOT / p for p in SCENARIOS], **SMALL, out=out, cluster=Cluster(workers=1), quiet=True
+        )
     assert not out.exists() and not PartialBatch(out).folder.exists()  # nothing kept, no folder
 
 

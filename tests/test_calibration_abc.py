@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from model.experiments.calibration import WORK, Budget, calibrate, plan_fit
+from model.experiments.executor import Cluster
 from model.world.moments import fitted_targets, mean_moments
 from model.world.parameters import base_rates
 from model.world.posterior import MOMENTS, PROVENANCE, load_posterior
@@ -63,7 +64,9 @@ def test_calibration_recovers_known_values_within_its_90_percent_intervals(tmp_p
     for seed in RECOVERY_SEEDS:
         budget = replace(RECOVERY_BUDGET, seed=seed)
         fit = plan_fit(budget, target_moments=goal, fixed=fixed)
-        posterior = calibrate(tmp_path / f"seed{seed}", fit, budget=budget, workers=1, quiet=True)
+        posterior = calibrate(
+            tmp_path / f"seed{seed}", fit, budget=budget, cluster=Cluster(workers=1), quiet=True
+        )
         for name in RECOVERED:
             low, high = posterior.quantiles(name, (0.05, 0.95))
             covered += low <= truth[name] <= high

@@ -9,6 +9,7 @@ import pytest
 from benchmarks.readme_cluster import readme_cluster
 from model.experiments import ensemble
 from model.experiments.ensemble import run_ensemble
+from model.experiments.executor import Cluster
 from model.policy.scenario import load_scenario
 from tests.batch_fixtures import (
     ROOT,
@@ -62,5 +63,5 @@ def test_workers_running_other_model_code_are_refused(dask_cluster, tmp_path, mo
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="other model code"):
         ensemble.run_batch([ROOT / p for p in SCENARIOS], **SETTINGS, out=out,
-                           scheduler=dask_cluster, quiet=True)  # fmt: skip
+                           cluster=Cluster(scheduler=dask_cluster), quiet=True)  # fmt: skip
     assert_nothing_written(out)

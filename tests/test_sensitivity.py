@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
+from model.experiments.executor import Cluster
 from model.experiments.sensitivity import (
     MORRIS_COLUMNS,
     OUTPUTS,
@@ -95,7 +96,7 @@ class IshigamiSubject:
 
 
 def _analyse(folder: Path, **plan):
-    return analyse(IshigamiSubject(), Plan(**plan), folder, workers=1, quiet=True)
+    return analyse(IshigamiSubject(), Plan(**plan), folder, cluster=Cluster(workers=1), quiet=True)
 
 
 def test_ishigami_through_the_analysis_reproduces_its_known_indices(tmp_path):

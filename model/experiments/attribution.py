@@ -56,7 +56,7 @@ from model.experiments.ensemble import (
     progress_bar,
     require_same_code,
 )
-from model.experiments.executor import WORKER_TIMEOUT_S, open_executor
+from model.experiments.executor import LOCAL, Cluster, open_executor
 from model.experiments.store import (
     check_identity,
     check_target,
@@ -225,9 +225,7 @@ def attribute(
     seed: int,
     posterior: str,
     out: Path | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
+    cluster: Cluster = LOCAL,
     quiet: bool = False,
     command: list[str] | None = None,
 ) -> Path:
@@ -251,9 +249,7 @@ def attribute(
     todo = [task for task in tasks if not work.has(task.run, task.chunk)]
     total, left = (sum(len(t.masks) for t in some) for some in (tasks, todo))
     try:
-        with open_executor(
-            tasks=len(todo), workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
-        ) as executor:
+        with open_executor(tasks=len(todo), cluster=cluster) as executor:
             require_same_code(executor, identity["code_fingerprint"])
             work.start(identity)
             with progress_bar(total, total - left, quiet, unit="simulation") as bar:

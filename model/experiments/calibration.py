@@ -55,7 +55,7 @@ from model.defaults import (
     PROJECT_ROOT,
 )
 from model.errors import InputError
-from model.experiments.executor import WORKER_TIMEOUT_S, open_executor
+from model.experiments.executor import LOCAL, Cluster, open_executor
 from model.texttable import text_table
 from model.world.datafiles import DATA_DIR
 from model.world.estimate import Estimate
@@ -233,9 +233,7 @@ def calibrate(
     fit: Fit,
     *,
     budget: Budget = Budget(),
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
+    cluster: Cluster = LOCAL,
     quiet: bool = False,
     command: Sequence[str] | None = None,
 ) -> Posterior:
@@ -249,9 +247,7 @@ def calibrate(
     started = time.monotonic()
     _log_progress(quiet)
     np.random.seed(budget.seed)  # pyabc draws with numpy's global generator
-    with open_executor(
-        tasks=budget.population, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
-    ) as executor:
+    with open_executor(tasks=budget.population, cluster=cluster) as executor:
         sampler = (
             pyabc.sampler.SingleCoreSampler()
             if executor.client is None

@@ -37,7 +37,7 @@ from model.columns import EVIDENCE_ONLY, FORMAT_VERSION
 from model.defaults import DEFAULT_POSTERIOR, NO_POSTERIOR, PROJECT_ROOT, SAFE_NAME
 from model.errors import InputError
 from model.experiments.comparison import end_row
-from model.experiments.executor import WORKER_TIMEOUT_S, Executor, open_executor
+from model.experiments.executor import LOCAL, Cluster, Executor, open_executor
 from model.experiments.store import (
     BatchTables,
     PartialBatch,
@@ -186,9 +186,7 @@ def run_batch(
     seed: int,
     out: Path,
     posterior: str = str(DEFAULT_POSTERIOR),
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
+    cluster: Cluster = LOCAL,
     quiet: bool = False,
     command: list[str] | None = None,
 ) -> Path:
@@ -209,9 +207,7 @@ def run_batch(
     todo = {name: tasks for name, tasks in blocks.items() if not partial.has(name)}
     total, left = (sum(map(len, b.values())) for b in (blocks, todo))
     try:
-        with open_executor(
-            tasks=left, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
-        ) as executor:
+        with open_executor(tasks=left, cluster=cluster) as executor:
             require_same_code(executor, identity["code_fingerprint"])
             partial.start(identity)
             with progress_bar(total, total - left, quiet) as bar:

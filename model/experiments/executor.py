@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -117,30 +118,40 @@ class Executor:
         return self.client.scheduler.address
 
 
-@contextmanager
-def open_executor(
-    *,
-    tasks: int,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
-) -> Iterator[Executor]:
-    """The executor for `tasks` tasks: the given scheduler, else local Dask worker processes, or
-    this process when one would do (a single task, or a single worker: no cluster to start).
+@dataclass(frozen=True)
+class Cluster:
+    """Where the runs go (the commands' --workers, --scheduler and --worker-timeout): `workers`
+    local Dask worker processes (default: up to 2, one thread each), or the running Dask cluster
+    whose scheduler is at `scheduler`; give up after `worker_timeout` s without a worker."""
 
-    `workers` sets the number of local worker processes (default: up to 2, one thread each).
+    workers: int | None = None
+    scheduler: str | None = None
+    worker_timeout: float = WORKER_TIMEOUT_S
+
+
+LOCAL = Cluster()
+
+
+@contextmanager
+def open_executor(*, tasks: int, cluster: Cluster = LOCAL) -> Iterator[Executor]:
+    """The executor for `tasks` tasks on `cluster`: its scheduler, else local Dask worker
+    processes, or this process when one would do (a single task, or a single worker: no cluster
+    to start).
+
     Raises SchedulerUnreachable (before anything runs) if the scheduler does not answer or no
-    worker joins it within `worker_timeout` seconds; ClusterLost if the cluster is lost midway.
+    worker joins it within `cluster.worker_timeout` seconds; ClusterLost if the cluster is lost
+    midway.
     """
-    local_workers = min(workers or min(2, os.cpu_count() or 1), tasks)
-    if scheduler:
-        with _remote_client(scheduler, worker_timeout) as client:
-            yield Executor(client, worker_timeout)
+    timeout = cluster.worker_timeout
+    local_workers = min(cluster.workers or min(2, os.cpu_count() or 1), tasks)
+    if cluster.scheduler:
+        with _remote_client(cluster.scheduler, timeout) as client:
+            yield Executor(client, timeout)
     elif local_workers <= 1:
         yield Executor()
     else:
         with _local_client(local_workers) as client:
-            yield Executor(client, worker_timeout)
+            yield Executor(client, timeout)
 
 
 # Settings of the local workers:

@@ -62,7 +62,7 @@ from model.experiments.ensemble import (
     require_same_code,
     run_batch,
 )
-from model.experiments.executor import WORKER_TIMEOUT_S, Executor, open_executor
+from model.experiments.executor import LOCAL, Cluster, Executor, open_executor
 from model.experiments.store import check_target, comparison_of
 from model.policy.catalogue import Catalogue, load_catalogue
 from model.policy.scenario import Scenario, lever_setting, validate_files
@@ -517,9 +517,7 @@ def optimise(
     goal: Goal,
     effort: Effort,
     narrowed: dict[str, tuple[float, float]] | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
+    cluster: Cluster = LOCAL,
     quiet: bool = False,
 ) -> Report:
     """Search, write the verified mixes as scenario files, run their batch, report."""
@@ -543,9 +541,7 @@ def optimise(
     }
     study = open_study(out, identity, effort.seed)
     tasks = effort.runs_per_trial * TRIALS_AT_ONCE
-    with open_executor(
-        tasks=tasks, workers=workers, scheduler=scheduler, worker_timeout=worker_timeout
-    ) as executor:
+    with open_executor(tasks=tasks, cluster=cluster) as executor:
         require_same_code(executor, code)
         search(study, space, simulated(executor, settings, catalogue), goal, effort.trials, quiet)
     front = pareto_front(points_of(study))
@@ -561,9 +557,7 @@ def optimise(
             seed=effort.seed + VERIFY_SEED_OFFSET,
             posterior=settings.posterior,
             out=verification,
-            workers=workers,
-            scheduler=scheduler,
-            worker_timeout=worker_timeout,
+            cluster=cluster,
             quiet=quiet,
         )
     verified = verified_table(verification, paths) if paths else _empty_verified()

@@ -87,7 +87,7 @@ from model.experiments.ensemble import (
     require_same_code,
     run_seeds,
 )
-from model.experiments.executor import WORKER_TIMEOUT_S, Executor, open_executor
+from model.experiments.executor import LOCAL, Cluster, Executor, open_executor
 from model.experiments.store import check_target, publishing, write_json, write_table
 from model.world.posterior import Posterior
 from model.world.priors import UNCERTAIN, Prior, priors
@@ -348,9 +348,7 @@ def run_sensitivity(
     scale: float,
     out: Path,
     posterior: str = str(DEFAULT_POSTERIOR),
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
+    cluster: Cluster = LOCAL,
     quiet: bool = False,
     command: list[str] | None = None,
 ) -> Path:
@@ -377,9 +375,7 @@ def run_sensitivity(
         plan,
         out / WORK / scenario.name,
         screened=None if previous is None else previous.morris,
-        workers=workers,
-        scheduler=scheduler,
-        worker_timeout=worker_timeout,
+        cluster=cluster,
         quiet=quiet,
         chance_seeds=seeds[1:],
     )
@@ -443,9 +439,7 @@ def analyse(
     folder: Path,
     *,
     screened: pd.DataFrame | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    worker_timeout: float = WORKER_TIMEOUT_S,
+    cluster: Cluster = LOCAL,
     quiet: bool = False,
     chance_seeds: Sequence[int] = (),
 ) -> Analysis:
@@ -457,9 +451,7 @@ def analyse(
     names = [i.name for i in subject.inputs]
     with open_executor(
         tasks=plan.trajectories * (len(names) + 1) if screened is None else plan.samples,
-        workers=workers,
-        scheduler=scheduler,
-        worker_timeout=worker_timeout,
+        cluster=cluster,
     ) as executor:
         require_same_code(executor, code_fingerprint())
         evaluate = Evaluator(subject, store, executor, quiet)
