@@ -54,6 +54,7 @@ from model.experiments.ensemble import (
     code_loaded,
     load_scenarios,
     progress_bar,
+    require_run_code,
     require_same_code,
 )
 from model.experiments.executor import LOCAL, Cluster, open_executor
@@ -254,11 +255,8 @@ def attribute(
             work.start(identity)
             with progress_bar(total, total - left, quiet, unit="simulation") as bar:
                 for result in executor.map_unordered(simulate_coalitions, todo):
-                    if result.code_fingerprint != identity["code_fingerprint"]:
-                        raise RuntimeError(
-                            f"run {result.run} ran other model code than model/ here (a Dask "
-                            f"worker started after model/ changed): restart the workers"
-                        )
+                    code = identity["code_fingerprint"]
+                    require_run_code(result.code_fingerprint, code, f"run {result.run}")
                     work.save(result)
                     bar.update(len(result.values))
         command = sys.argv if command is None else command

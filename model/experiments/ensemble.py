@@ -228,6 +228,16 @@ def require_same_code(executor: Executor, code: str) -> None:
         raise RuntimeError("the Dask workers run other model code than model/ here")
 
 
+def require_run_code(found: str, code: str, what: str) -> None:
+    """RuntimeError unless `what` (a run, a simulation) ran the model code `code`: a worker
+    restarted in the middle of a batch may have loaded other code."""
+    if found != code:
+        raise RuntimeError(
+            f"{what} ran other model code than model/ here (a Dask worker started after model/ "
+            "changed): restart the workers"
+        )
+
+
 def batch_identity(scenarios: Sequence, settings: Settings) -> dict:
     """What makes two batches the same batch: resolved scenarios (hashed), settings, model code."""
     return {
@@ -369,11 +379,7 @@ def _run_blocks(
     waiting: dict[str, list[RunRecord]] = {}
     tasks = [task for block in blocks.values() for task in block]
     for record in executor.map_unordered(simulate_run, tasks):
-        if record.code_fingerprint != code:
-            raise RuntimeError(
-                f"run {record.run} of {record.scenario} ran other model code than model/ here "
-                f"(a Dask worker started after model/ changed): restart the workers"
-            )
+        require_run_code(record.code_fingerprint, code, f"run {record.run} of {record.scenario}")
         name = block_of(record.scenario, record.run)
         done = waiting.setdefault(name, [])
         done.append(record)

@@ -84,6 +84,7 @@ from model.experiments.ensemble import (
     package_versions,
     progress_bar,
     provenance,
+    require_run_code,
     require_same_code,
     run_seeds,
 )
@@ -633,11 +634,7 @@ class Evaluator:
         with progress_bar(len(tasks), 0, self.quiet, unit="simulation", desc=desc) as bar:
             try:
                 for key, result in self.executor.map_unordered(evaluate_one, tasks):
-                    if result.pop(_CODE, self.code) != self.code:
-                        raise RuntimeError(
-                            "a simulation ran other model code than model/ here (a Dask worker "
-                            "started after model/ changed): restart the workers"
-                        )
+                    require_run_code(result.pop(_CODE, self.code), self.code, "a simulation")
                     finished[key] = result
                     bar.update(1)
                     if len(finished) >= SAVE_EVERY:
