@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_command_default)
     commands = parser.add_subparsers(title="commands")
     _add_run_command(commands)
+    _add_attribute_command(commands)
+    _add_sensitivity_command(commands)
+    _add_calibrate_command(commands)
     _add_optimise_command(commands)
     _add_reading_commands(commands)
     dashboard = commands.add_parser("dashboard", help="start the dashboard (loopback by default)")
@@ -290,6 +293,9 @@ def _add_run_command(commands) -> None:
     _add_batch_options(run, runs=DEFAULT_RUNS, scale=DEFAULT_SCALE)
     run.set_defaults(handler=_command_run)
 
+
+def _add_attribute_command(commands) -> None:
+    """`attribute`: Shapley values of a scenario's families or levers, and their cost."""
     attribute = commands.add_parser(
         "attribute",
         help="Shapley attribution of a scenario's gain over no policy to its families or levers, "
@@ -314,8 +320,9 @@ def _add_run_command(commands) -> None:
     _add_batch_options(attribute, runs=DEFAULT_ATTRIBUTION_RUNS, scale=DEFAULT_ATTRIBUTION_SCALE)
     attribute.set_defaults(handler=_command_attribute)
 
-    _add_sensitivity_command(commands)
 
+def _add_calibrate_command(commands) -> None:
+    """`calibrate`: the posterior of the uncertain inputs (ABC-SMC), resumable."""
     calibrate = commands.add_parser(
         "calibrate",
         help="fit the uncertain inputs to the pre-2021 moments (and observations): a posterior",
@@ -328,9 +335,17 @@ def _add_run_command(commands) -> None:
         help="posterior folder (default: the shipped posterior, or posteriors/NAME for "
         "observations/NAME.csv); an unfinished calibration there is resumed",
     )
-    calibrate.add_argument("--population", type=_positive_int, default=DEFAULT_POPULATION)
     calibrate.add_argument(
-        "--generations", type=_positive_int, default=DEFAULT_GENERATIONS, help="at most"
+        "--population",
+        type=_positive_int,
+        default=DEFAULT_POPULATION,
+        help="particles accepted per generation (default: %(default)s)",
+    )
+    calibrate.add_argument(
+        "--generations",
+        type=_positive_int,
+        default=DEFAULT_GENERATIONS,
+        help="most generations (default: %(default)s)",
     )
     calibrate.add_argument(
         "--minutes", type=_positive_float, default=DEFAULT_MINUTES, help="budget of this session"
