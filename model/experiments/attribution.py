@@ -246,19 +246,9 @@ def attribute(
     }
     work = WorkFolder(out)
     work.check(identity)
-    tasks = coalition_tasks(scenario, players, settings, permutations)
-    todo = [task for task in tasks if not work.has(task.run, task.chunk)]
-    total, left = (sum(len(t.masks) for t in some) for some in (tasks, todo))
     try:
-        with open_executor(tasks=len(todo), cluster=cluster) as executor:
-            require_same_code(executor, identity["code_fingerprint"])
-            work.start(identity)
-            with progress_bar(total, total - left, quiet, unit="simulation") as bar:
-                for result in executor.map_unordered(simulate_coalitions, todo):
-                    code = identity["code_fingerprint"]
-                    require_run_code(result.code_fingerprint, code, f"run {result.run}")
-                    work.save(result)
-                    bar.update(len(result.values))
+        tasks = coalition_tasks(scenario, players, settings, permutations)
+        _simulate_missing(work, tasks, identity, cluster, quiet)
         command = sys.argv if command is None else command
         manifest = build_manifest([scenario], work.runs(scenario.name), settings, command)
         manifest["attribution"] = {
@@ -267,18 +257,43 @@ def attribute(
             "players": dict(zip(players.names, map(list, players.levers), strict=True)),
             "outcomes": list(OUTCOMES),
         }
-        tables = attribution_tables(players, settings.seeds, permutations, work.values())
-        tables["package_fiscal"] = work.fiscal()
-        levers = dict(zip(players.names, players.levers, strict=True))
-        tables["cost_effectiveness"] = cost_effectiveness(
-            tables["attribution"], tables["package_fiscal"], levers
-        )
+        tables = _tables(work, players, settings, permutations)
         text = render(manifest, tables)
         with publishing(check_target(out, (ATTRIBUTION_FILE, WORK))) as folder:
             _write(folder, tables, manifest, text)
     finally:
         work.remove_if_empty()
     return out
+
+
+def _simulate_missing(
+    work: WorkFolder, tasks: list[CoalitionTask], identity: dict, cluster: Cluster, quiet: bool
+) -> None:
+    """Simulate the tasks `work` has not kept yet, keeping each as it finishes."""
+    todo = [task for task in tasks if not work.has(task.run, task.chunk)]
+    total, left = (sum(len(t.masks) for t in some) for some in (tasks, todo))
+    code = identity["code_fingerprint"]
+    with open_executor(tasks=len(todo), cluster=cluster) as executor:
+        require_same_code(executor, code)
+        work.start(identity)
+        with progress_bar(total, total - left, quiet, unit="simulation") as bar:
+            for result in executor.map_unordered(simulate_coalitions, todo):
+                require_run_code(result.code_fingerprint, code, f"run {result.run}")
+                work.save(result)
+                bar.update(len(result.values))
+
+
+def _tables(
+    work: WorkFolder, players: Players, settings: Settings, permutations: int
+) -> dict[str, pd.DataFrame]:
+    """The published tables: the Shapley values, the package's fiscal cost, cost-effectiveness."""
+    tables = attribution_tables(players, settings.seeds, permutations, work.values())
+    tables["package_fiscal"] = work.fiscal()
+    levers = dict(zip(players.names, players.levers, strict=True))
+    tables["cost_effectiveness"] = cost_effectiveness(
+        tables["attribution"], tables["package_fiscal"], levers
+    )
+    return tables
 
 
 def coalition_tasks(
