@@ -356,13 +356,9 @@ def run_sensitivity(
     """The sensitivity analysis of one scenario file into OUT/sensitivity/NAME/ (returned);
     resumes an interrupted one. The world's inputs follow `posterior` (a folder), or the priors
     (`model.defaults.NO_POSTERIOR`). Bad input raises InputError before anything runs."""
-    from model.policy.scenario import load_scenario
-
     # the batches' checks of --scale, --seed and --posterior
     drawn_from = Settings(1, scale, DEADLINE, plan.seed, posterior).drawn_from()
-    scenario = load_scenario(Path(scenario_path))
-    if not SAFE_NAME.match(scenario.name):
-        raise InputError(f"{scenario_path}: scenario name {scenario.name!r}: letters, digits, _ -")
+    scenario = _named_scenario(Path(scenario_path))
     out = check_target(out, markers=(MANIFEST, RESULTS, WORK))  # a batch's, or an analysis'
     target = out / RESULTS / scenario.name
     inputs = scenario_inputs(scenario, drawn_from)
@@ -402,13 +398,29 @@ def run_sensitivity(
         "packages": package_versions(("numpy", "pandas", "mesa", "dask", "SALib")),
     }
     morris = previous.morris if previous is not None else analysis.morris
-    with publishing(target) as temporary:
-        for name, table in {MORRIS_FILE: morris, SOBOL_FILE: analysis.sobol}.items():
-            if table is not None:
-                write_table(table.assign(scenario=scenario.name)[_columns(name)], temporary / name)
-        write_json(temporary / MANIFEST, manifest)
+    _publish(target, {MORRIS_FILE: morris, SOBOL_FILE: analysis.sobol}, manifest)
     remove_work(out / WORK / scenario.name)
     return target
+
+
+def _named_scenario(path: Path) -> Scenario:
+    """The scenario of `path`, whose name names a folder (InputError if it cannot)."""
+    from model.policy.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    if not SAFE_NAME.match(scenario.name):
+        raise InputError(f"{path}: scenario name {scenario.name!r}: letters, digits, _ -")
+    return scenario
+
+
+def _publish(target: Path, tables: dict[str, pd.DataFrame | None], manifest: dict) -> None:
+    """The analysis' tables (those it has) and manifest, all at once into `target`."""
+    with publishing(target) as temporary:
+        for name, table in tables.items():
+            if table is not None:
+                named = table.assign(scenario=manifest["scenario"])
+                write_table(named[_columns(name)], temporary / name)
+        write_json(temporary / MANIFEST, manifest)
 
 
 def _columns(name: str) -> list[str]:
