@@ -706,6 +706,176 @@ TEXT: dict[str, tuple[str, str]] = {
         "实现路径 {name}（已验证，{runs} 次）",
         "Path {name} (verified, {runs} runs)",
     ),
+    # the briefing report (run.py report, the 导出报告 button: dashboard/report.py)
+    "report.export": ("导出报告", "Export report"),
+    "report.exporting": ("正在生成报告……", "Preparing the report…"),
+    "report.title": (
+        "市场主体倍增工程 决策参考报告",
+        "Market-entity doubling plan: briefing report",
+    ),
+    "report.subtitle": (
+        "晋发〔2021〕67号 政策模拟结果",
+        "Simulation results of Jin Fa [2021] No. 67 (晋发〔2021〕67号)",
+    ),
+    "report.made": ("生成于 {date} · 结果目录 {folder}", "Made {date} · results folder {folder}"),
+    "report.section.summary": ("一、结论", "1. Summary"),
+    "report.section.scenarios": ("二、各情景结果", "2. The scenarios"),
+    "report.section.trajectories": ("三、走势", "3. Trajectories"),
+    "report.section.composition": ("四、结构与质量", "4. Composition and quality"),
+    "report.section.cities": ("五、各市", "5. Cities"),
+    "report.section.cost": ("六、成本效益", "6. Cost-effectiveness"),
+    "report.section.by_lever": ("按政策工具（成本最高者）", "By lever (the dearest)"),
+    "report.section.by_department": ("按牵头单位", "By lead department"),
+    "report.section.assumptions": ("七、依赖假设的增量", "7. Gains resting on assumptions"),
+    "report.section.sources": ("八、数据来源", "8. Data sources"),
+    "report.section.settings": ("九、运行设置", "9. Run settings"),
+    "report.section.caveats": ("十、注意事项", "10. Caveats"),
+    "report.bands_note": (
+        "实线为中位数，阴影为5%–95%区间；每个情景 {runs} 次模拟（共用随机数）。",
+        "Lines are medians, shading the 5–95 % band; {runs} runs per scenario (common random "
+        "numbers).",
+    ),
+    "report.city.city": ("城市", "City"),
+    "report.city.registered": ("{year}年底登记数", "Registered, end-{year}"),
+    "report.city.operating": ("{year}年底实际经营数", "Operating, end-{year}"),
+    "report.city.ratio": ("登记数倍数：{scenario}", "Ratio to end-2020: {scenario}"),
+    "report.city.note": (
+        "登记数与实际经营数为情景“{scenario}”{year}年底的中位数；倍数为{year}年底登记数与2020年底"
+        "之比，中位数，括号内为5%–95%区间。",
+        "Registered and operating: medians of “{scenario}” at end-{year}; ratio: registered at "
+        "end-{year} over end-2020, median with its 5–95 % range.",
+    ),
+    "report.by.lever": ("政策工具", "Lever"),
+    "report.by.department": ("牵头单位", "Lead department"),
+    "report.by.lever_note": (
+        "情景“{scenario}”中财政成本最高的政策工具：成本为中位数；每增加一户财政成本以整个情景的增量"
+        "为分母（与同一随机种子的无新政策模拟配对）。各工具自身的贡献见 run.py attribute（Shapley值）。",
+        "The dearest levers of “{scenario}”: median cost; the yuan per additional entity divides "
+        "by the whole scenario's additional entities (paired with the no-policy run of the same "
+        "seed). What each lever adds itself: run.py attribute (Shapley values).",
+    ),
+    "report.by.department_note": (
+        "情景“{scenario}”按牵头单位（文件条款所列第一个单位）汇总的财政成本与每增加一户财政成本。",
+        "The cost of “{scenario}” by lead department (the first department its articles name), "
+        "and the yuan per additional entity.",
+    ),
+    "report.sources.group": ("参数类别", "Numbers"),
+    "report.sources.numbers": ("个数", "Count"),
+    "report.sources.assumed": ("其中来源为假设（assumption:）", "Of them sourced assumption:"),
+    "report.sources.note": (
+        "模型中的每个数值都注明来源，或注明为假设并说明理由；完整参数表：run.py register"
+        "（docs/parameters.md）。",
+        "Every number of the model names its source, or says it is an assumption with its "
+        "reasoning; the full register: run.py register (docs/parameters.md).",
+    ),
+    "report.group.base_rates": ("基础参数（base_rates.csv）", "Base rates (base_rates.csv)"),
+    "report.group.effects": ("政策效应（levers/*.yaml）", "Lever effects (levers/*.yaml)"),
+    "report.group.take_up": ("政策覆盖率", "Take-up"),
+    "report.group.costs": ("财政成本参数", "Fiscal costs"),
+    "report.files.file": ("数据文件", "Data file"),
+    "report.files.what": ("内容", "What it holds"),
+    "report.files.numbers": ("引用它的参数个数", "Numbers citing it"),
+    "report.files.note": (
+        "公开数据位于 shared/data，模型使用的副本位于 model/world/data；每行数据均注明原始出处。",
+        "The public figures are in shared/data, the copies the model reads in model/world/data; "
+        "every row names its original source.",
+    ),
+    "report.file.effect_priors.md": (
+        "各项政策效应大小的文献证据（登记改革、融资担保、创业补贴、减税、个转企、小升规等）",
+        "Literature on the size of each lever's effect (registration reform, credit guarantees, "
+        "start-up subsidies, tax relief, 个转企, 小升规, …)",
+    ),
+    "report.file.national_demography.csv": (
+        "全国市场主体统计：按年龄的退出风险、存活率、开业比例、活跃比例、新增与净增之比等",
+        "China-wide business demography: exit hazard by age, survival, opening, activity, "
+        "net-to-new ratios",
+    ),
+    "report.file.README.md": (
+        "2020年底存量估算及其区间（shared/data/README.md）",
+        "The end-2020 stock estimate and its range (shared/data/README.md)",
+    ),
+    "report.file.calibration_targets.csv": (
+        "校准目标：无新政策情形须再现的矩",
+        "Calibration targets: the moments a no-policy run must reproduce",
+    ),
+    "report.file.stock_history.csv": (
+        "山西与全国市场主体存量历史序列（进入趋势）",
+        "Stock history of Shanxi and China (the entry trends)",
+    ),
+    "report.file.shanxi_history.csv": (
+        "山西历年存量（1998–2014）及2004、2018年经济普查数",
+        "Shanxi stock figures (1998–2014) and the 2004 and 2018 economic censuses",
+    ),
+    "report.file.sectors.csv": ("行业划分及其份额", "Sectors and their shares"),
+    "report.file.cities.csv": (
+        "11个地级市及2020年人口普查常住人口",
+        "The 11 cities and their 2020 census population",
+    ),
+    "report.file.base_rates.csv": ("模型基础参数表", "The model's base rates"),
+    "report.settings.scenarios": ("情景数", "Scenarios"),
+    "report.settings.runs": ("每个情景模拟次数", "Runs per scenario"),
+    "report.settings.scale": ("每行代表户数（规模）", "Real entities per simulated row (scale)"),
+    "report.settings.seed": ("随机种子", "Seed"),
+    "report.settings.until": ("模拟截止月份", "Last month simulated"),
+    "report.settings.posterior": ("参数后验", "Posterior"),
+    "report.settings.posterior_text": (
+        "{path}（粒子哈希 {sha}…）；拟合数据：{fitted}；观测数据：{observations}；校准时间 {created}",
+        "{path} (particles' hash {sha}…); fitted to {fitted}; observations: {observations}; "
+        "calibrated {created}",
+    ),
+    "report.settings.no_posterior": (
+        "无（--posterior none：参数取校准值，仅抽取初始存量）",
+        "none (--posterior none: calibrated values, only the starting stock drawn)",
+    ),
+    "report.settings.version": ("程序版本", "Program version"),
+    "report.settings.commit": ("代码版本（git）", "Code version (git commit)"),
+    "report.settings.fingerprint": ("模型代码指纹", "Model code fingerprint"),
+    "report.settings.created": ("模拟时间", "Simulated"),
+    "report.settings.command": ("命令", "Command"),
+    "report.settings.folder": ("结果目录", "Results folder"),
+    "report.caveat.model": (
+        "本报告为模型在所述假设下的模拟结果，不是预测。2020年底存量是带区间的估算值，并非公布数。",
+        "These are model results under stated assumptions, not forecasts. The end-2020 stock is "
+        "an estimate with a range, not a published count.",
+    ),
+    "report.caveat.pairing": (
+        "政策效果一律以“增量”衡量：与同一随机种子、同一参数抽样的无新政策模拟相比多出的主体数，"
+        "而非总增长。",
+        "A policy's value is always its additional entities: beyond the no-policy run with the "
+        "same seed and parameter draw, never gross growth.",
+    ),
+    "report.caveat.probability": (
+        "倍增概率按每次模拟各自的2020年底存量判断；图中目标线为各次模拟2020年底存量两倍的中位数，"
+        "因此区间越过目标线时倍增概率仍可能为0%。",
+        "P(doubled) is judged run by run against each run's own end-2020 count; the target line "
+        "is the median of twice each run's end-2020 count, so a band can cross it while "
+        "P(doubled) is still 0 %.",
+    ),
+    "report.caveat.assumptions": (
+        "部分政策（如个转企、小升规奖励、首违不罚）没有因果估计，其效应为区间较宽的假设；第七部分给出"
+        "增量中依赖这些假设的比例。",
+        "Several levers (个转企 and 小升规 rewards, 首违不罚) have no causal estimate: their effects "
+        "are assumptions with wide ranges; section 7 gives the share of the gain resting on them.",
+    ),
+    "report.caveat.families": (
+        "单一类别情景不含实施保障机制（落实程度较低），会低估该类政策在整套政策中的作用；各类别在整套"
+        "政策中的贡献见 run.py attribute。",
+        "Family-only scenarios run without the implementation mechanism (lower delivery), so they "
+        "understate what a family adds inside the full package; its share of the package is "
+        "run.py attribute.",
+    ),
+    "report.caveat.scale": (
+        "本批次每个情景 {runs} 次模拟、每行代表 {scale} 户：次数少时区间较宽，倍增概率的90%区间"
+        "尤其如此。",
+        "This batch has {runs} runs per scenario, each simulated row standing for {scale} real "
+        "entities: with few runs the bands, and the 90 % interval of P(doubled) above all, are "
+        "wide.",
+    ),
+    "report.caveat.shells": (
+        "目标责任考核的压力可能产生从不经营的空壳登记；登记数与实际经营数始终分开报告。",
+        "Pressure of the campaign's targets can pad the register with shells that never "
+        "operate; registered and operating entities are always reported apart.",
+    ),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),
     "dropdown.deselect_all": ("全部取消", "Deselect all"),
