@@ -476,11 +476,13 @@ def write_report(folder: Path, out: Path, lang: str, *, quiet: bool = False) -> 
             expected=FORMAT_VERSION,
         )
         raise InputError(f"RESULTS: {why}") from None
+    _require_chromium()
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     except OSError as error:
         raise InputError(f"--out: cannot write in {out.parent}: {error.strerror}") from None
     try:
+        os.fchmod(handle, 0o644)  # as an ordinary new file (mkstemp's is private)
         with os.fdopen(handle, "wb") as file:
             file.write(report_pdf(results, lang, quiet=quiet))
         os.replace(temporary, out)
