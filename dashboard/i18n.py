@@ -719,6 +719,22 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "report.made": ("生成于 {date} · 结果目录 {folder}", "Made {date} · results folder {folder}"),
     "report.section.summary": ("一、结论", "1. Summary"),
+    "report.fact.fact": ("要点", "Key figure"),
+    "report.fact.target": (
+        "倍增目标（2020年底登记数×2，中位数）",
+        "Doubling target (2 × end-2020, median)",
+    ),
+    "report.fact.base": ("2020年底登记数（估算）", "Registered at end-2020 (estimate)"),
+    "report.fact.end": ("2025年底登记数", "Registered at end-2025"),
+    "report.fact.ratio": ("相对2020年底倍数", "Ratio to end-2020"),
+    "report.fact.gap": ("距倍增目标（中位数）", "Short of the target (median)"),
+    "report.fact.p_doubled": ("倍增概率（90%区间）", "P(doubled) (90 % interval)"),
+    "report.fact.nearest": ("最接近目标的方案", "The scenario nearest the target"),
+    "report.fact.nearest_cost": ("其财政成本（中位数）", "Its fiscal cost (median)"),
+    "report.fact.note": (
+        "中位数，括号内为5%–95%区间；共{runs}次模拟。",
+        "Medians, 5–95 % range in brackets; {runs} runs.",
+    ),
     "report.section.scenarios": ("二、各情景结果", "2. The scenarios"),
     "report.section.trajectories": ("三、走势", "3. Trajectories"),
     "report.section.composition": ("四、结构与质量", "4. Composition and quality"),
@@ -875,6 +891,33 @@ TEXT: dict[str, tuple[str, str]] = {
         "目标责任考核的压力可能产生从不经营的空壳登记；登记数与实际经营数始终分开报告。",
         "Pressure of the campaign's targets can pad the register with shells that never "
         "operate; registered and operating entities are always reported apart.",
+    ),
+    # the answer first (结论先行): the overview's headline (dashboard/headline.py, issue 15)
+    "headline.sentence": (
+        "「{title}」情景下，2025年底登记市场主体约{count}户，为2020年底（约{base}户）的{ratio}"
+        "（90%区间{low}–{high}），{gap}（倍增目标约{target}户）；倍增概率{p}（90%区间{p_low}–{p_high}，"
+        "共{runs}次模拟）；各方案中最接近目标的是「{nearest}」（{nearest_ratio}，倍增概率{nearest_p}），"
+        "财政成本约{cost}。",
+        "Under “{title}”, about {count} registered entities at end-2025, {ratio} the end-2020 "
+        "count (about {base}; 90 % interval {low}–{high}), {gap} (the doubling target: about "
+        "{target}); P(doubled) {p} (90 % interval {p_low}–{p_high}, {runs} runs); the scenario nearest the "
+        "target is “{nearest}” ({nearest_ratio}, P(doubled) {nearest_p}), at a fiscal cost of about "
+        "{cost}.",
+    ),
+    "headline.short": ("距倍增目标还差约{gap}户", "about {gap} short of the target"),
+    "headline.beyond": ("超过倍增目标约{gap}户", "about {gap} beyond the target"),
+    "headline.explanation": (
+        "倍增线（约{target}户）是各次模拟2020年底登记数×2的中位数；倍增概率则逐次模拟判断：每次模拟"
+        "以其自身2020年底登记数的2倍为目标（起点是估计值，各次模拟的目标在{low}–{high}户之间，"
+        "5%–95%）。起点高的模拟终点也高，所以区间越过倍增线，倍增概率仍可能为0%。",
+        "The doubling line (about {target}) is the median over runs of 2 × the end-2020 count; "
+        "P(doubled) is judged run by run, each run against twice its own end-2020 count (the "
+        "starting stock is an estimate: the runs' targets span {low}–{high}, 5–95 %). Runs that "
+        "start high also end high, so a band can cross the line while P(doubled) is 0 %.",
+    ),
+    "headline.above_line": (
+        "本情景{runs}次模拟中有{n}次2025年底高于倍增线，但未达到自身的倍增目标。",
+        " Here {n} of {runs} runs end above the line but below twice their own end-2020 count.",
     ),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),

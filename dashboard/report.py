@@ -42,11 +42,15 @@ from dashboard.components import FILE_PREFIX
 from dashboard.contract import BASELINE, FORMAT_VERSION
 from dashboard.data import Results, ResultsError, ResultsSource, load_results
 from dashboard.formats import (
+    fiscal_scale,
     format_money,
     format_number,
+    format_percent,
     format_range,
     format_ratio,
+    money_scale,
 )
+from dashboard.headline import Headline, headline, overview_table
 from dashboard.i18n import DEFAULT_LANG, TEXT, pick, t
 from dashboard.pages import cities, composition, overview, trajectories
 from dashboard.pages.base import View, current_results, main_scenario, render_page
@@ -109,6 +113,7 @@ class Content:
     title: str
     subtitle: str
     made: str
+    summary: list[str]
     bands_note: str
     tables: dict[str, Table]
     charts: dict[str, Chart] = field(default_factory=dict)
@@ -123,10 +128,42 @@ def _rows_of(rows: list[dict], columns: Iterable[str]) -> list[list[Cell]]:
     return [[row[column] for column in columns] for row in rows]
 
 
+def facts_table(facts: Headline, lang: str) -> Table:
+    """The headline's facts (结论先行, `dashboard.headline`) as a table of key figures."""
+    p_low, p_high = facts.p_doubled_interval
+    values: dict[str, Cell] = {
+        "target": format_number(facts.target, lang),
+        "base": (
+            format_number(facts.base.p50, lang),
+            format_range(facts.base.p05, facts.base.p95, format_number, lang),
+        ),
+        "end": (
+            format_number(facts.end_registered.p50, lang),
+            format_range(facts.end_registered.p05, facts.end_registered.p95, format_number, lang),
+        ),
+        "ratio": (
+            format_ratio(facts.ratio.p50, lang),
+            format_range(facts.ratio.p05, facts.ratio.p95, format_ratio, lang),
+        ),
+        "gap": format_number(facts.gap, lang),
+        "p_doubled": (
+            format_percent(facts.p_doubled),
+            format_range(p_low, p_high, lambda p, _lang: format_percent(p), lang),
+        ),
+        "nearest": facts.nearest_title,
+        "nearest_cost": format_money(facts.nearest_cost, lang, fiscal_scale(lang)),
+    }
+    return Table(
+        [t("report.fact.fact", lang), facts.title],
+        [[t(f"report.fact.{key}", lang), value] for key, value in values.items()],
+        t("report.fact.note", lang, runs=facts.runs),
+    )
+
+
 def scenario_tables(results: Results, lang: str) -> dict[str, Table]:
     """The comparison of the scenarios, as the overview shows it, in three tables: outcomes,
     cost-effectiveness, the share of the gain resting on assumptions."""
-    table = overview.overview_table(results)
+    table = overview_table(results)
     rows = overview_rows(table, _titles(results, lang), lang)
     headers = overview_headers(lang)
     paired = BASELINE in results.scenario_names
@@ -211,11 +248,12 @@ def cost_by_tables(results: Results, lang: str) -> dict[str, Table]:
         )
         if key == "lever":
             table = table.head(TOP_LEVERS)
+        scales = {c: money_scale(table[f"{c}_p50"], lang) for c in COST_PER_ADDITIONAL}
         rows: list[list[Cell]] = [
             [
                 _category_name(catalogue, key, row[key], lang),
-                format_money(row["fiscal_cost_p50"], lang),
-                *(format_money(row[f"{column}_p50"], lang) for column in COST_PER_ADDITIONAL),
+                format_money(row["fiscal_cost_p50"], lang, fiscal_scale(lang)),
+                *(format_money(row[f"{c}_p50"], lang, scales[c]) for c in COST_PER_ADDITIONAL),
             ]
             for _, row in table.iterrows()
         ]
@@ -327,7 +365,8 @@ CAVEATS = ("model", "pairing", "probability", "assumptions", "families", "scale"
 
 def content_of(results: Results, lang: str, charts: Mapping[str, Chart]) -> Content:
     """The report's content in `lang` (charts already drawn)."""
-    tables = scenario_tables(results, lang)
+    facts = headline(results, lang)
+    tables = {"facts": facts_table(facts, lang)} | scenario_tables(results, lang)
     tables["cities"] = city_table(results, lang)
     tables |= cost_by_tables(results, lang)
     tables |= sources_tables(lang)
@@ -343,6 +382,7 @@ def content_of(results: Results, lang: str, charts: Mapping[str, Chart]) -> Cont
             date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             folder=results.folder,
         ),
+        summary=[facts.sentence, facts.explanation],
         bands_note=t("report.bands_note", lang, runs=runs),
         tables=tables,
         charts=dict(charts),

@@ -70,15 +70,16 @@ def timeseries(runs=3) -> pd.DataFrame:
     [
         (2_551_234, "zh", "255.1万"),
         (2_551_234, "en", "2.55 M"),
-        (1.23e9, "zh", "12.3亿"),
-        (1.23e9, "en", "1.23 bn"),
+        (5_030_000, "zh", "503.0万"),  # one decimal always: 503.0万 beside 483.4万
+        (5_030_000, "en", "5.03 M"),
+        (1.23e9, "zh", "123,000.0万"),  # counts of entities stay in 万
         (950, "zh", "950"),
         (3_500, "en", "3,500"),
         (35_000, "en", "35 k"),
         (0, "en", "0"),
     ],
 )
-def test_format_number_uses_wan_and_yi_in_chinese_and_m_in_english(value, lang, expected):
+def test_format_number_uses_wan_in_chinese_and_m_in_english(value, lang, expected):
     assert format_number(value, lang) == expected
 
 
@@ -304,9 +305,9 @@ def test_overview_rows_format_by_language():
     assert zh["p_doubled"] == en["p_doubled"] == ("90%", "(70%–98%)")
     assert zh["likelihood"] == "high"
     assert zh["median_month"] == "2025年3月" and en["median_month"] == "Mar 2025"
-    assert zh["end_registered"] == ("520万", "(468万–572万)")
-    assert en["end_registered"][0] == "5.2 M"
-    assert zh["fiscal_cost"] == "30亿元" and en["fiscal_cost"] == "3 bn yuan"
+    assert zh["end_registered"] == ("520.0万", "(468.0万–572.0万)")
+    assert en["end_registered"][0] == "5.20 M"
+    assert zh["fiscal_cost"] == "30.0亿元" and en["fiscal_cost"] == "3.00 bn yuan"
     assert zh["cost_per_additional_registered"] == "3.1万元"
     assert en["cost_per_additional_registered"] == "31 k yuan"
     assert zh["cost_per_additional_operating"] == en["cost_per_additional_operating"] == "–"

@@ -78,10 +78,12 @@ def reports(results_dir, tmp_path_factory) -> dict[str, Path]:
 
 
 def expected_numbers(results_dir: Path, lang: str) -> list[str]:
-    """As enacted at the deadline, from the Parquet files read here: the median registered and
+    """The headline's numbers and as enacted's at the deadline, from the Parquet files read here:
+    the doubling target (2 × the median end-2020 count), the gap to it, the median registered and
     operating count, the median ratio to end-2020, the share of runs doubled."""
     summary = pd.read_parquet(results_dir / "summary.parquet")
     enacted = summary[summary["scenario"] == "as_enacted"]
+    target = 2 * enacted["start_registered"].median()
     timeseries = pd.read_parquet(
         results_dir / "timeseries.parquet", columns=["scenario", "date", "n_operating"]
     )
@@ -89,6 +91,8 @@ def expected_numbers(results_dir: Path, lang: str) -> list[str]:
         (timeseries["scenario"] == "as_enacted") & (timeseries["date"] == timeseries["date"].max())
     ]
     return [
+        format_number(target, lang),
+        format_number(target - enacted["end_registered"].median(), lang),
         format_number(enacted["end_registered"].median(), lang),
         format_number(operating["n_operating"].median(), lang),
         format_ratio(enacted["ratio"].median(), lang),

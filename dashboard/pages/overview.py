@@ -7,18 +7,13 @@ from dash import html
 from dashboard import components, figures
 from dashboard.contract import BASELINE
 from dashboard.data import Results
+from dashboard.headline import overview_table
 from dashboard.i18n import t
 from dashboard.pages.base import Page, Rendered, View, chart_cards
 from dashboard.tables import OVERVIEW_COLUMNS, overview_headers, overview_rows
-from model.experiments import compare
 
 CHART = "overview-end"
 TABLE = "overview-table"
-
-
-def overview_table(results: Results):
-    """The overview statistics of a results folder (computed once)."""
-    return results.memo(("overview",), lambda: compare(results.summary, results.at_deadline()))
 
 
 def value_notes(results: Results, lang: str) -> str:
