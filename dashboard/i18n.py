@@ -708,7 +708,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # the briefing report (run.py report, the 导出报告 button: dashboard/report.py)
     "report.export": ("导出报告", "Export report"),
-    "report.exporting": ("正在生成报告……", "Preparing the report…"),
     "report.title": (
         "市场主体倍增工程 决策参考报告",
         "Market-entity doubling plan: briefing report",

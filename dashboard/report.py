@@ -60,7 +60,7 @@ from model.experiments import InputError, cost_by, literature_rates, load_catalo
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, as the browser tests use (never a downloaded one)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "report.html"
-CHART_SIZE = (900, 440)  # CSS pixels of a chart's SVG; the page scales it to its width
+CHART_SIZE = (900, 440)  # CSS pixels of a chart's SVG (height: the figure's own if it sets one)
 PRINT_TIMEOUT_S = 120
 TOP_LEVERS = 10  # the dearest levers listed by cost
 REPORT_CHARTS = (  # (page, chart id) of the charts the report shows, in its order
@@ -425,9 +425,8 @@ def draw_charts(
         charts = {}
         async with kaleido.Kaleido(path=str(CHROMIUM), mathjax=False) as renderer:
             for chart_id, figure in figures.items():
-                svg = await renderer.calc_fig(
-                    figure, opts={"format": "svg", "width": width, "height": height}
-                )
+                size = {"width": width, "height": figure.layout.height or height}
+                svg = await renderer.calc_fig(figure, opts={"format": "svg", **size})
                 image = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
                 charts[chart_id] = Chart(chart_id, image)
                 step()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.slow  # each report draws its charts and prints in Chro
 
 SECTIONS = [key for key in TEXT if key.startswith("report.section.")]
 RENDERED_PAGES = 2  # PNG renders of the first pages, per language
+HEADER = {"x": 0, "y": 0, "width": 1500, "height": 120}  # the app's header, with the button
 
 
 def run_report(*arguments: str) -> subprocess.CompletedProcess:
@@ -70,9 +72,13 @@ def reports(results_dir, tmp_path_factory) -> dict[str, Path]:
     made = {}
     for lang in LANGS:
         out = folder / f"report-{lang}.pdf"
+        started = time.monotonic()
         done = run_report(str(results_dir), "--lang", lang, "--out", str(out))
+        took = time.monotonic() - started
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.strip() == f"Report: {out}"
+        assert "report: 100%" in done.stderr  # the progress bar, on stderr
+        print(f"\nrun.py report --lang {lang}: {took:.1f} s ({done.stderr.splitlines()[-1]})")
         made[lang] = out
     return made
 
@@ -173,9 +179,12 @@ def test_the_export_button_downloads_the_report(page, dashboard_url, tmp_path):
     button = page.locator("#report-export")
     button.wait_for()
     assert button.inner_text() == t("report.export", "zh")
+    page.screenshot(path=tmp_path / "header-zh.png", clip=HEADER)
+    started = time.monotonic()
     with page.expect_download(timeout=180_000) as download:
         button.click()
     saved = tmp_path / download.value.suggested_filename
+    print(f"\nthe button's report: {time.monotonic() - started:.1f} s from the click")
     download.value.save_as(saved)
     assert saved.name == "shanxi_doubling_report_zh.pdf"
     pages, text = pdf_text(saved)
@@ -185,4 +194,6 @@ def test_the_export_button_downloads_the_report(page, dashboard_url, tmp_path):
         "label => document.querySelector('#report-export').innerText === label",
         arg=t("report.export", "en"),
     )
+    page.screenshot(path=tmp_path / "header-en.png", clip=HEADER)
+    print(f"header screenshots: {tmp_path / 'header-zh.png'}, {tmp_path / 'header-en.png'}")
     assert page.console_errors == []
