@@ -220,7 +220,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "各市登记数相对2020年底的倍数（{year}年底，与无政策对比）",
         "Growth of registered entities by city, end-{year} vs end-2020, against no policy",
     ),
-    "cities.ratio_axis": ("倍数", "ratio"),
     "cities.no_start": (
         "分市结果中没有2020年底的数据，无法计算倍数。",
         "The city table has no end-2020 row: no ratio.",
@@ -732,6 +731,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "headline.above_line": (
         "本情景{runs}次模拟中有{n}次2025年底高于倍增线，但未达到自身的倍增目标。",
         " Here {n} of {runs} runs end above the line but below twice their own end-2020 count.",
+    ),
+    "overview.chart_note": (
+        "红线：倍增目标（各次模拟2020年底×2的中位数）；浅红带：各次模拟自身目标的5%–95%。"
+        "倍增概率逐次模拟判断（右侧）。",
+        "Red line: the target (median of 2 × each run's end-2020 count); light red: the runs' own "
+        "targets, 5–95 %. P(doubled) is judged run by run (right).",
+    ),
+    "overview.chart_p": ("倍增概率 {p}", "P {p}"),
+    "overview.col.vs_no_policy": (
+        "登记数变化：对比无政策（逐次配对）",
+        "Registered: change vs no policy (paired runs)",
+    ),
+    "overview.col.vs_as_enacted": (
+        "登记数变化：对比按文件实施（逐次配对）",
+        "Registered: change vs as enacted (paired runs)",
+    ),
+    "overview.note_changes": (
+        "登记数变化：情景2025年底登记数减去相同随机种子、相同参数抽样的“无政策”（或“按文件实施”）"
+        "模拟，逐次计算后取中位数，括号内为5%–95%区间。",
+        "Change in registered: the scenario's end-2025 count minus that of the no-policy (or "
+        "as-enacted) run with the same seed and parameter draw, run by run, then the median "
+        "(5–95 % in brackets).",
     ),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),

@@ -108,6 +108,22 @@ def gains_over(
     return quantile_bands(long, "gain", ["scenario", "series"])
 
 
+def paired_changes(end: pd.DataFrame, baselines: Mapping[str, str]) -> pd.DataFrame:
+    """Bands of each scenario's registered entities at the deadline minus those of the run with
+    the same index (same seed and parameter draw) of each baseline: `scenario, versus, p05, p50,
+    p95` (`versus`: the key of `baselines`, key → baseline scenario). A baseline's own row and
+    runs without a paired run are left out; a baseline absent from `end` gives no rows."""
+    tables = []
+    for versus, baseline in baselines.items():
+        others = [n for n in end["scenario"].unique() if n != baseline]
+        gains = gains_over(end, others, baseline, ["n_registered"])
+        tables.append(gains.drop(columns="series").assign(versus=versus))
+    columns = ["scenario", "versus", *BAND_COLUMNS]
+    return (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )
+
+
 # --- attribution and sensitivity (贡献与敏感性) ----------------------------------------------
 
 WATERFALL_COLUMNS = ("player", "measure", "mean", "low", "high", "distinct", "cumulative")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard import components, figures, stats
+from dashboard import components, figures, palette, stats
 from dashboard.contract import BASELINE
 from dashboard.data import Results, load_cities
 from dashboard.i18n import pick, t
@@ -49,6 +49,7 @@ def levels_chart(results: Results, scenario: str, year, lang: str, subtitle: str
         lang,
         figures.with_subtitle(t("cities.levels", lang, year=year), subtitle),
         horizontal=True,
+        colors=list(palette.measure_colors().values()),
     )
     return figure, levels.assign(scenario=scenario, year=year)
 
