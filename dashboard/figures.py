@@ -200,6 +200,7 @@ def _band_trace(rows: pd.DataFrame, name: str, label: str, color: str, axis: Axi
         y=y,
         fill="toself",
         fillcolor=_rgba(color, 0.16),
+        mode="none",  # the fill alone (plotly would mark fewer than 20 points)
         line={"width": 0},
         hoverinfo="skip",
         legendgroup=name,
@@ -579,6 +580,57 @@ def backtest_chart(
             legend.add(trace.name)
         _apply_axis(fig, axis, zero=False, **where)
     return _style(fig, title, height=legend_height(len(legend), base=460 * _rows(places)))
+
+
+MILESTONE_COLUMNS = 4  # city panels in a row
+
+
+def milestone_chart(
+    paths: pd.DataFrame,
+    milestones: Mapping[int, float],
+    cities: Mapping[str, str],
+    titles: Mapping[str, str],
+    colors: Mapping[str, str],
+    lang: str,
+    title: str,
+) -> go.Figure:
+    """A panel per city (in the order of `cities`, city → name): the ratio to end-2020 at each
+    year-end, median and 5–95 % band per scenario (in the order of `titles`), against the path of
+    annual milestones (`milestones`: year → ratio), red, dashed, with its markers.
+
+    `paths`: scenario, city, year, p05, p50, p95 (`stats.city_paths`)."""
+    fig, places = _small_multiples(list(cities.values()), MILESTONE_COLUMNS)
+    axis = value_axis("ratio", 2.0, lang)
+    years = sorted(milestones)
+    label = t("milestones.path", lang)
+    for index, (city, where) in enumerate(zip(cities, places, strict=True)):
+        panel = paths[paths["city"] == city].rename(columns={"year": "date"})
+        for name in [n for n in titles if n in set(panel["scenario"])]:
+            rows = panel[panel["scenario"] == name].sort_values("date")
+            color = colors.get(name, palette.AS_ENACTED)
+            line = {"color": color, "width": 2.5}
+            median = _median_trace(rows, name, titles[name], line, axis, lang)
+            median.update(showlegend=index == 0, hovertemplate=_hover(
+                titles[name], "%{x}", "y", axis))  # fmt: skip
+            fig.add_trace(_band_trace(rows, name, titles[name], color, axis), **where)
+            fig.add_trace(median, **where)
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=[milestones[y] for y in years],
+                mode="lines+markers",
+                name=label,
+                legendgroup="milestones",
+                showlegend=index == 0,
+                line={"color": TARGET, "dash": "dash", "width": 2},
+                marker={"color": TARGET, "size": 6},
+                hovertemplate=_hover(label, "%{x}", "y", axis),
+            ),
+            **where,
+        )
+    fig.update_yaxes(tickformat=axis.tickformat, ticksuffix=axis.ticksuffix, nticks=5)
+    fig.update_xaxes(dtick=1, tickformat="d")
+    return _style(fig, title, height=legend_height(len(titles) + 1, base=150 + 250 * _rows(places)))
 
 
 def marginals_chart(

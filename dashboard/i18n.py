@@ -754,6 +754,33 @@ TEXT: dict[str, tuple[str, str]] = {
         "as-enacted) run with the same seed and parameter draw, run by run, then the median "
         "(5–95 % in brackets).",
     ),
+    # the cities' targets and annual milestones (各市分解目标, 年度进度; issue 15 build 5)
+    "milestones.chart": (
+        "各市年度进度：登记数相对2020年底的倍数与倍增进度目标",
+        "Each city's path: registered entities over end-2020 against the annual milestones",
+    ),
+    "milestones.path": ("年度进度目标（匀速倍增）", "Annual milestone (steady doubling)"),
+    "milestones.reference": (
+        "{year}年进度目标（{ratio}）",
+        "Milestone {year} ({ratio})",
+    ),
+    "milestones.heading": ("各市分解目标与年度进度", "City targets and annual milestones"),
+    "milestones.note": (
+        "假设：文件只规定全省2025年底市场主体数量较2020年底翻一番，未给出各市或各年度目标（见文件全文）；"
+        "这里把倍增目标按匀速增长分解到各市、各年：第y年底的进度目标 = 该市2020年底登记数 × 2^((y−2020)/5)"
+        "（每年约增长14.9%）。表中目标按各次模拟2020年底数的中位数计算；“达到进度的模拟比例”逐次模拟判断"
+        "（每次模拟以自身2020年底数为基数）。",
+        "Assumption: the document sets only the province's target (end-2025 twice end-2020), no "
+        "city or yearly figures; here the target is split into steady growth for every city: the "
+        "milestone at end of year y = the city's end-2020 registered count × 2^((y − 2020)/5) "
+        "(about +14.9 % a year). The table's targets use the median end-2020 count over runs; the "
+        "share of runs on track is judged run by run, each against its own end-2020 count.",
+    ),
+    "milestones.col.city": ("设区市", "City"),
+    "milestones.col.start": ("2020年底登记数（中位数）", "Registered, end-2020 (median)"),
+    "milestones.col.milestone": ("{year}年底进度目标", "Milestone, end-{year}"),
+    "milestones.col.model": ("{year}年底模拟登记数", "Simulated, end-{year}"),
+    "milestones.col.on_track": ("{year}年底达到进度的模拟比例", "Runs on track, end-{year}"),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),
     "dropdown.deselect_all": ("全部取消", "Deselect all"),

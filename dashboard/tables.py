@@ -317,3 +317,39 @@ def mix_rows(mix: Mapping[str, tuple[float, str]], catalogue, lang: str) -> list
             }
         )
     return rows
+
+
+# --- the cities' targets and annual milestones (各市分解目标, 年度进度) -------------------------
+
+
+def city_target_headers(years: list[int], year: int, lang: str) -> dict[str, str]:
+    """Column of the cities' targets → header: the city, its end-2020 count, each year's
+    milestone, the scenario at `year` and the share of runs on track then."""
+    return {
+        "city": t("milestones.col.city", lang),
+        "start": t("milestones.col.start", lang),
+        **{f"milestone_{y}": t("milestones.col.milestone", lang, year=y) for y in years},
+        "model": t("milestones.col.model", lang, year=year),
+        "on_track": t("milestones.col.on_track", lang, year=year),
+    }
+
+
+def city_target_rows(table: pd.DataFrame, names: Mapping[str, str], lang: str) -> list[dict]:
+    """One dict of texts per city (`stats.city_targets`), in the order of `names` (city → name);
+    the model's count as (median, 5–95 % range)."""
+    indexed = table.set_index("city")
+    milestones = [c for c in table.columns if c.startswith("milestone_")]
+    rows = []
+    for city in [c for c in names if c in indexed.index]:
+        row = indexed.loc[city]
+        rows.append(
+            {
+                "id": city,
+                "city": names[city],
+                "start": format_number(row["start"], lang),
+                **{c: format_number(row[c], lang) for c in milestones},
+                "model": _with_range(row, "model", format_number, lang),
+                "on_track": format_percent(row["on_track"]),
+            }
+        )
+    return rows

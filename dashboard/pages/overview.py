@@ -27,13 +27,6 @@ def value_notes(results: Results, lang: str) -> str:
     return " ".join(t(note, lang) for note in notes)
 
 
-def _cell(value: str | tuple[str, str]):
-    """A cell's text; a (median, range) pair shows the range small under the median."""
-    if isinstance(value, tuple):
-        return [value[0], html.Div(value[1], className="range")]
-    return value
-
-
 def _cell_class(row: dict, column: str) -> str | None:
     return f"p-{row['likelihood']}" if column == "p_doubled" else None
 
@@ -48,7 +41,7 @@ def table_component(rows: list[dict], lang: str, table_id: str) -> html.Table:
         [
             html.Tr(
                 [
-                    html.Td(_cell(row[c]), className=_cell_class(row, c) or f"col-{c}")
+                    html.Td(components.cell(row[c]), className=_cell_class(row, c) or f"col-{c}")
                     for c in columns
                 ],
                 **{"data-scenario": row["name"]},
