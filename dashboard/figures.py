@@ -544,6 +544,24 @@ def _observed_trace(points: pd.DataFrame, bound: str, used: bool, axis: Axis, la
     )
 
 
+def _add_band(
+    fig: go.Figure,
+    rows: pd.DataFrame,
+    name: str,
+    label: str,
+    color: str,
+    axis: Axis,
+    lang: str,
+    in_legend: bool,
+    where: dict,
+) -> go.Scatter:
+    """One scenario's band and median line in the panel `where` (row, col); the median's trace."""
+    median = _median_trace(rows, name, label, {"color": color, "width": 3}, axis, lang)
+    fig.add_trace(_band_trace(rows, name, label, color, axis), **where)
+    fig.add_trace(median.update(showlegend=in_legend), **where)
+    return fig.data[-1]
+
+
 def backtest_chart(
     bands: pd.DataFrame,
     observations: pd.DataFrame,
@@ -569,10 +587,7 @@ def backtest_chart(
         for name in [n for n in titles if n in set(panel["scenario"])]:
             series = panel[panel["scenario"] == name].sort_values("date")
             color = colors.get(name, palette.AS_ENACTED)
-            line = {"color": color, "width": 3}
-            median = _median_trace(series, name, titles[name], line, axis, lang)
-            fig.add_trace(_band_trace(series, name, titles[name], color, axis), **where)
-            fig.add_trace(median.update(showlegend=name not in legend), **where)
+            _add_band(fig, series, name, titles[name], color, axis, lang, name not in legend, where)
             legend.add(name)
         for (bound, used), group in points.groupby(["bound", "used"], sort=False):
             trace = _observed_trace(group, bound, bool(used), axis, lang)
@@ -608,12 +623,8 @@ def milestone_chart(
         for name in [n for n in titles if n in set(panel["scenario"])]:
             rows = panel[panel["scenario"] == name].sort_values("date")
             color = colors.get(name, palette.AS_ENACTED)
-            line = {"color": color, "width": 2.5}
-            median = _median_trace(rows, name, titles[name], line, axis, lang)
-            median.update(showlegend=index == 0, hovertemplate=_hover(
-                titles[name], "%{x}", "y", axis))  # fmt: skip
-            fig.add_trace(_band_trace(rows, name, titles[name], color, axis), **where)
-            fig.add_trace(median, **where)
+            median = _add_band(fig, rows, name, titles[name], color, axis, lang, index == 0, where)
+            median.update(hovertemplate=_hover(titles[name], "%{x}", "y", axis))
         fig.add_trace(
             go.Scatter(
                 x=years,
