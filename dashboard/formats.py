@@ -106,12 +106,16 @@ def format_money(yuan: float | None, lang: str, scale: Scale | None = None) -> s
     return _in(yuan, scale or money_scale(yuan, lang)) + _MONEY_UNIT[_lang(lang)]
 
 
+_GAIN_SCALE = {"zh": Scale(1e4, "万", 1), "en": Scale(1e3, " k")}
+
+
 def format_gain(value: float | None, lang: str) -> str:
-    """A signed change of a count (a gain against another scenario): '+22.7万', '−1.2万'."""
+    """A signed change of a count (against another scenario), one unit for every size: '+22.7万',
+    '+0.3万', '−1.2万' (zh); '+227 k', '+3 k' (en); a million or more in M ('+1.25 M')."""
     if value is None or not math.isfinite(value):
         return "–"
-    text = format_number(abs(value), lang)
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+    scale = _GAIN_SCALE[_lang(lang)] if abs(value) < 1e6 else count_scale(value, lang)
+    return ("+" if value > 0 else "−" if value < 0 else "±") + _in(abs(value), scale)
 
 
 def format_percent(share: float | None) -> str:

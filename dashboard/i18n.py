@@ -220,7 +220,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "各市登记数相对2020年底的倍数（{year}年底，与无政策对比）",
         "Growth of registered entities by city, end-{year} vs end-2020, against no policy",
     ),
-    "cities.ratio_axis": ("倍数", "ratio"),
     "cities.no_start": (
         "分市结果中没有2020年底的数据，无法计算倍数。",
         "The city table has no end-2020 row: no ratio.",
@@ -918,6 +917,55 @@ TEXT: dict[str, tuple[str, str]] = {
         "本情景{runs}次模拟中有{n}次2025年底高于倍增线，但未达到自身的倍增目标。",
         " Here {n} of {runs} runs end above the line but below twice their own end-2020 count.",
     ),
+    "overview.chart_note": (
+        "红线：倍增目标（各次模拟2020年底×2的中位数）；浅红带：各次模拟自身目标的5%–95%。"
+        "倍增概率逐次模拟判断（右侧）。",
+        "Red line: the target (median of 2 × each run's end-2020 count); light red: the runs' own "
+        "targets, 5–95 %. P(doubled) is judged run by run (right).",
+    ),
+    "overview.chart_p": ("倍增概率 {p}", "P {p}"),
+    "overview.col.vs_no_policy": (
+        "登记数变化：对比无政策（逐次配对）",
+        "Registered: change vs no policy (paired runs)",
+    ),
+    "overview.col.vs_as_enacted": (
+        "登记数变化：对比按文件实施（逐次配对）",
+        "Registered: change vs as enacted (paired runs)",
+    ),
+    "overview.note_changes": (
+        "登记数变化：情景2025年底登记数减去相同随机种子、相同参数抽样的“无政策”（或“按文件实施”）"
+        "模拟，逐次计算后取中位数，括号内为5%–95%区间。",
+        "Change in registered: the scenario's end-2025 count minus that of the no-policy (or "
+        "as-enacted) run with the same seed and parameter draw, run by run, then the median "
+        "(5–95 % in brackets).",
+    ),
+    # the cities' targets and annual milestones (各市分解目标, 年度进度; issue 15 build 5)
+    "milestones.chart": (
+        "各市年度进度：登记数相对2020年底的倍数与倍增进度目标",
+        "Each city's path: registered entities over end-2020 against the annual milestones",
+    ),
+    "milestones.path": ("年度进度目标（匀速倍增）", "Annual milestone (steady doubling)"),
+    "milestones.reference": (
+        "{year}年进度目标（{ratio}）",
+        "Milestone {year} ({ratio})",
+    ),
+    "milestones.heading": ("各市分解目标与年度进度", "City targets and annual milestones"),
+    "milestones.note": (
+        "假设：文件只规定全省2025年底市场主体数量较2020年底翻一番，未给出各市或各年度目标（见文件全文）；"
+        "这里把倍增目标按匀速增长分解到各市、各年：第y年底的进度目标 = 该市2020年底登记数 × 2^((y−2020)/5)"
+        "（每年约增长14.9%）。表中目标按各次模拟2020年底数的中位数计算；“达到进度的模拟比例”逐次模拟判断"
+        "（每次模拟以自身2020年底数为基数）。",
+        "Assumption: the document sets only the province's target (end-2025 twice end-2020), no "
+        "city or yearly figures; here the target is split into steady growth for every city: the "
+        "milestone at end of year y = the city's end-2020 registered count × 2^((y − 2020)/5) "
+        "(about +14.9 % a year). The table's targets use the median end-2020 count over runs; the "
+        "share of runs on track is judged run by run, each against its own end-2020 count.",
+    ),
+    "milestones.col.city": ("设区市", "City"),
+    "milestones.col.start": ("2020年底登记数（中位数）", "Registered, end-2020 (median)"),
+    "milestones.col.milestone": ("{year}年底进度目标", "Milestone, end-{year}"),
+    "milestones.col.model": ("{year}年底模拟登记数", "Simulated, end-{year}"),
+    "milestones.col.on_track": ("{year}年底达到进度的模拟比例", "Runs on track, end-{year}"),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),
     "dropdown.deselect_all": ("全部取消", "Deselect all"),

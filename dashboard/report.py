@@ -54,7 +54,14 @@ from dashboard.headline import Headline, headline, overview_table
 from dashboard.i18n import DEFAULT_LANG, TEXT, pick, t
 from dashboard.pages import cities, composition, overview, trajectories
 from dashboard.pages.base import View, current_results, main_scenario, render_page
-from dashboard.tables import ASSUMPTION_SHARE, COST_PER_ADDITIONAL, overview_headers, overview_rows
+from dashboard.tables import (
+    ASSUMPTION_SHARE,
+    CHANGE_COLUMNS,
+    COST_PER_ADDITIONAL,
+    change_cells,
+    overview_headers,
+    overview_rows,
+)
 from model.experiments import InputError, cost_by, literature_rates, load_catalogue
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, as the browser tests use (never a downloaded one)
@@ -69,7 +76,14 @@ REPORT_CHARTS = (  # (page, chart id) of the charts the report shows, in its ord
     (composition.PAGE, "comp-kinds"),
     (composition.PAGE, "comp-share"),
 )
-OUTCOME_COLUMNS = ("scenario", "p_doubled", "end_registered", "end_operating", "ratio")
+OUTCOME_COLUMNS = (
+    "scenario",
+    "p_doubled",
+    "end_registered",
+    *CHANGE_COLUMNS,
+    "end_operating",
+    "ratio",
+)
 COST_COLUMNS = ("scenario", "fiscal_cost", *COST_PER_ADDITIONAL)
 ASSUMPTION_COLUMNS = ("scenario", *ASSUMPTION_SHARE)
 CITED_FILE = re.compile(r"[\w-]+\.(?:csv|md)")  # a data file named in a number's source
@@ -164,7 +178,11 @@ def scenario_tables(results: Results, lang: str) -> dict[str, Table]:
     """The comparison of the scenarios, as the overview shows it, in three tables: outcomes,
     cost-effectiveness, the share of the gain resting on assumptions."""
     table = overview_table(results)
-    rows = overview_rows(table, _titles(results, lang), lang)
+    changes = change_cells(overview.paired_changes(results), lang)
+    rows = [
+        row | changes.get(row["name"], dict.fromkeys(CHANGE_COLUMNS, "–"))
+        for row in overview_rows(table, _titles(results, lang), lang)
+    ]
     headers = overview_headers(lang)
     paired = BASELINE in results.scenario_names
     cost_note = t("overview.note_cost" if paired else "error.no_baseline_cost", lang)
@@ -175,7 +193,10 @@ def scenario_tables(results: Results, lang: str) -> dict[str, Table]:
         "outcomes": Table(
             [headers[c] for c in OUTCOME_COLUMNS],
             _rows_of(rows, OUTCOME_COLUMNS),
-            " ".join([t("overview.note", lang), t("overview.note_probability", lang)]),
+            " ".join(
+                t(key, lang)
+                for key in ("overview.note", "overview.note_changes", "overview.note_probability")
+            ),
         ),
         "cost": Table([headers[c] for c in COST_COLUMNS], _rows_of(rows, COST_COLUMNS), cost_note),
         "assumptions": Table(

@@ -186,7 +186,7 @@ def test_fan_chart_draws_a_band_and_a_median_per_scenario_with_the_reference_lin
     assert len(fig.data) == 4
     assert medians[0].line.dash == "dash" and medians[1].line.dash == "solid"
     assert list(medians[1].y) == pytest.approx(list(bands[bands.scenario == "a"].p50 / 1e4))
-    assert fig.layout.yaxis.ticksuffix == "万户"
+    assert fig.layout.yaxis.ticksuffix == "万" and fig.layout.yaxis.title.text == "户"
     levels = [shape.y0 for shape in fig.layout.shapes if shape.y0 == shape.y1]
     assert levels == [pytest.approx(300.0)]  # 3.0e6 in 万
     assert any(a.text == t("chart.deadline", "zh") for a in fig.layout.annotations)
@@ -259,14 +259,16 @@ def test_range_chart_and_overview_chart():
     )
     table = compare(summary, ts)
     fig = figures.overview_chart(table, {"no_policy": "无政策", "policy": "政策"}, {}, "zh")
-    names = [trace.name for trace in fig.data]
-    assert names == [
-        t("overview.registered", "zh"),
-        t("overview.operating", "zh"),
-        t("overview.target", "zh"),
-    ]
-    assert list(fig.data[2].x) == pytest.approx([200.0, 200.0])  # 2 × 1e6 in 万
-    assert fig.layout.title.text == t("overview.chart", "zh")
+    dots, probabilities = fig.data
+    assert dots.name == t("overview.registered", "zh")  # the chart of 登记 draws only registered
+    assert t("overview.operating", "zh") not in [trace.name for trace in fig.data]
+    assert list(probabilities.text) == [t("overview.chart_p", "zh", p="0%")] * 2
+    lines = [shape for shape in fig.layout.shapes if shape.type == "line"]
+    assert [line.x0 for line in lines] == pytest.approx([200.0])  # 2 × 1e6 in 万
+    (band,) = [shape for shape in fig.layout.shapes if shape.type == "rect"]
+    assert (band.x0, band.x1) == pytest.approx((200.0, 200.0))  # every run starts at 1e6
+    assert fig.layout.title.text.startswith(t("overview.chart", "zh"))
+    assert t("overview.chart_note", "zh") in fig.layout.title.text  # how P relates to the line
 
 
 def test_message_figure_says_why_it_is_empty():
