@@ -737,6 +737,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.section.trajectories": ("三、走势", "3. Trajectories"),
     "report.section.composition": ("四、结构与质量", "4. Composition and quality"),
     "report.section.cities": ("五、各市", "5. Cities"),
+    "report.section.city_targets": (
+        "各市分解目标与年度进度",
+        "Each city's targets and annual milestones",
+    ),
     "report.section.cost": ("六、成本效益", "6. Cost-effectiveness"),
     "report.section.by_lever": ("按政策工具（成本最高者）", "By lever (the dearest)"),
     "report.section.by_department": ("按牵头单位", "By lead department"),
@@ -759,6 +763,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Registered and operating: medians of “{scenario}” at end-{year}; ratio: registered at "
         "end-{year} over end-2020, median with its 5–95 % range.",
     ),
+    "report.city.targets_note": ("情景：“{scenario}”。", "Scenario: “{scenario}”. "),
     "report.by.lever": ("政策工具", "Lever"),
     "report.by.department": ("牵头单位", "Lead department"),
     "report.by.lever_note": (

@@ -59,6 +59,8 @@ from dashboard.tables import (
     CHANGE_COLUMNS,
     COST_PER_ADDITIONAL,
     change_cells,
+    city_target_headers,
+    city_target_rows,
     overview_headers,
     overview_rows,
 )
@@ -75,6 +77,7 @@ REPORT_CHARTS = (  # (page, chart id) of the charts the report shows, in its ord
     *((trajectories.PAGE, chart) for chart in trajectories.CHARTS),
     (composition.PAGE, "comp-kinds"),
     (composition.PAGE, "comp-share"),
+    (cities.PAGE, cities.MILESTONES),
 )
 OUTCOME_COLUMNS = (
     "scenario",
@@ -251,6 +254,23 @@ def city_table(results: Results, lang: str) -> Table:
     return Table(headers, rows, t("report.city.note", lang, scenario=titles[scenario], year=year))
 
 
+def city_targets_table(results: Results, lang: str) -> Table:
+    """Each city's path to doubling (各市分解目标, 年度进度), as the cities page shows it: its
+    end-2020 count, each year's milestone, the main scenario at the last year-end and the share of
+    its runs on track."""
+    scenario, year = main_scenario(results), cities.years(results)[-1]
+    table = cities.targets(results, scenario, year)
+    years = [int(c.removeprefix("milestone_")) for c in table.columns if c.startswith("milestone_")]
+    headers = city_target_headers(years, year, lang)
+    rows = city_target_rows(table, cities.city_names(lang), lang)
+    title = _titles(results, lang)[scenario]
+    return Table(
+        list(headers.values()),
+        [[row[column] for column in headers] for row in rows],
+        t("report.city.targets_note", lang, scenario=title) + t("milestones.note", lang),
+    )
+
+
 def cost_by_tables(results: Results, lang: str) -> dict[str, Table]:
     """The main scenario's fiscal cost and yuan per additional entity by lever (the dearest
     `TOP_LEVERS`) and by lead department (牵头单位), as `run.py compare --by` gives them."""
@@ -389,6 +409,7 @@ def content_of(results: Results, lang: str, charts: Mapping[str, Chart]) -> Cont
     facts = headline(results, lang)
     tables = {"facts": facts_table(facts, lang)} | scenario_tables(results, lang)
     tables["cities"] = city_table(results, lang)
+    tables["city_targets"] = city_targets_table(results, lang)
     tables |= cost_by_tables(results, lang)
     tables |= sources_tables(lang)
     runs = int(results.summary.groupby("scenario").size().max())

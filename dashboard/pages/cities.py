@@ -119,14 +119,19 @@ def milestones_chart(results: Results, scenario: str, lang: str):
     return figure, paths
 
 
-def targets_table(results: Results, scenario: str, year, lang: str) -> html.Table:
-    """各市分解目标: each city's end-2020 count, its milestones, the scenario at `year` and the
-    share of runs on track."""
+def targets(results: Results, scenario: str, year: int):
+    """`stats.city_targets` of the scenario at `year` (computed once)."""
     columns = ("scenario", "run", "date", "city", "n_registered")
-    table = results.memo(
+    return results.memo(
         ("city_targets", scenario, year),
         lambda: stats.city_targets(results.by_city(*columns, scenario=scenario), scenario, year),
     )
+
+
+def targets_table(results: Results, scenario: str, year, lang: str) -> html.Table:
+    """各市分解目标: each city's end-2020 count, its milestones, the scenario at `year` and the
+    share of runs on track."""
+    table = targets(results, scenario, year)
     years = [int(c.removeprefix("milestone_")) for c in table.columns if c.startswith("milestone_")]
     headers = tables.city_target_headers(years, year, lang)
     rows = tables.city_target_rows(table, city_names(lang), lang)
