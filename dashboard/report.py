@@ -517,6 +517,15 @@ def print_pdf(html: str) -> bytes:
         return pdf.read_bytes()
 
 
+def report_document(results: Results, lang: str, step: Callable[[], None] = lambda: None) -> str:
+    """The report of `results` in `lang` as one self-contained HTML document, charts drawn;
+    `step()` after the figures and after each chart."""
+    figures = report_figures(results, lang)
+    step()
+    charts = draw_charts(figures, step)
+    return report_html(content_of(results, lang, charts))
+
+
 def report_pdf(results: Results, lang: str, *, quiet: bool = True) -> bytes:
     """The briefing report of `results` in `lang` as PDF bytes; progress on stderr unless quiet."""
     from tqdm import tqdm
@@ -526,11 +535,7 @@ def report_pdf(results: Results, lang: str, *, quiet: bool = True) -> bytes:
     with tqdm(
         total=len(REPORT_CHARTS) + 2, desc="report", unit="step", disable=quiet, file=sys.stderr
     ) as progress:
-        figures = report_figures(results, lang)
-        progress.update()
-        charts = draw_charts(figures, progress.update)
-        html = report_html(content_of(results, lang, charts))
-        pdf = print_pdf(html)
+        pdf = print_pdf(report_document(results, lang, progress.update))
         progress.update()
     if not quiet:
         print(f"report: {time.monotonic() - started:.1f} s", file=sys.stderr)

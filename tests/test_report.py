@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 import run
 from dashboard import report
+from dashboard.data import load_results
 from dashboard.formats import format_number, format_percent, format_ratio
 from dashboard.i18n import LANGS, TEXT, t
 from tests.dashboard_fixtures import ROOT, copy_results
@@ -50,18 +51,21 @@ def plain(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def render_pages(pdf: Path, folder: Path) -> list[Path]:
-    """PNG renders of the first pages: pdftoppm (poppler) if present, else Chromium's screenshot
-    of the first page of the PDF."""
+def render_pages(pdf: Path, results_dir: Path, lang: str, folder: Path) -> list[Path]:
+    """PNG renders of the first pages: pdftoppm (poppler-utils, which .ci/run installs) if
+    present, else Chromium's screenshot of the report's HTML at the width of an A4 page (headless
+    Chromium draws no PDF)."""
     stem = folder / pdf.stem
     if shutil.which("pdftoppm"):
         command = ["pdftoppm", "-png", "-r", "70", "-l", str(RENDERED_PAGES), str(pdf), str(stem)]
         subprocess.run(command, check=True, timeout=60)
         return sorted(folder.glob(f"{pdf.stem}-*.png"))
+    page = stem.with_suffix(".html")
+    page.write_text(report.report_document(load_results(results_dir), lang), encoding="utf-8")
     shot = stem.with_suffix(".png")
     command = [str(report.CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu"]
-    command += [f"--screenshot={shot}", "--window-size=900,1270", pdf.as_uri()]
-    subprocess.run(command, check=True, timeout=60, capture_output=True)
+    command += [f"--screenshot={shot}", "--window-size=794,2246", page.as_uri()]
+    subprocess.run(command, check=True, timeout=120, capture_output=True)
     return [shot]
 
 
@@ -119,7 +123,7 @@ def test_the_report_opens_with_its_sections_and_the_numbers_of_the_results(
         assert number in text, number
     other = "en" if lang == "zh" else "zh"
     assert plain(t("report.section.caveats", other)) not in text  # one language only
-    renders = render_pages(reports[lang], tmp_path)
+    renders = render_pages(reports[lang], results_dir, lang, tmp_path)
     assert renders and all(p.stat().st_size > 10_000 for p in renders)
     print(f"\n{lang} report: {reports[lang]} ({pages} pages); renders: {[str(p) for p in renders]}")
 
