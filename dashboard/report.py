@@ -3,9 +3,10 @@
 `report_pdf(results, lang)` is the one maker of the report: `run.py report RESULTS` writes it
 (`write_report`: temporary file, then a rename), and the dashboard's 导出报告 button downloads it
 (`register`). The content is a view of the results, built from what the pages show: the headline
-(`dashboard.headline`), the pages' own charts (overview, trajectories, composition), the comparison
-of the scenarios (`model.experiments.compare`), a city table, cost-effectiveness by scenario and by
-lever and lead department (`cost_by`), the share of the gain resting on `assumption:` effects, the
+(`dashboard.headline`), the pages' own charts (overview, trajectories, composition, the cities'
+milestones), the comparison of the scenarios (`model.experiments.compare`) with the paired changes,
+the cities and their targets, cost-effectiveness by scenario and by lever and lead department
+(`cost_by`), the share of the gain resting on `assumption:` effects, the
 data sources cited by the model's numbers (base rates and lever catalogue), the run settings of the
 manifest, and caveats.
 
@@ -34,7 +35,6 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
 
 from dashboard import safety
 from dashboard.catalogue import CatalogueUnavailable, load_view
@@ -114,14 +114,6 @@ class Table:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A chart of the report: its id, and the SVG drawn by kaleido as a data URI."""
-
-    chart_id: str
-    image: str
-
-
 @dataclass
 class Content:
     """Everything the template shows, in one language."""
@@ -133,7 +125,7 @@ class Content:
     summary: list[str]
     bands_note: str
     tables: dict[str, Table]
-    charts: dict[str, Chart] = field(default_factory=dict)
+    charts: dict[str, str] = field(default_factory=dict)  # chart id → its SVG as a data URI
     settings: list[tuple[str, str]] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
 
@@ -404,7 +396,7 @@ def run_settings(results: Results, lang: str) -> list[tuple[str, str]]:
 CAVEATS = ("model", "pairing", "probability", "assumptions", "families", "scale", "shells")
 
 
-def content_of(results: Results, lang: str, charts: Mapping[str, Chart]) -> Content:
+def content_of(results: Results, lang: str, charts: Mapping[str, str]) -> Content:
     """The report's content in `lang` (charts already drawn)."""
     facts = headline(results, lang)
     tables = {"facts": facts_table(facts, lang)} | scenario_tables(results, lang)
@@ -456,21 +448,20 @@ def _require_chromium() -> None:
 
 def draw_charts(
     figures: Mapping[str, go.Figure], step: Callable[[], None] = lambda: None
-) -> dict[str, Chart]:
+) -> dict[str, str]:
     """Each figure as an SVG data URI, drawn by kaleido in one Chromium session (`CHROMIUM`,
     MathJax off: nothing is fetched); `step()` after each chart."""
     import kaleido
 
     width, height = CHART_SIZE
 
-    async def draw() -> dict[str, Chart]:
+    async def draw() -> dict[str, str]:
         charts = {}
         async with kaleido.Kaleido(path=str(CHROMIUM), mathjax=False) as renderer:
             for chart_id, figure in figures.items():
                 size = {"width": width, "height": figure.layout.height or height}
                 svg = await renderer.calc_fig(figure, opts={"format": "svg", **size})
-                image = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-                charts[chart_id] = Chart(chart_id, image)
+                charts[chart_id] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
                 step()
         return charts
 
@@ -492,7 +483,6 @@ def report_html(content: Content) -> str:
 
 def print_pdf(html: str) -> bytes:
     """The HTML printed to PDF by headless Chromium (A4, the template's @page rules)."""
-    _require_chromium()
     with tempfile.TemporaryDirectory(prefix="shanxi-report-") as folder:
         page, pdf = Path(folder) / "report.html", Path(folder) / "report.pdf"
         page.write_text(html, encoding="utf-8")
@@ -613,8 +603,8 @@ def register(app: Dash, source: ResultsSource) -> None:
     )
     @safety.guarded
     def export_report(n_clicks, lang):
-        if not n_clicks:
-            raise PreventUpdate
+        if type(n_clicks) is not int or n_clicks < 1:
+            raise safety.BadInput("n_clicks: not a count of clicks")
         lang = safety.checked(safety.LANG, lang, "lang") or DEFAULT_LANG
         results = current_results(source)
         with _ONE_AT_A_TIME:
