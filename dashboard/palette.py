@@ -1,7 +1,8 @@
 """Every colour of the dashboard, each with one meaning on every page (issue 15, defect 7).
 
-- Red (`TARGET`) means the doubling target only: the doubling line, the targets and milestones of
-  the cities, the target P of the path to the target. Nothing else is red.
+- Red (`TARGET`) means the doubling target: the doubling line, the targets and milestones of the
+  cities, the target P of the path to the target, and falling short of it (a low P(doubled) in
+  the tables: style.css `--low`). Nothing else is red (a waterfall's losses are brown).
 - Registered and operating entities have one colour each wherever they are compared
   (`REGISTERED`, `OPERATING`): operating is teal on every page.
 - Scenarios: `no_policy` grey, `as_enacted` navy, every other scenario a colour of its own from a

@@ -275,6 +275,8 @@ def verified_rows(verified: pd.DataFrame, lang: str) -> list[dict]:
     """One dict of texts per verified mix (`model.experiments.read_optimisation`'s `verified`),
     cheapest first, plus `name` and `likelihood`."""
     rows = []
+    fiscal = fiscal_scale(lang)  # one unit per column
+    per_entity = money_scale(verified["yuan_per_additional_operating"], lang)
     for row in verified.sort_values("fiscal_cost").to_dict("records"):
         rows.append(
             {
@@ -283,11 +285,11 @@ def verified_rows(verified: pd.DataFrame, lang: str) -> list[dict]:
                 "runs": str(int(row["runs"])),
                 "p_doubled": " ".join(p_with_interval(row, lang)),
                 "likelihood": likelihood(row["p_doubled"]),
-                "fiscal_cost": format_money(row["fiscal_cost"], lang),
+                "fiscal_cost": format_money(row["fiscal_cost"], lang, fiscal),
                 "operating_share": f"{row['operating_share']:.1%}",
                 "ratio": format_ratio(row["ratio"], lang),
                 "yuan_per_additional_operating": format_money(
-                    row["yuan_per_additional_operating"], lang
+                    row["yuan_per_additional_operating"], lang, per_entity
                 ),
                 "meets_target": t("optimise.yes" if row["meets_target"] else "optimise.no", lang),
             }
