@@ -248,6 +248,14 @@ def _command_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_report(args: argparse.Namespace) -> int:
+    from dashboard.report import write_report
+
+    out = write_report(Path(args.results), Path(args.out), args.lang, quiet=args.quiet)
+    print(f"Report: {out}")
+    return 0
+
+
 class _OneLineErrors(argparse.ArgumentParser):
     """Usage errors as one line on stderr and exit code 2 (the full usage is under --help)."""
 
@@ -281,7 +289,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="run.py optimise output folder shown on the 实现路径 page (default: %(default)s)",
     )
     dashboard.set_defaults(handler=_command_dashboard)
+    _add_report_command(commands)
     return parser
+
+
+def _add_report_command(commands) -> None:
+    """`report`: the briefing report of a results folder as a PDF (the dashboard's 导出报告)."""
+    report = commands.add_parser(
+        "report", help="the briefing report of a results folder as a PDF (headless Chromium)"
+    )
+    report.add_argument("results", metavar="RESULTS", help="results folder (run.py run --out)")
+    report.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    report.add_argument("--out", default="report.pdf", help="PDF file (default: %(default)s)")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.set_defaults(handler=_command_report)
 
 
 def _add_run_command(commands) -> None:

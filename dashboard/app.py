@@ -15,7 +15,7 @@ from pathlib import Path
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import background, components, safety
+from dashboard import background, components, report, safety
 from dashboard.contract import FORMAT_VERSION
 from dashboard.data import Results, ResultsError, ResultsSource
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
@@ -46,6 +46,7 @@ def shell() -> html.Div:
                 className="header",
                 children=[
                     html.Div(id="header-titles", className="titles"),
+                    report.export_button(),
                     html.Div(
                         className="lang-switch",
                         children=[
@@ -205,6 +206,7 @@ def register_shell(app: Dash, source: ResultsSource) -> None:
     register_language(app)
     register_selections(app)
     register_downloads(app, source)
+    report.register(app, source)
 
 
 def warm_up(source: ResultsSource) -> None:

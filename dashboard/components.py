@@ -94,6 +94,13 @@ def page(heading: str, *children, note: str = "") -> html.Div:
     )
 
 
+def cell(value: str | tuple[str, str]):
+    """A table cell's text; a (median, range) pair shows the range small under the median."""
+    if isinstance(value, tuple):
+        return [value[0], html.Div(value[1], className="range")]
+    return value
+
+
 def control(label: str, component) -> html.Div:
     """A labelled control in the page's control bar."""
     return html.Div(className="control", children=[html.Label(label), component])

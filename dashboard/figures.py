@@ -14,41 +14,24 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard import palette
 from dashboard.contract import DEADLINE
 from dashboard.formats import date_hover, format_number, pick_scale
 from dashboard.i18n import t
+from dashboard.palette import KINDS, TARGET
+from dashboard.palette import scenario_colors as scenario_colors  # the pages' way to colours
 
 FONT = (
     "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',"
     "'WenQuanYi Micro Hei','Helvetica Neue',Arial,sans-serif"
 )
-PALETTE = (
-    "#1f4e79",
-    "#c0392b",
-    "#2e8b57",
-    "#d68910",
-    "#6c3483",
-    "#148f77",
-    "#7f8c8d",
-    "#a04000",
-    "#2874a6",
-    "#b7950b",
-    "#884ea0",
-    "#117864",
-)
-KIND_PALETTE = ("#9ecae1", "#4292c6", "#2171b5", "#08519c", "#e6550d", "#a63603", "#31a354")
-WHATIF_COLOR = "#e67e22"
 COUNT_TICKS = ",.4~g"  # 0.6 not 0.6000000000000001; shown values stay below 10,000
+WHATIF_COLOR = palette.WHATIF  # the live what-if beside stored scenarios
 
 
 def with_subtitle(title: str, subtitle: str) -> str:
     """A chart title with a smaller second line (the scenario it shows)."""
     return f"{title}<br><span style='font-size:14px;color:#5d6d7e'>{subtitle}</span>"
-
-
-def scenario_colors(names: Sequence[str]) -> dict[str, str]:
-    """A stable colour per scenario, by its place in the batch."""
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
 
 
 def _rgba(color: str, alpha: float) -> str:
@@ -68,17 +51,21 @@ class Axis:
 
 
 def value_axis(kind: str, magnitude: float, lang: str) -> Axis:
-    """The value axis for `kind` ('count', 'money', 'ratio' or 'share') up to `magnitude`."""
+    """The value axis for `kind` ('count', 'money', 'ratio' or 'share') up to `magnitude`.
+
+    A ratio's ticks carry two decimals and their unit ('1.95倍', '1.95×'): ticks 0.05 apart stay
+    distinct, and no axis title sits under the legend. A count's unit (户, entities) is the axis
+    title in both languages, its scale on the ticks ('500万', '5 M'): '0' at the origin, not
+    '0万户' beside the first year.
+    """
     if kind == "share":
         return Axis(1.0, ".1%", "", ".1%", "")
     if kind == "ratio":
-        return Axis(1.0, ".1f", "", ".2f", t("cities.ratio_axis", lang))
+        return Axis(1.0, ".2f", "×" if lang == "en" else "倍", ".2f", "")
     scale = pick_scale(magnitude, lang)
     unit = t("chart.yuan" if kind == "money" else "chart.entities", lang)
     decimals = 0 if scale.divisor == 1 else 2
-    if lang == "en":  # '6 M' on the ticks, 'entities' as the axis title
-        return Axis(scale.divisor, COUNT_TICKS, scale.suffix, f",.{decimals}f", unit)
-    return Axis(scale.divisor, COUNT_TICKS, scale.suffix + unit, f",.{decimals}f", "")  # '600万户'
+    return Axis(scale.divisor, COUNT_TICKS, scale.suffix, f",.{decimals}f", unit)
 
 
 def _hover(name: str, x: str, y: str, axis: Axis, detail: str = "") -> str:
@@ -117,6 +104,13 @@ def _apply_axis(fig: go.Figure, axis: Axis, which: str = "y", zero: bool = True,
         fig.update_yaxes(**settings, **where)
     else:
         fig.update_xaxes(**settings, **where)
+
+
+def _clear_of_legend(fig: go.Figure) -> None:
+    """No title on a horizontal value axis (x) when the legend, below the plot, is shown: the
+    title would sit on the legend. The ticks keep the unit ('500万', '1.95倍', '5 M')."""
+    if fig.layout.showlegend is not False:
+        fig.update_xaxes(title={"text": ""})
 
 
 def message_figure(text: str, title: str = "") -> go.Figure:
@@ -171,12 +165,18 @@ def _reference_lines(fig: go.Figure, lang: str, level: float | None, deadline: p
     if level is not None:
         label = t("chart.doubling_line", lang)
         _reference_line(
-            fig, level, vertical=False, color="#c0392b", dash="dash", label=label, xanchor="left"
+            fig, level, vertical=False, color=TARGET, dash="dash", label=label, xanchor="left"
         )
     if deadline is not None:
         label = t("chart.deadline", lang)
         _reference_line(
-            fig, deadline, vertical=True, color="#566573", dash="dot", label=label, xanchor="right"
+            fig,
+            deadline,
+            vertical=True,
+            color=palette.MUTED,
+            dash="dot",
+            label=label,
+            xanchor="right",
         )
 
 
@@ -200,6 +200,7 @@ def _band_trace(rows: pd.DataFrame, name: str, label: str, color: str, axis: Axi
         y=y,
         fill="toself",
         fillcolor=_rgba(color, 0.16),
+        mode="none",  # the fill alone (plotly would mark fewer than 20 points)
         line={"width": 0},
         hoverinfo="skip",
         legendgroup=name,
@@ -244,7 +245,7 @@ def fan_chart(
     fig = go.Figure()
     for name in [n for n in titles if n in set(bands["scenario"])]:
         rows = bands[bands["scenario"] == name].sort_values("date")
-        color = colors.get(name, PALETTE[0])
+        color = colors.get(name, palette.AS_ENACTED)
         line = {"color": color, "width": 3, "dash": "dash" if name in dashed else "solid"}
         fig.add_trace(_band_trace(rows, name, titles[name], color, axis))
         fig.add_trace(_median_trace(rows, name, titles[name], line, axis, lang))
@@ -268,7 +269,7 @@ def stacked_area(long: pd.DataFrame, labels: Mapping[str, str], lang: str, title
                 name=label,
                 stackgroup="stock",
                 mode="lines",
-                line={"width": 0.5, "color": KIND_PALETTE[i % len(KIND_PALETTE)]},
+                line={"width": 0.5, "color": KINDS[i % len(KINDS)]},
                 hovertemplate=_hover(label, f"%{{x|{date_hover(lang)}}}", "y", axis),
             )
         )
@@ -295,7 +296,7 @@ def bar_chart(
     *,
     kind: str = "count",
     horizontal: bool = False,
-    colors: Sequence[str] = PALETTE,
+    colors: Sequence[str] = palette.QUALITATIVE,
 ) -> go.Figure:
     """Grouped bars (`long`: category, series, value[, p05, p95]); error bars when bands are given.
 
@@ -328,6 +329,7 @@ def bar_chart(
     fig.update_layout(barmode="group", showlegend=len(series_labels) > 1)
     if horizontal:
         fig.update_yaxes(autorange="reversed", automargin=True)
+        _clear_of_legend(fig)
     height = max(460, 140 + 34 * len(category_labels)) if horizontal else 460
     return _style(fig, title, height=height)
 
@@ -382,14 +384,14 @@ def range_chart(
     fig = go.Figure()
     for name, label in series_labels.items():
         rows = _series_rows(table, series, name, category, category_labels)
-        color = series_colors.get(name, PALETTE[0])
+        color = series_colors.get(name, palette.AS_ENACTED)
         fig.add_trace(_range_trace(rows, name, label, category_labels, color, axis))
     if reference is not None:
         _reference_line(
             fig,
             reference / axis.divisor,
             vertical=True,
-            color="#c0392b",
+            color=TARGET,
             dash="dash",
             label=reference_label,
             width=None,
@@ -399,6 +401,7 @@ def range_chart(
         fig.update_xaxes(range=_value_range(table, reference, axis))
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(showlegend=len(series_labels) > 1, scattermode="group", scattergap=0.4)
+    _clear_of_legend(fig)
     return _style(fig, title, height=max(400, 150 + 40 * len(category_labels)))
 
 
@@ -408,62 +411,67 @@ def _bands_of(table: pd.DataFrame, value: str) -> pd.DataFrame:
     return table[columns].set_axis(["scenario", "p05", "p50", "p95"], axis=1).assign(series=value)
 
 
-def _target_trace(
-    table: pd.DataFrame, titles: Mapping[str, str], lang: str, axis: Axis
+def _probability_labels(
+    table: pd.DataFrame, titles: Mapping[str, str], x: float, lang: str
 ) -> go.Scatter:
-    """The doubling target of each scenario, a tick on the registered row."""
+    """P(doubled) of each scenario written at the right end of its row."""
     rows = table.set_index("scenario").reindex([n for n in titles if n in set(table["scenario"])])
     return go.Scatter(
-        x=rows["target"] / axis.divisor,
+        x=[x] * len(rows),
         y=[titles[n] for n in rows.index],
-        mode="markers",
-        name=t("overview.target", lang),
-        offsetgroup="end_registered",
-        orientation="h",
-        marker={
-            "symbol": "line-ns-open",
-            "size": 30,
-            "color": "#c0392b",
-            "line": {"width": 3, "color": "#c0392b"},
-        },
-        hovertemplate=_hover(t("overview.target", lang), "%{y}", "x", axis),
+        mode="text",
+        text=[t("overview.chart_p", lang, p=f"{p:.0%}") for p in rows["p_doubled"]],
+        textposition="middle left",
+        textfont={"color": palette.INK},
+        hoverinfo="skip",
+        showlegend=False,
     )
 
 
 def overview_chart(
     table: pd.DataFrame, titles: Mapping[str, str], colors: Mapping[str, str], lang: str
 ) -> go.Figure:
-    """End-2025 registered and operating per scenario (bands) beside its doubling target.
+    """End-2025 registered entities per scenario (median, 5–95 %) against the doubling target,
+    each row's P(doubled) written at its right end.
 
-    `table` is the comparison: scenario, end_registered_p05/p50/p95, end_operating_…, target.
+    `table` is the comparison: scenario, end_registered_p05/p50/p95, start_registered_p05/p50/p95,
+    p_doubled, target. The red line is the target (2 × the median end-2020 count), the light red
+    band the runs' own targets (2 × each run's end-2020 count, 5–95 %), against which each run's
+    doubling is judged (`dashboard.headline`). Operating entities are not drawn: the target is
+    about registered ones (the table shows operating).
     """
-    long = pd.concat(
-        [_bands_of(table, value) for value in ("end_registered", "end_operating")],
-        ignore_index=True,
-    )
-    labels = {
-        "end_registered": t("overview.registered", lang),
-        "end_operating": t("overview.operating", lang),
-    }
-    magnitude = max(long["p95"].max(), table["target"].max())
+    long = _bands_of(table, "end_registered")
+    low, high = (2 * table[f"start_registered_{q}"].median() for q in ("p05", "p95"))
+    target = float(table["target"].median())
+    magnitude = max(long["p95"].max(), high)
     fig = range_chart(
         long,
         "scenario",
         titles,
         "series",
-        labels,
-        {"end_registered": PALETTE[0], "end_operating": PALETTE[2]},
+        {"end_registered": t("overview.registered", lang)},
+        {"end_registered": colors.get("end_registered", palette.REGISTERED)},
         lang,
-        t("overview.chart", lang),
+        with_subtitle(t("overview.chart", lang), t("overview.chart_note", lang)),
+        reference=target,
+        reference_label=t("overview.target", lang),
         magnitude=magnitude,
     )
-    fig.add_trace(_target_trace(table, titles, lang, value_axis("count", magnitude, lang)))
-    return fig.update_layout(showlegend=True)
+    axis = value_axis("count", magnitude, lang)
+    start, stop = _value_range(long.assign(p05=min(long["p05"].min(), low), p95=high), None, axis)
+    stop += 0.22 * (stop - start)  # room for the probabilities
+    fig.add_vrect(
+        x0=low / axis.divisor, x1=high / axis.divisor, fillcolor=TARGET, opacity=0.08,
+        line_width=0, layer="below",
+    )  # fmt: skip
+    fig.add_trace(_probability_labels(table, titles, stop, lang))
+    fig.update_xaxes(range=[start, stop])
+    return fig.update_layout(showlegend=False, margin={"t": 100})
 
 
 BOUND_SYMBOLS = {"=": "circle", ">=": "triangle-up", "<=": "triangle-down"}
 BOUND_KEYS = {"=": "eq", ">=": "at_least", "<=": "at_most"}  # i18n `backtest.point.<key>`
-OBSERVED_COLOR = "#1b2631"
+OBSERVED_COLOR = palette.INK
 PANEL_COLUMNS = 3  # panels of observed quantities in a row
 MARGINAL_COLUMNS = 4  # panels of parameters in a row
 SOURCE_CHARACTERS = 80  # of a publication's title and address in a hover
@@ -536,6 +544,24 @@ def _observed_trace(points: pd.DataFrame, bound: str, used: bool, axis: Axis, la
     )
 
 
+def _add_band(
+    fig: go.Figure,
+    rows: pd.DataFrame,
+    name: str,
+    label: str,
+    color: str,
+    axis: Axis,
+    lang: str,
+    in_legend: bool,
+    where: dict,
+) -> go.Scatter:
+    """One scenario's band and median line in the panel `where` (row, col); the median's trace."""
+    median = _median_trace(rows, name, label, {"color": color, "width": 3}, axis, lang)
+    fig.add_trace(_band_trace(rows, name, label, color, axis), **where)
+    fig.add_trace(median.update(showlegend=in_legend), **where)
+    return fig.data[-1]
+
+
 def backtest_chart(
     bands: pd.DataFrame,
     observations: pd.DataFrame,
@@ -560,11 +586,8 @@ def backtest_chart(
         axis = value_axis("count", pd.concat([panel["p95"], points["high"]]).max(), lang)
         for name in [n for n in titles if n in set(panel["scenario"])]:
             series = panel[panel["scenario"] == name].sort_values("date")
-            color = colors.get(name, PALETTE[0])
-            line = {"color": color, "width": 3}
-            median = _median_trace(series, name, titles[name], line, axis, lang)
-            fig.add_trace(_band_trace(series, name, titles[name], color, axis), **where)
-            fig.add_trace(median.update(showlegend=name not in legend), **where)
+            color = colors.get(name, palette.AS_ENACTED)
+            _add_band(fig, series, name, titles[name], color, axis, lang, name not in legend, where)
             legend.add(name)
         for (bound, used), group in points.groupby(["bound", "used"], sort=False):
             trace = _observed_trace(group, bound, bool(used), axis, lang)
@@ -572,6 +595,53 @@ def backtest_chart(
             legend.add(trace.name)
         _apply_axis(fig, axis, zero=False, **where)
     return _style(fig, title, height=legend_height(len(legend), base=460 * _rows(places)))
+
+
+MILESTONE_COLUMNS = 4  # city panels in a row
+
+
+def milestone_chart(
+    paths: pd.DataFrame,
+    milestones: Mapping[int, float],
+    cities: Mapping[str, str],
+    titles: Mapping[str, str],
+    colors: Mapping[str, str],
+    lang: str,
+    title: str,
+) -> go.Figure:
+    """A panel per city (in the order of `cities`, city → name): the ratio to end-2020 at each
+    year-end, median and 5–95 % band per scenario (in the order of `titles`), against the path of
+    annual milestones (`milestones`: year → ratio), red, dashed, with its markers.
+
+    `paths`: scenario, city, year, p05, p50, p95 (`stats.city_paths`)."""
+    fig, places = _small_multiples(list(cities.values()), MILESTONE_COLUMNS)
+    axis = value_axis("ratio", 2.0, lang)
+    years = sorted(milestones)
+    label = t("milestones.path", lang)
+    for index, (city, where) in enumerate(zip(cities, places, strict=True)):
+        panel = paths[paths["city"] == city].rename(columns={"year": "date"})
+        for name in [n for n in titles if n in set(panel["scenario"])]:
+            rows = panel[panel["scenario"] == name].sort_values("date")
+            color = colors.get(name, palette.AS_ENACTED)
+            median = _add_band(fig, rows, name, titles[name], color, axis, lang, index == 0, where)
+            median.update(hovertemplate=_hover(titles[name], "%{x}", "y", axis))
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=[milestones[y] for y in years],
+                mode="lines+markers",
+                name=label,
+                legendgroup="milestones",
+                showlegend=index == 0,
+                line={"color": TARGET, "dash": "dash", "width": 2},
+                marker={"color": TARGET, "size": 6},
+                hovertemplate=_hover(label, "%{x}", "y", axis),
+            ),
+            **where,
+        )
+    fig.update_yaxes(tickformat=axis.tickformat, ticksuffix=axis.ticksuffix, nticks=5)
+    fig.update_xaxes(dtick=1, tickformat="d")
+    return _style(fig, title, height=legend_height(len(titles) + 1, base=150 + 250 * _rows(places)))
 
 
 def marginals_chart(
@@ -595,7 +665,7 @@ def marginals_chart(
             name=posterior,
             legendgroup="posterior",
             showlegend=index == 0,
-            marker={"color": _rgba(PALETTE[0], 0.55), "line": {"width": 0}},
+            marker={"color": _rgba(palette.SERIES[0], 0.55), "line": {"width": 0}},
             hovertemplate=hover,
         )
         line = go.Scatter(
@@ -605,7 +675,7 @@ def marginals_chart(
             name=prior,
             legendgroup="prior",
             showlegend=index == 0,
-            line={"color": PALETTE[1], "width": 2.5},
+            line={"color": palette.SERIES[1], "width": 2.5},
             hovertemplate=hover,
         )
         fig.add_trace(bars, **where)
@@ -618,8 +688,8 @@ def marginals_chart(
 
 # --- attribution and sensitivity (贡献与敏感性) ----------------------------------------------
 
-GROUP_COLORS = {"world": "#1f4e79", "lever": "#d68910"}  # the sensitivity's input groups
-INTERVAL_COLOR = "#1b2631"
+GROUP_COLORS = palette.GROUPS  # the sensitivity's input groups
+INTERVAL_COLOR = palette.INK
 
 
 def plain_axis(title: str = "") -> Axis:
@@ -650,9 +720,9 @@ def waterfall_chart(
             text=text,
             textposition="outside",
             connector={"line": {"color": "#95a5a6", "dash": "dot"}},
-            increasing={"marker": {"color": "#2e8b57"}},
-            decreasing={"marker": {"color": "#c0392b"}},
-            totals={"marker": {"color": "#1f4e79"}},
+            increasing={"marker": {"color": palette.GAIN}},
+            decreasing={"marker": {"color": palette.LOSS}},
+            totals={"marker": {"color": palette.TOTAL}},
             hoverinfo="skip",
             showlegend=False,
         )
@@ -759,7 +829,7 @@ def sobol_chart(rows: pd.DataFrame, labels: Mapping[str, str], lang: str, title:
                 y=names,
                 orientation="h",
                 name=t(f"sensitivity.{index}", lang),
-                marker_color=PALETTE[i],
+                marker_color=palette.SERIES[i],
                 error_x={
                     "type": "data",
                     "array": rows[f"{index}_conf"],
@@ -776,7 +846,7 @@ def sobol_chart(rows: pd.DataFrame, labels: Mapping[str, str], lang: str, title:
 
 # --- the path to the target (实现路径): the search's frontier --------------------------------
 
-OPTIMISED_COLOR = "#8e44ad"  # a verified mix of the search beside stored scenarios
+OPTIMISED_COLOR = palette.OPTIMISED  # a verified mix of the search beside stored scenarios
 SHARE_COLORSCALE = "Viridis"
 
 
@@ -835,7 +905,7 @@ def frontier_chart(
             )
         )  # fmt: skip
     _reference_line(
-        fig, target_p, vertical=False, color="#c0392b", dash="dash",
+        fig, target_p, vertical=False, color=TARGET, dash="dash",
         label=t("optimise.target", lang, p=f"{target_p:.0%}"), xanchor="left",
     )  # fmt: skip
     _apply_axis(fig, axis, which="x", zero=False)

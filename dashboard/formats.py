@@ -1,8 +1,21 @@
-"""Number, money and date formats by language: 万 and 亿 in Chinese, k / M / bn in English."""
+"""Number, money and date formats by language: the one rule set of every page (issue 15, defect 9).
+
+Rules:
+- Counts of entities (户): Chinese in 万 with exactly one decimal from 1万 up ('503.0万' beside
+  '483.4万', never '503万'), whole numbers below; English in millions with two decimals
+  ('5.03 M'), in thousands from 10,000 ('35 k'), whole numbers below.
+- Money: one unit per table column or sentence, picked from the largest amount it shows
+  (`money_scale`): 亿元 / 万元 / 元 in Chinese, bn / M / k yuan in English, with the decimals of
+  that unit (`Scale.decimals`). Fiscal costs are in 亿元 (`FISCAL_SCALE`).
+- Ratios with two decimals (1.86倍, 1.86×); probabilities and shares as whole percents.
+- Chart axes carry the unit in their title, not on every tick (no '0万户' at the origin:
+  `dashboard.figures.value_axis`).
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,59 +23,99 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Scale:
-    """A unit to show numbers in: shown value = value / divisor, written with `suffix`."""
+    """A unit to show numbers in: shown value = value / divisor, written with `suffix` and
+    `decimals` decimals."""
 
     divisor: float
     suffix: str
+    decimals: int = 0
 
 
 # (threshold, scale): the largest scale whose threshold the magnitude reaches is used
 _LADDER = {
-    "zh": ((1e8, Scale(1e8, "亿")), (1e4, Scale(1e4, "万")), (0.0, Scale(1.0, ""))),
+    "zh": ((1e8, Scale(1e8, "亿", 1)), (1e4, Scale(1e4, "万", 1)), (0.0, Scale(1.0, ""))),
     "en": (
-        (1e9, Scale(1e9, " bn")),
-        (1e6, Scale(1e6, " M")),
+        (1e9, Scale(1e9, " bn", 2)),
+        (1e6, Scale(1e6, " M", 2)),
         (1e4, Scale(1e3, " k")),
         (0.0, Scale(1.0, "")),
     ),
+}
+_COUNT_LADDER = {  # counts of entities: never 亿 (the province has a few million)
+    "zh": ((1e4, Scale(1e4, "万", 1)), (0.0, Scale(1.0, ""))),
+    "en": _LADDER["en"][1:],
 }
 _MONEY_UNIT = {"zh": "元", "en": " yuan"}
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def pick_scale(magnitude: float, lang: str) -> Scale:
-    """The unit for numbers up to `magnitude` (e.g. 2.6e6 → 万 in Chinese, M in English)."""
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _climb(ladder, magnitude: float | None) -> Scale:
     size = abs(magnitude) if magnitude is not None and math.isfinite(magnitude) else 0.0
-    for threshold, scale in _LADDER["en" if lang == "en" else "zh"]:
+    for threshold, scale in ladder:
         if size >= threshold:
             return scale
     raise AssertionError("the ladder ends at 0")  # pragma: no cover
 
 
-def _decimals(shown: float) -> int:
-    """Decimals giving about four significant digits, at most two (trailing zeros are cut)."""
-    if shown == 0:
-        return 0
-    return max(0, min(2, 3 - math.floor(math.log10(abs(shown)))))
+def pick_scale(magnitude: float, lang: str) -> Scale:
+    """The unit for numbers up to `magnitude` (e.g. 2.6e6 → 万 in Chinese, M in English)."""
+    return _climb(_LADDER[_lang(lang)], magnitude)
+
+
+def count_scale(magnitude: float, lang: str) -> Scale:
+    """The unit for counts of entities up to `magnitude`: 万 in Chinese from 1万, never 亿."""
+    return _climb(_COUNT_LADDER[_lang(lang)], magnitude)
+
+
+def money_scale(amounts: float | Iterable[float], lang: str) -> Scale:
+    """The one unit of a column (or sentence) of yuan amounts: that of the largest finite one
+    (1.2e10 → 亿元, 5.6e4 → 万元 in Chinese; bn / M / k yuan in English)."""
+    values = [amounts] if isinstance(amounts, int | float) else list(amounts)
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    return pick_scale(max(finite, default=0.0), lang)
+
+
+FISCAL_SCALE = {"zh": Scale(1e8, "亿", 1), "en": Scale(1e9, " bn", 2)}  # fiscal costs
+
+
+def fiscal_scale(lang: str) -> Scale:
+    """The unit of fiscal costs (财政成本), whatever their size: 亿元 (bn yuan)."""
+    return FISCAL_SCALE[_lang(lang)]
+
+
+def _in(value: float, scale: Scale) -> str:
+    return f"{value / scale.divisor:,.{scale.decimals}f}{scale.suffix}"
 
 
 def format_number(value: float | None, lang: str) -> str:
-    """A count for a card or table: 2551234 → '255.1万' (zh), '2.55 M' (en)."""
+    """A count of entities: 5030000 → '503.0万' (zh), '5.03 M' (en); 950 → '950'."""
     if value is None or not math.isfinite(value):
         return "–"
-    scale = pick_scale(value, lang)
-    shown = value / scale.divisor
-    text = f"{shown:,.{_decimals(shown)}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text + scale.suffix
+    return _in(value, count_scale(value, lang))
 
 
-def format_money(yuan: float | None, lang: str) -> str:
-    """An amount of yuan: 1.23e9 → '12.3亿元' (zh), '1.23 bn yuan' (en)."""
+def format_money(yuan: float | None, lang: str, scale: Scale | None = None) -> str:
+    """An amount of yuan in `scale` (one unit for a whole column: `money_scale`, `fiscal_scale`),
+    by default in its own: 1.23e9 → '12.30亿元' (zh), '1.23 bn yuan' (en)."""
     if yuan is None or not math.isfinite(yuan):
         return "–"
-    return format_number(yuan, lang) + _MONEY_UNIT["en" if lang == "en" else "zh"]
+    return _in(yuan, scale or money_scale(yuan, lang)) + _MONEY_UNIT[_lang(lang)]
+
+
+_GAIN_SCALE = {"zh": Scale(1e4, "万", 1), "en": Scale(1e3, " k")}
+
+
+def format_gain(value: float | None, lang: str) -> str:
+    """A signed change of a count (against another scenario), one unit for every size: '+22.7万',
+    '+0.3万', '−1.2万' (zh); '+227 k', '+3 k' (en); a million or more in M ('+1.25 M')."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    scale = _GAIN_SCALE[_lang(lang)] if abs(value) < 1e6 else count_scale(value, lang)
+    return ("+" if value > 0 else "−" if value < 0 else "±") + _in(abs(value), scale)
 
 
 def format_percent(share: float | None) -> str:

@@ -220,7 +220,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "各市登记数相对2020年底的倍数（{year}年底，与无政策对比）",
         "Growth of registered entities by city, end-{year} vs end-2020, against no policy",
     ),
-    "cities.ratio_axis": ("倍数", "ratio"),
     "cities.no_start": (
         "分市结果中没有2020年底的数据，无法计算倍数。",
         "The city table has no end-2020 row: no ratio.",
@@ -706,6 +705,272 @@ TEXT: dict[str, tuple[str, str]] = {
         "实现路径 {name}（已验证，{runs} 次）",
         "Path {name} (verified, {runs} runs)",
     ),
+    # the briefing report (run.py report, the 导出报告 button: dashboard/report.py)
+    "report.export": ("导出报告", "Export report"),
+    "report.title": (
+        "市场主体倍增工程 决策参考报告",
+        "Market-entity doubling plan: briefing report",
+    ),
+    "report.subtitle": (
+        "晋发〔2021〕67号 政策模拟结果",
+        "Simulation results of Jin Fa [2021] No. 67 (晋发〔2021〕67号)",
+    ),
+    "report.made": ("生成于 {date} · 结果目录 {folder}", "Made {date} · results folder {folder}"),
+    "report.section.summary": ("一、结论", "1. Summary"),
+    "report.fact.fact": ("要点", "Key figure"),
+    "report.fact.target": (
+        "倍增目标（2020年底登记数×2，中位数）",
+        "Doubling target (2 × end-2020, median)",
+    ),
+    "report.fact.base": ("2020年底登记数（估算）", "Registered at end-2020 (estimate)"),
+    "report.fact.end": ("2025年底登记数", "Registered at end-2025"),
+    "report.fact.ratio": ("相对2020年底倍数", "Ratio to end-2020"),
+    "report.fact.gap": ("距倍增目标（中位数）", "Short of the target (median)"),
+    "report.fact.p_doubled": ("倍增概率（90%区间）", "P(doubled) (90 % interval)"),
+    "report.fact.nearest": ("最接近目标的方案", "The scenario nearest the target"),
+    "report.fact.nearest_cost": ("其财政成本（中位数）", "Its fiscal cost (median)"),
+    "report.fact.note": (
+        "中位数，括号内为5%–95%区间；共{runs}次模拟。",
+        "Medians, 5–95 % range in brackets; {runs} runs.",
+    ),
+    "report.section.scenarios": ("二、各情景结果", "2. The scenarios"),
+    "report.section.trajectories": ("三、走势", "3. Trajectories"),
+    "report.section.composition": ("四、结构与质量", "4. Composition and quality"),
+    "report.section.cities": ("五、各市", "5. Cities"),
+    "report.section.city_targets": (
+        "各市分解目标与年度进度",
+        "Each city's targets and annual milestones",
+    ),
+    "report.section.cost": ("六、成本效益", "6. Cost-effectiveness"),
+    "report.section.by_lever": ("按政策工具（成本最高者）", "By lever (the dearest)"),
+    "report.section.by_department": ("按牵头单位", "By lead department"),
+    "report.section.assumptions": ("七、依赖假设的增量", "7. Gains resting on assumptions"),
+    "report.section.sources": ("八、数据来源", "8. Data sources"),
+    "report.section.settings": ("九、运行设置", "9. Run settings"),
+    "report.section.caveats": ("十、注意事项", "10. Caveats"),
+    "report.bands_note": (
+        "实线为中位数，阴影为5%–95%区间；每个情景 {runs} 次模拟（共用随机数）。",
+        "Lines are medians, shading the 5–95 % band; {runs} runs per scenario (common random "
+        "numbers).",
+    ),
+    "report.city.city": ("城市", "City"),
+    "report.city.registered": ("{year}年底登记数", "Registered, end-{year}"),
+    "report.city.operating": ("{year}年底实际经营数", "Operating, end-{year}"),
+    "report.city.ratio": ("登记数倍数：{scenario}", "Ratio to end-2020: {scenario}"),
+    "report.city.note": (
+        "登记数与实际经营数为情景“{scenario}”{year}年底的中位数；倍数为{year}年底登记数与2020年底"
+        "之比，中位数，括号内为5%–95%区间。",
+        "Registered and operating: medians of “{scenario}” at end-{year}; ratio: registered at "
+        "end-{year} over end-2020, median with its 5–95 % range.",
+    ),
+    "report.city.targets_note": ("情景：“{scenario}”。", "Scenario: “{scenario}”. "),
+    "report.by.lever": ("政策工具", "Lever"),
+    "report.by.department": ("牵头单位", "Lead department"),
+    "report.by.lever_note": (
+        "情景“{scenario}”中财政成本最高的政策工具：成本为中位数；每增加一户财政成本以整个情景的增量"
+        "为分母（与同一随机种子的无新政策模拟配对）。各工具自身的贡献见 run.py attribute（Shapley值）。",
+        "The dearest levers of “{scenario}”: median cost; the yuan per additional entity divides "
+        "by the whole scenario's additional entities (paired with the no-policy run of the same "
+        "seed). What each lever adds itself: run.py attribute (Shapley values).",
+    ),
+    "report.by.department_note": (
+        "情景“{scenario}”按牵头单位（文件条款所列第一个单位）汇总的财政成本与每增加一户财政成本。",
+        "The cost of “{scenario}” by lead department (the first department its articles name), "
+        "and the yuan per additional entity.",
+    ),
+    "report.sources.group": ("参数类别", "Numbers"),
+    "report.sources.numbers": ("个数", "Count"),
+    "report.sources.assumed": ("其中来源为假设（assumption:）", "Of them sourced assumption:"),
+    "report.sources.note": (
+        "模型中的每个数值都注明来源，或注明为假设并说明理由；完整参数表：run.py register"
+        "（docs/parameters.md）。",
+        "Every number of the model names its source, or says it is an assumption with its "
+        "reasoning; the full register: run.py register (docs/parameters.md).",
+    ),
+    "report.group.base_rates": ("基础参数（base_rates.csv）", "Base rates (base_rates.csv)"),
+    "report.group.effects": ("政策效应（levers/*.yaml）", "Lever effects (levers/*.yaml)"),
+    "report.group.take_up": ("政策覆盖率", "Take-up"),
+    "report.group.costs": ("财政成本参数", "Fiscal costs"),
+    "report.files.file": ("数据文件", "Data file"),
+    "report.files.what": ("内容", "What it holds"),
+    "report.files.numbers": ("引用它的参数个数", "Numbers citing it"),
+    "report.files.note": (
+        "公开数据位于 shared/data，模型使用的副本位于 model/world/data；每行数据均注明原始出处。",
+        "The public figures are in shared/data, the copies the model reads in model/world/data; "
+        "every row names its original source.",
+    ),
+    "report.file.effect_priors.md": (
+        "各项政策效应大小的文献证据（登记改革、融资担保、创业补贴、减税、个转企、小升规等）",
+        "Literature on the size of each lever's effect (registration reform, credit guarantees, "
+        "start-up subsidies, tax relief, 个转企, 小升规, …)",
+    ),
+    "report.file.national_demography.csv": (
+        "全国市场主体统计：按年龄的退出风险、存活率、开业比例、活跃比例、新增与净增之比等",
+        "China-wide business demography: exit hazard by age, survival, opening, activity, "
+        "net-to-new ratios",
+    ),
+    "report.file.README.md": (
+        "2020年底存量估算及其区间（shared/data/README.md）",
+        "The end-2020 stock estimate and its range (shared/data/README.md)",
+    ),
+    "report.file.calibration_targets.csv": (
+        "校准目标：无新政策情形须再现的矩",
+        "Calibration targets: the moments a no-policy run must reproduce",
+    ),
+    "report.file.stock_history.csv": (
+        "山西与全国市场主体存量历史序列（进入趋势）",
+        "Stock history of Shanxi and China (the entry trends)",
+    ),
+    "report.file.shanxi_history.csv": (
+        "山西历年存量（1998–2014）及2004、2018年经济普查数",
+        "Shanxi stock figures (1998–2014) and the 2004 and 2018 economic censuses",
+    ),
+    "report.file.sectors.csv": ("行业划分及其份额", "Sectors and their shares"),
+    "report.file.cities.csv": (
+        "11个地级市及2020年人口普查常住人口",
+        "The 11 cities and their 2020 census population",
+    ),
+    "report.file.base_rates.csv": ("模型基础参数表", "The model's base rates"),
+    "report.settings.scenarios": ("情景数", "Scenarios"),
+    "report.settings.runs": ("每个情景模拟次数", "Runs per scenario"),
+    "report.settings.scale": ("每行代表户数（规模）", "Real entities per simulated row (scale)"),
+    "report.settings.seed": ("随机种子", "Seed"),
+    "report.settings.until": ("模拟截止月份", "Last month simulated"),
+    "report.settings.posterior": ("参数后验", "Posterior"),
+    "report.settings.posterior_text": (
+        "{path}（粒子哈希 {sha}…）；拟合数据：{fitted}；观测数据：{observations}；校准时间 {created}",
+        "{path} (particles' hash {sha}…); fitted to {fitted}; observations: {observations}; "
+        "calibrated {created}",
+    ),
+    "report.settings.no_posterior": (
+        "无（--posterior none：参数取校准值，仅抽取初始存量）",
+        "none (--posterior none: calibrated values, only the starting stock drawn)",
+    ),
+    "report.settings.version": ("程序版本", "Program version"),
+    "report.settings.commit": ("代码版本（git）", "Code version (git commit)"),
+    "report.settings.fingerprint": ("模型代码指纹", "Model code fingerprint"),
+    "report.settings.created": ("模拟时间", "Simulated"),
+    "report.settings.command": ("命令", "Command"),
+    "report.settings.folder": ("结果目录", "Results folder"),
+    "report.caveat.model": (
+        "本报告为模型在所述假设下的模拟结果，不是预测。2020年底存量是带区间的估算值，并非公布数。",
+        "These are model results under stated assumptions, not forecasts. The end-2020 stock is "
+        "an estimate with a range, not a published count.",
+    ),
+    "report.caveat.pairing": (
+        "政策效果一律以“增量”衡量：与同一随机种子、同一参数抽样的无新政策模拟相比多出的主体数，"
+        "而非总增长。",
+        "A policy's value is always its additional entities: beyond the no-policy run with the "
+        "same seed and parameter draw, never gross growth.",
+    ),
+    "report.caveat.probability": (
+        "倍增概率按每次模拟各自的2020年底存量判断；图中目标线为各次模拟2020年底存量两倍的中位数，"
+        "因此区间越过目标线时倍增概率仍可能为0%。",
+        "P(doubled) is judged run by run against each run's own end-2020 count; the target line "
+        "is the median of twice each run's end-2020 count, so a band can cross it while "
+        "P(doubled) is still 0 %.",
+    ),
+    "report.caveat.assumptions": (
+        "部分政策（如个转企、小升规奖励、首违不罚）没有因果估计，其效应为区间较宽的假设；第七部分给出"
+        "增量中依赖这些假设的比例。",
+        "Several levers (个转企 and 小升规 rewards, 首违不罚) have no causal estimate: their effects "
+        "are assumptions with wide ranges; section 7 gives the share of the gain resting on them.",
+    ),
+    "report.caveat.families": (
+        "单一类别情景不含实施保障机制（落实程度较低），会低估该类政策在整套政策中的作用；各类别在整套"
+        "政策中的贡献见 run.py attribute。",
+        "Family-only scenarios run without the implementation mechanism (lower delivery), so they "
+        "understate what a family adds inside the full package; its share of the package is "
+        "run.py attribute.",
+    ),
+    "report.caveat.scale": (
+        "本批次每个情景 {runs} 次模拟、每行代表 {scale} 户：次数少时区间较宽，倍增概率的90%区间"
+        "尤其如此。",
+        "This batch has {runs} runs per scenario, each simulated row standing for {scale} real "
+        "entities: with few runs the bands, and the 90 % interval of P(doubled) above all, are "
+        "wide.",
+    ),
+    "report.caveat.shells": (
+        "目标责任考核的压力可能产生从不经营的空壳登记；登记数与实际经营数始终分开报告。",
+        "Pressure of the campaign's targets can pad the register with shells that never "
+        "operate; registered and operating entities are always reported apart.",
+    ),
+    # the answer first (结论先行): the overview's headline (dashboard/headline.py, issue 15)
+    "headline.sentence": (
+        "「{title}」情景下，2025年底登记市场主体约{count}户，为2020年底（约{base}户）的{ratio}"
+        "（90%区间{low}–{high}），{gap}（倍增目标约{target}户）；倍增概率{p}（90%区间{p_low}–{p_high}，"
+        "共{runs}次模拟）；各方案中最接近目标的是「{nearest}」（{nearest_ratio}，倍增概率{nearest_p}），"
+        "财政成本约{cost}。",
+        "Under “{title}”, about {count} registered entities at end-2025, {ratio} the end-2020 "
+        "count (about {base}; 90 % interval {low}–{high}), {gap} (the doubling target: about "
+        "{target}); P(doubled) {p} (90 % interval {p_low}–{p_high}, {runs} runs); the scenario nearest the "
+        "target is “{nearest}” ({nearest_ratio}, P(doubled) {nearest_p}), at a fiscal cost of about "
+        "{cost}.",
+    ),
+    "headline.short": ("距倍增目标还差约{gap}户", "about {gap} short of the target"),
+    "headline.beyond": ("超过倍增目标约{gap}户", "about {gap} beyond the target"),
+    "headline.explanation": (
+        "倍增线（约{target}户）是各次模拟2020年底登记数×2的中位数；倍增概率则逐次模拟判断：每次模拟"
+        "以其自身2020年底登记数的2倍为目标（起点是估计值，各次模拟的目标在{low}–{high}户之间，"
+        "5%–95%）。起点高的模拟终点也高，所以区间越过倍增线，倍增概率仍可能为0%。",
+        "The doubling line (about {target}) is the median over runs of 2 × the end-2020 count; "
+        "P(doubled) is judged run by run, each run against twice its own end-2020 count (the "
+        "starting stock is an estimate: the runs' targets span {low}–{high}, 5–95 %). Runs that "
+        "start high also end high, so a band can cross the line while P(doubled) is 0 %.",
+    ),
+    "headline.above_line": (
+        "本情景{runs}次模拟中有{n}次2025年底高于倍增线，但未达到自身的倍增目标。",
+        " Here {n} of {runs} runs end above the line but below twice their own end-2020 count.",
+    ),
+    "overview.chart_note": (
+        "红线：倍增目标（各次模拟2020年底×2的中位数）；浅红带：各次模拟自身目标的5%–95%。"
+        "倍增概率逐次模拟判断（右侧）。",
+        "Red line: the target (median of 2 × each run's end-2020 count); light red: the runs' own "
+        "targets, 5–95 %. P(doubled) is judged run by run (right).",
+    ),
+    "overview.chart_p": ("倍增概率 {p}", "P {p}"),
+    "overview.col.vs_no_policy": (
+        "登记数变化：对比无政策（逐次配对）",
+        "Registered: change vs no policy (paired runs)",
+    ),
+    "overview.col.vs_as_enacted": (
+        "登记数变化：对比按文件实施（逐次配对）",
+        "Registered: change vs as enacted (paired runs)",
+    ),
+    "overview.note_changes": (
+        "登记数变化：情景2025年底登记数减去相同随机种子、相同参数抽样的“无政策”（或“按文件实施”）"
+        "模拟，逐次计算后取中位数，括号内为5%–95%区间。",
+        "Change in registered: the scenario's end-2025 count minus that of the no-policy (or "
+        "as-enacted) run with the same seed and parameter draw, run by run, then the median "
+        "(5–95 % in brackets).",
+    ),
+    # the cities' targets and annual milestones (各市分解目标, 年度进度; issue 15 build 5)
+    "milestones.chart": (
+        "各市年度进度：登记数相对2020年底的倍数与倍增进度目标",
+        "Each city's path: registered entities over end-2020 against the annual milestones",
+    ),
+    "milestones.path": ("年度进度目标（匀速倍增）", "Annual milestone (steady doubling)"),
+    "milestones.reference": (
+        "{year}年进度目标（{ratio}）",
+        "Milestone {year} ({ratio})",
+    ),
+    "milestones.heading": ("各市分解目标与年度进度", "City targets and annual milestones"),
+    "milestones.note": (
+        "假设：文件只规定全省2025年底市场主体数量较2020年底翻一番，未给出各市或各年度目标（见文件全文）；"
+        "这里把倍增目标按匀速增长分解到各市、各年：第y年底的进度目标 = 该市2020年底登记数 × 2^((y−2020)/5)"
+        "（每年约增长14.9%）。表中目标按各次模拟2020年底数的中位数计算；“达到进度的模拟比例”逐次模拟判断"
+        "（每次模拟以自身2020年底数为基数）。",
+        "Assumption: the document sets only the province's target (end-2025 twice end-2020), no "
+        "city or yearly figures; here the target is split into steady growth for every city: the "
+        "milestone at end of year y = the city's end-2020 registered count × 2^((y − 2020)/5) "
+        "(about +14.9 % a year). The table's targets use the median end-2020 count over runs; the "
+        "share of runs on track is judged run by run, each against its own end-2020 count.",
+    ),
+    "milestones.col.city": ("设区市", "City"),
+    "milestones.col.start": ("2020年底登记数（中位数）", "Registered, end-2020 (median)"),
+    "milestones.col.milestone": ("{year}年底进度目标", "Milestone, end-{year}"),
+    "milestones.col.model": ("{year}年底模拟登记数", "Simulated, end-{year}"),
+    "milestones.col.on_track": ("{year}年底达到进度的模拟比例", "Runs on track, end-{year}"),
     # the dropdowns' own texts ({num_selected} is filled in by the browser)
     "dropdown.select_all": ("全选", "Select all"),
     "dropdown.deselect_all": ("全部取消", "Deselect all"),

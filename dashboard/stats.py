@@ -71,6 +71,54 @@ def city_growth(by_city: pd.DataFrame, year: int) -> pd.DataFrame:
     return quantile_bands(ratio, "ratio", ["scenario", "city"])
 
 
+DOUBLING_YEARS = 5  # end-2020 to end-2025 (晋发〔2021〕67号)
+
+
+def milestone_ratio(year: int) -> float:
+    """The annual milestone (年度进度) of doubling by end-2025 as a ratio to end-2020:
+    2 ** ((year − 2020) / 5), growth at a constant rate (×1.149 a year). Assumption: the document
+    sets the provincial target only (no city or yearly figures in shared/policy)."""
+    return float(2.0 ** ((year - START.year) / DOUBLING_YEARS))
+
+
+def _city_ratios(by_city: pd.DataFrame) -> pd.DataFrame:
+    """Each run's registered entities per city and year-end over its own end-2020 count:
+    `scenario, run, city, year, registered, start, ratio` (end-2020 included, ratio 1)."""
+    keys = ["scenario", "run", "city"]
+    rows = by_city.assign(year=by_city["date"].dt.year, registered=by_city["n_registered"])
+    start = rows[rows["year"] == START.year].set_index(keys)["registered"].rename("start")
+    rows = rows.join(start, on=keys, how="inner")
+    return rows.assign(ratio=rows["registered"] / rows["start"])[
+        [*keys, "year", "registered", "start", "ratio"]
+    ]
+
+
+def city_paths(by_city: pd.DataFrame) -> pd.DataFrame:
+    """Bands over runs of each city's ratio to end-2020, per scenario and year-end:
+    `scenario, city, year, p05, p50, p95` (empty without an end-2020 row)."""
+    ratios = _city_ratios(by_city)
+    if ratios.empty:
+        return pd.DataFrame(columns=["scenario", "city", "year", *BAND_COLUMNS])
+    return quantile_bands(ratios, "ratio", ["scenario", "city", "year"])
+
+
+def city_targets(by_city: pd.DataFrame, scenario: str, year: int) -> pd.DataFrame:
+    """Per city (各市分解目标): the median end-2020 count (`start`), the milestone count of each
+    year-end after 2020 (`milestone_<year>`: start × `milestone_ratio`), the scenario's bands of
+    registered entities at `year` (`model_p05`, `model_p50`, `model_p95`) and the share of its
+    runs that meet the milestone of `year` against their own end-2020 count (`on_track`)."""
+    ratios = _city_ratios(by_city[by_city["scenario"] == scenario])
+    years = sorted(y for y in ratios["year"].unique() if y > START.year)
+    starts = ratios[ratios["year"] == START.year].groupby("city")["start"].median()
+    table = pd.DataFrame({"start": starts})
+    for later in years:
+        table[f"milestone_{later}"] = starts * milestone_ratio(later)
+    at_year = ratios[ratios["year"] == year]
+    bands = quantile_bands(at_year, "registered", ["city"]).set_index("city").add_prefix("model_")
+    on_track = (at_year["ratio"] >= milestone_ratio(year)).groupby(at_year["city"]).mean()
+    return table.join(bands).assign(on_track=on_track).rename_axis("city").reset_index()
+
+
 def single_family_scenarios(
     scenario_levers: Mapping[str, Mapping[str, Mapping]], lever_family: Mapping[str, str]
 ) -> dict[str, str]:
@@ -106,6 +154,22 @@ def gains_over(
     gains = additional(chosen, list(values), base).dropna()
     long = gains.melt(id_vars=["scenario", "run"], var_name="series", value_name="gain")
     return quantile_bands(long, "gain", ["scenario", "series"])
+
+
+def paired_changes(end: pd.DataFrame, baselines: Mapping[str, str]) -> pd.DataFrame:
+    """Bands of each scenario's registered entities at the deadline minus those of the run with
+    the same index (same seed and parameter draw) of each baseline: `scenario, versus, p05, p50,
+    p95` (`versus`: the key of `baselines`, key → baseline scenario). A baseline's own row and
+    runs without a paired run are left out; a baseline absent from `end` gives no rows."""
+    tables = []
+    for versus, baseline in baselines.items():
+        others = [n for n in end["scenario"].unique() if n != baseline]
+        gains = gains_over(end, others, baseline, ["n_registered"])
+        tables.append(gains.drop(columns="series").assign(versus=versus))
+    columns = ["scenario", "versus", *BAND_COLUMNS]
+    return (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )
 
 
 # --- attribution and sensitivity (贡献与敏感性) ----------------------------------------------

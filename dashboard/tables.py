@@ -9,19 +9,22 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard.formats import (
+    fiscal_scale,
+    format_gain,
     format_money,
     format_month,
     format_number,
     format_percent,
     format_range,
     format_ratio,
+    money_scale,
 )
 from dashboard.i18n import label, pick, t
 
 COST_PER_ADDITIONAL = ("cost_per_additional_registered", "cost_per_additional_operating")
 ASSUMPTION_SHARE = ("assumption_share_registered", "assumption_share_operating")
 P_DOUBLED_INTERVAL = ("p_doubled_p05", "p_doubled_p95")  # its 90 % Jeffreys interval (compare)
-OVERVIEW_COLUMNS = (
+OVERVIEW_COLUMNS = (  # the columns of a `compare` row (the live what-if's payload holds them)
     "scenario",
     "p_doubled",
     "median_month",
@@ -34,9 +37,14 @@ OVERVIEW_COLUMNS = (
 )
 
 
-def overview_headers(lang: str) -> dict[str, str]:
+CHANGE_COLUMNS = ("vs_no_policy", "vs_as_enacted")  # paired by run (`stats.paired_changes`)
+_AFTER = OVERVIEW_COLUMNS.index("end_registered") + 1
+TABLE_COLUMNS = (*OVERVIEW_COLUMNS[:_AFTER], *CHANGE_COLUMNS, *OVERVIEW_COLUMNS[_AFTER:])
+
+
+def overview_headers(lang: str, columns: tuple[str, ...] = TABLE_COLUMNS) -> dict[str, str]:
     """Column → header in the language."""
-    return {column: t(f"overview.col.{column}", lang) for column in OVERVIEW_COLUMNS}
+    return {column: t(f"overview.col.{column}", lang) for column in columns}
 
 
 def likelihood(p: float) -> str:
@@ -68,6 +76,8 @@ def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> 
     """
     rows = []
     indexed = table.set_index("scenario")
+    fiscal = fiscal_scale(lang)  # one unit per column
+    per_entity = {c: money_scale(indexed[f"{c}_p50"], lang) for c in COST_PER_ADDITIONAL}
     for name in [n for n in titles if n in indexed.index]:
         row = indexed.loc[name]
         month = row["median_month"]
@@ -88,12 +98,25 @@ def overview_rows(table: pd.DataFrame, titles: Mapping[str, str], lang: str) -> 
                 "end_registered": _with_range(row, "end_registered", format_number, lang),
                 "end_operating": _with_range(row, "end_operating", format_number, lang),
                 "ratio": format_ratio(row["ratio_p50"], lang),
-                "fiscal_cost": format_money(row["fiscal_cost_p50"], lang),
+                "fiscal_cost": format_money(row["fiscal_cost_p50"], lang, fiscal),
             }
-            | {column: format_money(row[f"{column}_p50"], lang) for column in COST_PER_ADDITIONAL}
+            | {
+                column: format_money(row[f"{column}_p50"], lang, per_entity[column])
+                for column in COST_PER_ADDITIONAL
+            }
             | {column: _share_with_range(row, column, lang) for column in ASSUMPTION_SHARE}
         )
     return rows
+
+
+def change_cells(changes: pd.DataFrame, lang: str) -> dict[str, dict[str, str | tuple]]:
+    """Scenario → the cells of CHANGE_COLUMNS (`changes`: `stats.paired_changes`): the signed
+    median change and, apart, its 5–95 % range; '–' where there is none (the baseline itself)."""
+    cells: dict[str, dict[str, str | tuple]] = {}
+    for row in changes.to_dict("records"):
+        band = format_range(row["p05"], row["p95"], format_gain, lang)
+        cells.setdefault(row["scenario"], {})[row["versus"]] = (format_gain(row["p50"], lang), band)
+    return {name: {c: found.get(c, "–") for c in CHANGE_COLUMNS} for name, found in cells.items()}
 
 
 MOMENT_COLUMNS = ("name", "target", "range", "median", "band", "within")
@@ -252,6 +275,8 @@ def verified_rows(verified: pd.DataFrame, lang: str) -> list[dict]:
     """One dict of texts per verified mix (`model.experiments.read_optimisation`'s `verified`),
     cheapest first, plus `name` and `likelihood`."""
     rows = []
+    fiscal = fiscal_scale(lang)  # one unit per column
+    per_entity = money_scale(verified["yuan_per_additional_operating"], lang)
     for row in verified.sort_values("fiscal_cost").to_dict("records"):
         rows.append(
             {
@@ -260,11 +285,11 @@ def verified_rows(verified: pd.DataFrame, lang: str) -> list[dict]:
                 "runs": str(int(row["runs"])),
                 "p_doubled": " ".join(p_with_interval(row, lang)),
                 "likelihood": likelihood(row["p_doubled"]),
-                "fiscal_cost": format_money(row["fiscal_cost"], lang),
+                "fiscal_cost": format_money(row["fiscal_cost"], lang, fiscal),
                 "operating_share": f"{row['operating_share']:.1%}",
                 "ratio": format_ratio(row["ratio"], lang),
                 "yuan_per_additional_operating": format_money(
-                    row["yuan_per_additional_operating"], lang
+                    row["yuan_per_additional_operating"], lang, per_entity
                 ),
                 "meets_target": t("optimise.yes" if row["meets_target"] else "optimise.no", lang),
             }
@@ -291,6 +316,42 @@ def mix_rows(mix: Mapping[str, tuple[float, str]], catalogue, lang: str) -> list
                 "departments": "、".join(
                     catalogue.department_name(d, lang) for d in lever.departments
                 ),
+            }
+        )
+    return rows
+
+
+# --- the cities' targets and annual milestones (各市分解目标, 年度进度) -------------------------
+
+
+def city_target_headers(years: list[int], year: int, lang: str) -> dict[str, str]:
+    """Column of the cities' targets → header: the city, its end-2020 count, each year's
+    milestone, the scenario at `year` and the share of runs on track then."""
+    return {
+        "city": t("milestones.col.city", lang),
+        "start": t("milestones.col.start", lang),
+        **{f"milestone_{y}": t("milestones.col.milestone", lang, year=y) for y in years},
+        "model": t("milestones.col.model", lang, year=year),
+        "on_track": t("milestones.col.on_track", lang, year=year),
+    }
+
+
+def city_target_rows(table: pd.DataFrame, names: Mapping[str, str], lang: str) -> list[dict]:
+    """One dict of texts per city (`stats.city_targets`), in the order of `names` (city → name);
+    the model's count as (median, 5–95 % range)."""
+    indexed = table.set_index("city")
+    milestones = [c for c in table.columns if c.startswith("milestone_")]
+    rows = []
+    for city in [c for c in names if c in indexed.index]:
+        row = indexed.loc[city]
+        rows.append(
+            {
+                "id": city,
+                "city": names[city],
+                "start": format_number(row["start"], lang),
+                **{c: format_number(row[c], lang) for c in milestones},
+                "model": _with_range(row, "model", format_number, lang),
+                "on_track": format_percent(row["on_track"]),
             }
         )
     return rows

@@ -73,14 +73,14 @@ def test_waterfall_chart_marks_a_step_not_distinct_from_zero_and_draws_every_int
     bars, whiskers = figure.data
     assert list(bars.x) == ["No policy", "Finance", "platforms", "All"]  # unlabelled: its id
     assert list(bars.measure) == ["absolute", "relative", "relative", "total"]
-    assert bars.text[1] == "60 k" and bars.text[2] == "≈0" and bars.text[0] == "1 M"
+    assert bars.text[1] == "60 k" and bars.text[2] == "≈0" and bars.text[0] == "1.00 M"
     divisor = 1e6  # 'M' in English
     np.testing.assert_allclose(whiskers.y, steps["cumulative"] / divisor)
     np.testing.assert_allclose(whiskers.error_y.array, [0.02, 0.02, 0.02, 0.02])
     low, high = figure.layout.yaxis.range
     assert 0.9 < low < 0.97 and 1.07 < high < 1.15  # the steps are visible: not from zero
     zh = figures.waterfall_chart(steps, labels, "zh", "瀑布图")
-    assert zh.data[0].text[1] == "6万" and "万" in zh.layout.yaxis.ticksuffix
+    assert zh.data[0].text[1] == "6.0万" and "万" in zh.layout.yaxis.ticksuffix
 
 
 def cost_table() -> pd.DataFrame:
@@ -123,7 +123,7 @@ def test_lever_rows_show_a_gain_not_distinct_from_zero_as_such_unranked_without_
     assert credit["lever"] == "bank_credit"  # a lever the catalogue does not know: its id
     assert credit["interval"] == "-2,000 to 4,000"
     zh = lever_rows(cost_table(), summary, about, "operating", "zh")
-    assert zh[0]["cost"] == pytest.approx(2.0e4) and zh[0]["interval"] == "2万至6万"  # 万元
+    assert zh[0]["cost"] == pytest.approx(2.0e4) and zh[0]["interval"] == "2.0万至6.0万"  # 万元
 
 
 def morris_rows() -> pd.DataFrame:

@@ -179,10 +179,10 @@ def test_moment_rows_flag_a_median_outside_its_range():
         bound["target"] == "≥ 3.64 M"
         and bound["name"] == "Registered market entities, Jul 2022 (published)"
     )
-    assert count["median"] == "2.4 M"
+    assert count["median"] == "2.40 M"
     zh = moment_rows(moments_table(), "zh")
     assert zh[0]["name"] == "登记市场主体年增长率"
-    assert zh[4]["name"] == "个体工商户（2022年7月，公布数据）" and zh[4]["target"] == "255万"
+    assert zh[4]["name"] == "个体工商户（2022年7月，公布数据）" and zh[4]["target"] == "255.0万"
 
 
 @pytest.mark.parametrize(

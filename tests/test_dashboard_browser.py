@@ -25,7 +25,7 @@ PAGES = {
     "overview": ("overview.heading", 1),
     "trajectories": ("trajectories.heading", 2),
     "composition": ("composition.heading", 4),
-    "cities": ("cities.heading", 2),
+    "cities": ("cities.heading", 3),
     "levers": ("levers.heading", 3),
     "whatif": ("whatif.heading", 2),
     "backtest": ("backtest.heading", 2),

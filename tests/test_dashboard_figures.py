@@ -70,15 +70,16 @@ def timeseries(runs=3) -> pd.DataFrame:
     [
         (2_551_234, "zh", "255.1万"),
         (2_551_234, "en", "2.55 M"),
-        (1.23e9, "zh", "12.3亿"),
-        (1.23e9, "en", "1.23 bn"),
+        (5_030_000, "zh", "503.0万"),  # one decimal always: 503.0万 beside 483.4万
+        (5_030_000, "en", "5.03 M"),
+        (1.23e9, "zh", "123,000.0万"),  # counts of entities stay in 万
         (950, "zh", "950"),
         (3_500, "en", "3,500"),
         (35_000, "en", "35 k"),
         (0, "en", "0"),
     ],
 )
-def test_format_number_uses_wan_and_yi_in_chinese_and_m_in_english(value, lang, expected):
+def test_format_number_uses_wan_in_chinese_and_m_in_english(value, lang, expected):
     assert format_number(value, lang) == expected
 
 
@@ -185,7 +186,7 @@ def test_fan_chart_draws_a_band_and_a_median_per_scenario_with_the_reference_lin
     assert len(fig.data) == 4
     assert medians[0].line.dash == "dash" and medians[1].line.dash == "solid"
     assert list(medians[1].y) == pytest.approx(list(bands[bands.scenario == "a"].p50 / 1e4))
-    assert fig.layout.yaxis.ticksuffix == "万户"
+    assert fig.layout.yaxis.ticksuffix == "万" and fig.layout.yaxis.title.text == "户"
     levels = [shape.y0 for shape in fig.layout.shapes if shape.y0 == shape.y1]
     assert levels == [pytest.approx(300.0)]  # 3.0e6 in 万
     assert any(a.text == t("chart.deadline", "zh") for a in fig.layout.annotations)
@@ -258,14 +259,16 @@ def test_range_chart_and_overview_chart():
     )
     table = compare(summary, ts)
     fig = figures.overview_chart(table, {"no_policy": "无政策", "policy": "政策"}, {}, "zh")
-    names = [trace.name for trace in fig.data]
-    assert names == [
-        t("overview.registered", "zh"),
-        t("overview.operating", "zh"),
-        t("overview.target", "zh"),
-    ]
-    assert list(fig.data[2].x) == pytest.approx([200.0, 200.0])  # 2 × 1e6 in 万
-    assert fig.layout.title.text == t("overview.chart", "zh")
+    dots, probabilities = fig.data
+    assert dots.name == t("overview.registered", "zh")  # the chart of 登记 draws only registered
+    assert t("overview.operating", "zh") not in [trace.name for trace in fig.data]
+    assert list(probabilities.text) == [t("overview.chart_p", "zh", p="0%")] * 2
+    lines = [shape for shape in fig.layout.shapes if shape.type == "line"]
+    assert [line.x0 for line in lines] == pytest.approx([200.0])  # 2 × 1e6 in 万
+    (band,) = [shape for shape in fig.layout.shapes if shape.type == "rect"]
+    assert (band.x0, band.x1) == pytest.approx((200.0, 200.0))  # every run starts at 1e6
+    assert fig.layout.title.text.startswith(t("overview.chart", "zh"))
+    assert t("overview.chart_note", "zh") in fig.layout.title.text  # how P relates to the line
 
 
 def test_message_figure_says_why_it_is_empty():
@@ -304,9 +307,9 @@ def test_overview_rows_format_by_language():
     assert zh["p_doubled"] == en["p_doubled"] == ("90%", "(70%–98%)")
     assert zh["likelihood"] == "high"
     assert zh["median_month"] == "2025年3月" and en["median_month"] == "Mar 2025"
-    assert zh["end_registered"] == ("520万", "(468万–572万)")
-    assert en["end_registered"][0] == "5.2 M"
-    assert zh["fiscal_cost"] == "30亿元" and en["fiscal_cost"] == "3 bn yuan"
+    assert zh["end_registered"] == ("520.0万", "(468.0万–572.0万)")
+    assert en["end_registered"][0] == "5.20 M"
+    assert zh["fiscal_cost"] == "30.0亿元" and en["fiscal_cost"] == "3.00 bn yuan"
     assert zh["cost_per_additional_registered"] == "3.1万元"
     assert en["cost_per_additional_registered"] == "31 k yuan"
     assert zh["cost_per_additional_operating"] == en["cost_per_additional_operating"] == "–"

@@ -88,7 +88,7 @@ def test_verified_rows_are_cheapest_first_with_the_interval_and_whether_they_mee
     assert rows[1]["meets_target"] == t("optimise.yes", "en")
     assert rows[0]["meets_target"] == t("optimise.no", "en")
     assert rows[0]["yuan_per_additional_operating"] == "–"
-    assert verified_rows(verified_table(), "zh")[1]["fiscal_cost"] == "38亿元"
+    assert verified_rows(verified_table(), "zh")[1]["fiscal_cost"] == "38.0亿元"
 
 
 def test_mix_rows_give_each_levers_intensity_start_articles_and_departments():

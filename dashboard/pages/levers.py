@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard import components, figures, stats
+from dashboard import components, figures, palette, stats
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
 from dashboard.contract import BASELINE
 from dashboard.i18n import pick, t
@@ -213,7 +213,7 @@ def gains_chart(view: View, catalogue: CatalogueView | None) -> tuple[go.Figure,
         labels,
         "series",
         series,
-        {"n_registered": figures.PALETTE[0], "n_operating": figures.PALETTE[2]},
+        palette.measure_colors(),
         lang,
         title,
         reference=0.0,

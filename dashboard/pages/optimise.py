@@ -21,7 +21,7 @@ from pydantic import StrictFloat, StrictInt, TypeAdapter
 from dashboard import components, figures, safety
 from dashboard.catalogue import CatalogueUnavailable, load_view
 from dashboard.data import Results, ResultsSource, Search
-from dashboard.formats import format_money
+from dashboard.formats import fiscal_scale, format_money
 from dashboard.i18n import t
 from dashboard.pages import trajectories
 from dashboard.pages.base import Page, Rendered, View, chart_cards, current_results, view_of
@@ -116,7 +116,7 @@ def answer(search: Search, lang: str) -> str:
         return t("optimise.no_front", lang)
     key = "optimise.answer_met" if best["meets_target"] else "optimise.answer_not_met"
     p, interval = p_with_interval(best, lang)
-    cost = format_money(best["fiscal_cost"], lang)
+    cost = format_money(best["fiscal_cost"], lang, fiscal_scale(lang))
     return t(key, lang, name=best["scenario"], cost=cost, p=p, interval=interval, runs=best["runs"])
 
 
@@ -154,7 +154,7 @@ def point_block(search: Search, trial: int | None, lang: str) -> list:
     estimate = t(
         "optimise.point_search",
         lang,
-        cost=format_money(point["search_cost"], lang),
+        cost=format_money(point["search_cost"], lang, fiscal_scale(lang)),
         p=f"{point['search_p_doubled']:.0%}",
         share=f"{point['search_operating_share']:.1%}",
         levers=len(point["mix"]),
@@ -170,7 +170,7 @@ def point_block(search: Search, trial: int | None, lang: str) -> list:
             runs=row["runs"],
             p=p,
             interval=interval,
-            cost=format_money(row["fiscal_cost"], lang),
+            cost=format_money(row["fiscal_cost"], lang, fiscal_scale(lang)),
             share=f"{row['operating_share']:.1%}",
         )
     else:

@@ -54,6 +54,8 @@ _PUBLIC = {
     "deadline_rows": "model.experiments.store",
     "open_table": "model.experiments.store",
     "read_rows": "model.experiments.store",
+    # the briefing report (issue 15 build 2): the sources of the base rates
+    "literature_rates": "model.world.parameters",
 }
 __all__ = sorted(_PUBLIC)
 
