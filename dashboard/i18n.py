@@ -322,9 +322,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "whatif.settings": (
         "本结果的设置：起点情景 {base}；{levers}；已存批次的第 1–{runs} 次模拟（相同种子和参数抽样），"
-        "每行代表 {scale} 户。",
+        "每行代表 {scale} 户；下表中已存情景也只取这 {runs} 次模拟。",
         "This result's settings: base {base}; {levers}; stored runs 1–{runs} again (same seeds and "
-        "parameter draws), {scale} entities per row.",
+        "parameter draws), {scale} entities per row; the stored scenarios in the table below are "
+        "over the same {runs} runs.",
     ),
     "whatif.settings_levers": ("调整的政策工具：{levers}", "levers changed: {levers}"),
     "whatif.settings_none": ("未调整任何政策工具", "no lever changed"),

@@ -275,7 +275,14 @@ class Failure(BaseModel):
     error: str
 
 
-RESULT = TypeAdapter(Payload | Failure | None)  # the `whatif-result` store, checked
+class Cancelled(BaseModel):
+    """A what-if cancelled: its result, and the one before it, are gone."""
+
+    model_config = ConfigDict(extra="forbid")
+    cancelled: Literal[True]
+
+
+RESULT = TypeAdapter(Payload | Failure | Cancelled | None)  # the `whatif-result` store, checked
 
 
 def bands_of(result: Mapping, value: str) -> pd.DataFrame:

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
-from dash.exceptions import PreventUpdate
 
 from dashboard import safety
 from dashboard.data import ResultsSource
@@ -30,6 +29,7 @@ MAX_QUERY = 8_000  # characters: a link of every page's controls and 45 levers i
 MAX_FIELDS = 200
 MAX_NOTED = 8  # ignored settings named in the note, at most
 NOTE = "share-note"
+READY = "share-ready"  # true once the opened link is read: the address is written from then on
 
 
 @dataclass
@@ -125,6 +125,7 @@ def block() -> html.Div:
             dcc.Clipboard(id="share-copy", className="share-copy"),
             html.Span(id="share-label", className="share-label"),
             html.Div(id=NOTE),
+            dcc.Store(id=READY, storage_type="memory", data=False),
         ],
     )
 
@@ -132,7 +133,8 @@ def block() -> html.Div:
 def register(app: Dash, source: ResultsSource) -> None:
     """Write the address from the view, restore the view from an opened link, copy the link."""
     app.clientside_callback(
-        """(selections, lang, path) => {
+        """(selections, lang, path, ready) => {
+            if (!ready) { return window.dash_clientside.no_update; }
             const params = new URLSearchParams();
             params.append("lang", lang || "zh");
             const chosen = selections || {};
@@ -151,13 +153,15 @@ def register(app: Dash, source: ResultsSource) -> None:
         Input("selections", "data"),
         Input("lang", "data"),
         Input("url", "pathname"),
-        prevent_initial_call=True,  # an opened link is read first (restore)
+        State(READY, "data"),  # an opened link is read first (restore)
+        prevent_initial_call=True,
     )
 
     @app.callback(
         Output("lang", "data", allow_duplicate=True),
         Output("selections", "data", allow_duplicate=True),
         Output(NOTE, "children"),
+        Output(READY, "data"),
         Input("url", "search"),
         State("lang", "data"),
         State("selections", "data"),
@@ -169,13 +173,13 @@ def register(app: Dash, source: ResultsSource) -> None:
         lang = safety.checked(safety.LANG, lang, "lang") or LANGS[0]
         selections = safety.checked(safety.SELECTIONS, selections, "selections") or {}
         if not search.strip("?"):
-            raise PreventUpdate
+            return no_update, no_update, no_update, True
         link = read_link(search, link_choices(current_results(source)))
         merged = selections | link.selections
         shown = note(link, link.lang or lang) if link.ignored else no_update  # kept till next
         if merged == selections and link.lang in (None, lang):
-            return no_update, no_update, shown
-        return link.lang or lang, merged, shown
+            return no_update, no_update, shown, True
+        return link.lang or lang, merged, shown, True
 
     app.clientside_callback(
         """(clicks) => window.location.href""",

@@ -42,6 +42,7 @@ from model.experiments import (
     DEFAULT_SAVED_SCENARIOS,
     SCENARIO_DIR,
     InputError,
+    compare,
     save_scenario,
     scenario_file,
 )
@@ -165,23 +166,39 @@ def result_blocks(view: View, whatif: dict | None) -> tuple[str, list]:
     return text, [html.H3(t("whatif.changes", view.lang)), table]
 
 
-def overview_block(view: View, compare: list[str], titles: dict, whatif: dict | None):
-    """The overview table of the compared scenarios and the live run."""
+def first_runs_overview(results, runs: int) -> pd.DataFrame:
+    """The overview statistics of the batch's first `runs` runs: the runs a what-if of `runs`
+    runs pairs with, so an unchanged what-if shows its base's numbers (computed once)."""
+
+    def compute() -> pd.DataFrame:
+        end = results.at_deadline()
+        summary = results.summary
+        return compare(summary[summary["run"] < runs], end[end["run"] < runs])
+
+    return results.memo(("whatif_overview", runs), compute)
+
+
+def overview_block(view: View, chosen: list[str], titles: dict, whatif: dict | None):
+    """The overview table of the compared scenarios and the live run; with a run, the stored
+    scenarios over the runs it pairs with (the batch's first runs)."""
     results, lang = view.results, view.lang
-    rows = overview.overview_table(results)
-    rows = rows[rows["scenario"].isin(compare)]
     if whatif:
+        rows = first_runs_overview(results, whatif["request"]["runs"])
+        rows = rows[rows["scenario"].isin(chosen)]
         rows = pd.concat(
             [rows, live.overview_of(whatif).assign(scenario=live.NAME)], ignore_index=True
         )
+    else:
+        rows = overview.overview_table(results)
+        rows = rows[rows["scenario"].isin(chosen)]
     return overview.table_component(overview_rows(rows, titles, lang), lang, "whatif-overview")
 
 
 def render(view: View) -> Rendered:
     results, lang = view.results, view.lang
     names = results.scenario_names
-    compare = view.choice(COMPARE, default_compare(view), allowed=Many(names))
-    titles = {k: v for k, v in components.titles(results.scenarios, lang).items() if k in compare}
+    chosen = view.choice(COMPARE, default_compare(view), allowed=Many(names))
+    titles = {k: v for k, v in components.titles(results.scenarios, lang).items() if k in chosen}
     colors = figures.scenario_colors(names)
     whatif = view.whatif if view.whatif and "bands" in view.whatif else None
     extra = None
@@ -193,9 +210,9 @@ def render(view: View) -> Rendered:
             for value in CHARTS.values()
         }
     charts = trajectories.fan_charts(
-        view, CHARTS, compare, titles, colors, extra=extra, dashed=[live.NAME]
+        view, CHARTS, chosen, titles, colors, extra=extra, dashed=[live.NAME]
     )
-    table = overview_block(view, compare, titles, whatif)
+    table = overview_block(view, chosen, titles, whatif)
     settings, changes = result_blocks(view, whatif)
     blocks = {TABLE: table, STATUS: status(view), SETTINGS: settings, CHANGES: changes}
     return Rendered(charts, blocks)
