@@ -176,6 +176,12 @@ def run_and_wait(tab, lang: str) -> None:
     )
 
 
+def screenshot(tab, path: Path) -> None:
+    """The whole page as a PNG under the test's folder, its path printed (`pytest -s`)."""
+    tab.screenshot(path=str(path), full_page=True)
+    print(f"\nscreenshot: {path}")
+
+
 def cell(tab, scenario: str, column: int) -> str:
     """The median shown in the what-if's overview table (first line of the cell)."""
     selector = f"#whatif-overview tr[data-scenario='{scenario}'] td:nth-child({column})"
@@ -205,9 +211,7 @@ def test_an_unchanged_whatif_shows_the_stored_numbers(chromium, whatif_url, resu
         assert change_cells(tab, "as_enacted") == ["±0", "±0", "±0.000"]
         assert all(c.startswith("+") for c in change_cells(tab, "no_policy"))
         assert "按文件实施" in tab.inner_text("#whatif-settings")
-        path = tmp_path / "whatif-zh.png"
-        tab.screenshot(path=str(path), full_page=True)
-        print(f"\nscreenshot: {path}")
+        screenshot(tab, tmp_path / "whatif-zh.png")
         assert tab.console_errors == []
 
 
@@ -219,11 +223,13 @@ def test_a_share_link_restores_the_whatif_elsewhere_with_the_same_numbers(
     comes back in English with the base, lever, intensity and runs, and its run gives the same
     numbers."""
     with fresh_tab(chromium) as first:
-        first.goto(whatif_link(whatif_url, "en", runs=2, levers={LEVER: 2.5}))
+        first.goto(whatif_link(whatif_url, "en", runs=2, levers={LEVER: 1.0}))
         first.wait_for_selector(".slider-row")
+        first.fill(".slider-row input", "2.5")  # the intensity, set in the page
+        first.press(".slider-row input", "Tab")  # the slider takes it on leaving the box
+        first.wait_for_function(f"location.search.includes('{LEVER}=2.5')")
         run_and_wait(first, "en")
         numbers = [cell(first, live.NAME, c) for c in (4, 5)] + change_cells(first, "as_enacted")
-        first.wait_for_function("location.search.includes('intensity')")
         link = first.url
     assert "intensity%3A" + LEVER + "=2.5" in link and "lang=en" in link
     with fresh_tab(chromium) as second:
@@ -238,9 +244,7 @@ def test_a_share_link_restores_the_whatif_elsewhere_with_the_same_numbers(
         assert again == numbers
         assert all(c.startswith("+") for c in numbers[2:])  # 2.5 × the document's: more
         assert "2.5" in second.inner_text("#whatif-settings")
-        path = tmp_path / "whatif-en.png"
-        second.screenshot(path=str(path), full_page=True)
-        print(f"\nscreenshot: {path}")
+        screenshot(second, tmp_path / "whatif-en.png")
         assert second.console_errors == []
 
 
