@@ -26,9 +26,9 @@ from dashboard.formats import format_number
 from dashboard.i18n import t
 from dashboard.pages import whatif
 from dashboard.pages.base import Many
-from model.experiments import run_again
+from model.experiments import InputError, load_scenario, run_again, save_scenario
 from tests.batch_fixtures import run_cli
-from tests.dashboard_fixtures import server_process
+from tests.dashboard_fixtures import ROOT, server_process
 
 LEVER = "registration_ease"  # 一网通办 (art. 8): its gain over as_enacted is clearly positive
 DEADLINE = pd.Timestamp("2025-12-31")
@@ -87,6 +87,37 @@ def test_paired_changes_of_ratio_and_count_agree_in_direction(results_dir, manif
                 assert np.sign(count) == np.sign(ratio), (intensity, against, band)
         gain = changes.loc[("as_enacted", "n_registered"), "p50"]
         assert gain < 0 if intensity == 0 else gain > 0
+
+
+def test_a_whatif_reruns_only_runs_the_batch_has(manifest):
+    scenario = live.build_scenario(live.make_request("no_policy", {}, 1, manifest, []))
+    for runs in (0, manifest["runs"] + 1):
+        with pytest.raises(InputError, match="runs must be 1 to"):
+            run_again([scenario], manifest, runs)
+    with pytest.raises(InputError, match="manifest.json"):
+        run_again([scenario], {"scale": 200}, 1)
+
+
+def test_every_shipped_scenario_saved_under_a_new_name_loads_as_itself(tmp_path):
+    """`save_scenario` spells every lever value out (no `extends`), validates by loading, never
+    replaces a file and leaves nothing half-written."""
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        scenario = load_scenario(path)
+        saved = save_scenario(scenario, tmp_path, f"saved_{path.stem}", ("标题", "title"))
+        again = load_scenario(saved)
+        assert (again.levers, again.fidelity) == (scenario.levers, scenario.fidelity), path
+    before = sorted(tmp_path.iterdir())
+    refusals = {
+        "saved_as_enacted": "exists already",
+        "no_policy": "is taken",
+        "../up": "snake_case",
+        "Upper": "snake_case",
+        "": "snake_case",
+    }
+    for name, message in refusals.items():
+        with pytest.raises(InputError, match=message):
+            save_scenario(scenario, tmp_path, name, ("t", "t"), taken={"no_policy"})
+    assert sorted(tmp_path.iterdir()) == before  # no temporary folder left, nothing replaced
 
 
 def test_the_default_runs_fit_in_a_few_seconds_and_never_exceed_the_stored_runs(manifest):
