@@ -23,6 +23,7 @@ from model.defaults import (
     DEFAULT_RESULTS,
     DEFAULT_RUNS,
     DEFAULT_SAMPLES,
+    DEFAULT_SAVED_SCENARIOS,
     DEFAULT_SCALE,
     DEFAULT_SEED,
     DEFAULT_TOP,
@@ -239,11 +240,15 @@ def _command_observations(args: argparse.Namespace) -> int:
 def _command_dashboard(args: argparse.Namespace) -> int:
     from dashboard.app import serve
 
+    saved = Path(args.saved_scenarios)
+    if saved.exists() and not saved.is_dir():
+        raise InputError(f"--saved-scenarios {saved}: not a folder")
     serve(
         results=Path(args.results),
         host=args.host,
         port=args.port,
         optimisation=Path(args.optimisation),
+        saved_scenarios=saved,
     )
     return 0
 
@@ -287,6 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--optimisation",
         default=str(DEFAULT_OPTIMISE_OUT),
         help="run.py optimise output folder shown on the 实现路径 page (default: %(default)s)",
+    )
+    dashboard.add_argument(
+        "--saved-scenarios",
+        default=str(DEFAULT_SAVED_SCENARIOS),
+        help="folder where the what-if page saves named what-ifs as scenario files, made when "
+        "the first is saved; never a shipped scenario's name (default: %(default)s)",
     )
     dashboard.set_defaults(handler=_command_dashboard)
     _add_report_command(commands)

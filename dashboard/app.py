@@ -15,11 +15,11 @@ from pathlib import Path
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import background, components, report, safety
+from dashboard import background, components, report, safety, share
 from dashboard.contract import FORMAT_VERSION
 from dashboard.data import Results, ResultsError, ResultsSource
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
-from dashboard.pages import PAGES
+from dashboard.pages import PAGES, whatif
 from dashboard.pages.base import (
     CONTROL,
     current_results,
@@ -27,7 +27,7 @@ from dashboard.pages.base import (
     render_page,
     view_of,
 )
-from model.experiments import DEFAULT_OPTIMISE_OUT
+from model.experiments import DEFAULT_OPTIMISE_OUT, DEFAULT_SAVED_SCENARIOS
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PAGE_BY_PATH = {page.path: page for page in PAGES}
@@ -41,7 +41,8 @@ def shell() -> html.Div:
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="lang", storage_type="session", data=DEFAULT_LANG),
             dcc.Store(id="selections", storage_type="session", data={}),
-            dcc.Store(id="whatif-result", storage_type="memory"),
+            # session: a what-if result survives a reload of the tab, not into other tabs
+            dcc.Store(id="whatif-result", storage_type="session"),
             html.Header(
                 className="header",
                 children=[
@@ -57,6 +58,7 @@ def shell() -> html.Div:
                 ],
             ),
             html.Nav(id="nav", className="nav"),
+            share.block(),
             html.Main(id="page", className="main"),
             html.Footer(id="footer", className="footer"),
         ],
@@ -207,6 +209,7 @@ def register_shell(app: Dash, source: ResultsSource) -> None:
     register_selections(app)
     register_downloads(app, source)
     report.register(app, source)
+    share.register(app, source)
 
 
 def warm_up(source: ResultsSource) -> None:
@@ -220,9 +223,14 @@ def warm_up(source: ResultsSource) -> None:
             render_page(page, view_of(results, lang, {}, None))
 
 
-def create_app(results: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> Dash:
+def create_app(
+    results: Path,
+    optimisation: Path = DEFAULT_OPTIMISE_OUT,
+    saved_scenarios: Path = DEFAULT_SAVED_SCENARIOS,
+) -> Dash:
     """The dashboard for one results folder and the `run.py optimise` folder shown beside it
-    (read lazily, reloaded when they change)."""
+    (read lazily, reloaded when they change); the what-if page saves named what-ifs as scenario
+    files in `saved_scenarios`."""
     source = ResultsSource(Path(results), optimisation)
     app = Dash(
         __name__,
@@ -232,6 +240,7 @@ def create_app(results: Path, optimisation: Path = DEFAULT_OPTIMISE_OUT) -> Dash
         suppress_callback_exceptions=True,
         update_title=None,
     )
+    app.server.config[whatif.SAVED_FOLDER] = Path(saved_scenarios)
     app.layout = shell()
     register_shell(app, source)
     for page in PAGES:
@@ -248,10 +257,11 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8050,
     optimisation: Path = DEFAULT_OPTIMISE_OUT,
+    saved_scenarios: Path = DEFAULT_SAVED_SCENARIOS,
 ) -> None:
     """Run the dashboard (`run.py dashboard`); loopback only unless `host` says otherwise (with a
     warning: no login). SIGTERM stops it as Ctrl-C does: what-if jobs stopped, cache removed."""
-    app = create_app(results, optimisation)
+    app = create_app(results, optimisation, saved_scenarios)
     safety.protect(app, host, port)
     safety.warn_if_exposed(host)
     signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -297,15 +297,65 @@ TEXT: dict[str, tuple[str, str]] = {
     "whatif.compare": ("对照的已存情景", "Stored scenarios to compare"),
     "whatif.label": ("推演方案", "What-if"),
     "whatif.note": (
-        "推演使用与已存结果相同的随机种子和比例，只改变所选政策工具的力度（1 = 文件规定的力度）。"
-        "推演方案的每增加一户财政成本和增量中依赖假设的比重"
-        "以已存结果中相同随机种子的“无政策”模拟为对照"
-        "（已存结果每行代表的户数少于{min_scale}时无法配对，显示为“–”）。",
-        "The live run uses the stored results' seed and scale and changes only the chosen levers' "
-        "intensities (1 = as the document sets them). Its cost per additional entity and the "
-        "share of its gain resting on assumptions are measured against the stored no-policy runs "
-        "with the same seeds (not with stored results finer than {min_scale} entities a row: "
-        "'–').",
+        "推演与已存结果逐次配对：第 r 次推演使用已存批次第 r 次模拟的随机种子、参数抽样（含2020年底存量）"
+        "和比例，只改变所选政策工具的力度（1 = 文件规定的力度），因此不作改动的推演与起点情景完全相同，"
+        "差异全部来自政策。默认模拟次数为约{budget}秒内可完成的已存模拟次数（本批次：{default} 次，"
+        "最多 {most} 次）。配对变化为逐次之差的中位数及5%–95%区间；每增加一户财政成本和增量中依赖假设的"
+        "比重以相同种子的已存“无政策”模拟为对照。",
+        "The live run is paired with the stored batch run by run: what-if run r uses stored run "
+        "r's seed, parameter draw (the end-2020 stock included) and scale, and changes only the "
+        "chosen levers' intensities (1 = as the document sets them); an unchanged what-if therefore "
+        "equals its base scenario exactly, and every difference is policy. Default runs: as many "
+        "of the stored runs as finish in about {budget} s (here {default}, at most {most}). Paired "
+        "changes: the median and 5–95 % band of the run-by-run differences; the cost per "
+        "additional entity and the share resting on assumptions are against the stored no-policy "
+        "runs with the same seeds.",
+    ),
+    "whatif.running": (
+        "推演进行中……（下方仍为上一次的结果）",
+        "Running… (below: the previous result)",
+    ),
+    "whatif.cancelled": (
+        "已取消推演，上一次的结果已清除。",
+        "The run was cancelled; the previous result has been cleared.",
+    ),
+    "whatif.settings": (
+        "本结果的设置：起点情景 {base}；{levers}；已存批次的第 1–{runs} 次模拟（相同种子和参数抽样），"
+        "每行代表 {scale} 户；下表中已存情景也只取这 {runs} 次模拟。",
+        "This result's settings: base {base}; {levers}; stored runs 1–{runs} again (same seeds and "
+        "parameter draws), {scale} entities per row; the stored scenarios in the table below are "
+        "over the same {runs} runs.",
+    ),
+    "whatif.settings_levers": ("调整的政策工具：{levers}", "levers changed: {levers}"),
+    "whatif.settings_none": ("未调整任何政策工具", "no lever changed"),
+    "whatif.lever_off": ("{lever} 关闭", "{lever} off"),
+    "whatif.lever_at": ("{lever} 力度 {intensity}", "{lever} at {intensity}"),
+    "whatif.other_code": (
+        "注意：模型代码自该批次运行后已改变，推演与已存结果的差异也包含代码的变化。",
+        "Note: the model code changed since the batch ran; differences from the stored results "
+        "include the code's.",
+    ),
+    "whatif.changes": ("配对变化（2025年底，逐次配对）", "Paired change (end-2025, run by run)"),
+    "whatif.changes_against": ("对照", "Against"),
+    "whatif.changes_runs": ("配对次数", "Paired runs"),
+    "whatif.change.n_registered": ("登记户数变化", "Change in registered"),
+    "whatif.change.n_operating": ("经营户数变化", "Change in operating"),
+    "whatif.change.ratio": ("倍数变化（相对2020年底）", "Change in ratio to end-2020"),
+    "whatif.save_name": (
+        "方案名称（英文小写、数字、下划线）",
+        "Name (lower-case letters, digits, _)",
+    ),
+    "whatif.save": ("保存为情景文件", "Save as scenario file"),
+    "whatif.saved": (
+        "已保存：{path}（可用 uv run python run.py run {path} 运行）",
+        "Saved: {path} (run it with uv run python run.py run {path})",
+    ),
+    "whatif.save_refused": ("未保存：{detail}", "Not saved: {detail}"),
+    "whatif.share": ("分享链接", "Share link"),
+    "whatif.share_copy": ("复制链接", "Copy link"),
+    "whatif.share_ignored": (
+        "链接中以下设置无效，已忽略：{items}",
+        "These settings of the link are not valid and were ignored: {items}",
     ),
     # backtest
     "backtest.heading": (

@@ -5,6 +5,9 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+# Where the dashboard saves named what-ifs as scenario files (run.py dashboard --saved-scenarios):
+# beside the shipped scenarios, not among them (`run.py` runs only scenarios/*.yaml)
+DEFAULT_SAVED_SCENARIOS = SCENARIO_DIR / "saved"
 DEFAULT_RESULTS = PROJECT_ROOT / "results" / "latest"
 # The shipped posterior (model/world/posterior.py), every run's parameters drawn from it; "none":
 # the calibrated values, only the starting stock drawn

@@ -171,3 +171,21 @@ def page(browser_context):
     tab.console_errors = errors
     yield tab
     tab.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (Debian's) for tests that need fresh browser contexts: each
+    `chromium.new_context()` has its own cookies and storage, as another user's browser has."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

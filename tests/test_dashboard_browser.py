@@ -152,8 +152,8 @@ def test_a_whatif_run_can_be_cancelled(page, dashboard_url):
     open_dashboard(page, dashboard_url, "/whatif")
     wait_rendered(page, "whatif", timeout=60_000)
     _choose_lever(page, t("levers.article", "zh", n=36))
-    page.click("button.picker-narrow")  # runs
-    page.locator('[role="option"]', has_text="10").first.click()
+    page.click("button.picker-narrow")  # runs: at most the stored batch's (3), each paired
+    page.locator('[role="option"]', has_text="3").first.click()
     page.click("#whatif-run")
     page.wait_for_function("!document.querySelector('#whatif-cancel').disabled", timeout=10_000)
     page.click("#whatif-cancel")
@@ -163,7 +163,7 @@ def test_a_whatif_run_can_be_cancelled(page, dashboard_url):
         page.locator(f"#whatif-registered .legendtext:text-is('{t('whatif.label', 'zh')}')").count()
         == 0
     )
-    assert page.inner_text("#whatif-status") == t("whatif.idle", "zh")
+    assert page.inner_text("#whatif-status") == t("whatif.cancelled", "zh")
 
 
 def test_charts_download_as_csv_and_png(page, dashboard_url, tmp_path):

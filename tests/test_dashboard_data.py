@@ -6,7 +6,6 @@ tests are in test_dashboard_browser.py.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import time
@@ -262,8 +261,8 @@ def test_live_request_is_checked_before_anything_runs(manifest):
         [lever.id for lever in load_view().levers],
     )
     assert request.intensities == {"registration_ease": 3.0, "credit_guarantee": 1.0}
-    assert request.runs == live.MAX_RUNS
-    assert request.seed == manifest["seed"] and request.scale >= manifest["scale"]
+    assert request.runs == min(live.MAX_RUNS, manifest["runs"])  # each pairs with a stored run
+    assert request.seed == manifest["seed"] and request.scale == manifest["scale"]
     assert scenario_file("no_policy") is not None
     for name in ("../pyproject", "/etc/passwd", "no_policy.yaml", None):
         assert scenario_file(name) is None
@@ -296,7 +295,8 @@ def test_live_payload_round_trips_through_json(results_dir):
     one = results.timeseries(scenario="as_enacted")
     summary = results.summary[results.summary["scenario"] == "as_enacted"]
     request = live.Request("as_enacted", {}, 3, 200.0, "2025-12", 1)
-    payload = json.loads(json.dumps(live.payload(one, summary, request)))
+    stored = live.with_ratio(results.at_deadline(), results.summary)
+    payload = json.loads(json.dumps(live.payload(one, summary, request, stored)))
     bands = live.bands_of(payload, "n_registered")
     expected = stats.trajectory_bands(one, "n_registered")
     assert bands["p50"].tolist() == pytest.approx(expected["p50"].tolist())
@@ -312,19 +312,20 @@ def test_live_payload_round_trips_through_json(results_dir):
 
 def test_a_live_run_pairs_with_the_stored_no_policy_runs_of_its_seeds(results_dir, manifest):
     """A what-if's cost per additional entity is measured against the stored no-policy runs with
-    the same seeds: the stored as_enacted runs, as a live payload, give the overview's numbers."""
+    the same seeds: the stored as_enacted runs, as a live payload, give the overview's numbers,
+    and no change against as_enacted itself."""
     results = load_results(results_dir)
     one = results.timeseries(scenario="as_enacted")
     summary = results.summary[results.summary["scenario"] == "as_enacted"]
     request = live.make_request("as_enacted", {}, 3, manifest, [])
-    baseline = live.paired_baseline(results.at_deadline(), manifest, request)
-    payload = json.loads(json.dumps(live.payload(one, summary, request, baseline)))
+    stored = live.with_ratio(results.at_deadline(), results.summary)
+    payload = json.loads(json.dumps(live.payload(one, summary, request, stored)))
     row = live.overview_of(payload).iloc[0]
-    stored = overview_table(results).set_index("scenario").loc["as_enacted"]
+    overview = overview_table(results).set_index("scenario").loc["as_enacted"]
     for column in ("cost_per_additional_registered_p50", "cost_per_additional_operating_p50",
                    "assumption_share_registered_p50"):  # fmt: skip
-        assert row[column] == pytest.approx(stored[column])
-    coarser = dataclasses.replace(request, scale=2 * request.scale)  # other rows, other entities
-    assert live.paired_baseline(results.at_deadline(), manifest, coarser) is None
-    alone = live.overview_of(live.payload(one, summary, coarser)).iloc[0]
-    assert pd.isna(alone["cost_per_additional_registered_p50"])
+        assert row[column] == pytest.approx(overview[column])
+    changes = live.changes_of(payload).set_index(["against", "value"])
+    assert (changes.loc["as_enacted", ["p05", "p50", "p95"]] == 0).all().all()
+    gain = changes.loc[("no_policy", "n_registered"), "p50"]
+    assert gain == pytest.approx(overview["additional_registered_p50"])

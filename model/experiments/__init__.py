@@ -28,6 +28,12 @@ _PUBLIC = {
     "LeverSetting": "model.policy.scenario",
     "load_scenario": "model.policy.scenario",
     "run_ensemble": "model.experiments.ensemble",
+    # the what-if page (issue 15): the stored batch's runs again, named what-ifs saved as files
+    "run_again": "model.experiments.ensemble",
+    "same_code": "model.experiments.ensemble",
+    "save_scenario": "model.policy.scenario",
+    "SCENARIO_DIR": "model.defaults",
+    "DEFAULT_SAVED_SCENARIOS": "model.defaults",
     "Backtest": "model.experiments.backtest",
     "backtest_of": "model.experiments.backtest",
     "BAND_COLUMNS": "model.experiments.comparison",

@@ -22,12 +22,12 @@ import math
 import platform
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
@@ -105,12 +105,7 @@ class Settings:
         return tuple(None if posterior is None else posterior.draw(seed) for seed in self.seeds)
 
     def tasks(self, scenarios: Sequence) -> list[Task]:
-        drawn = list(zip(self.seeds, self.draws, strict=True))
-        return [
-            Task(s, run, seed, self.scale, self.until, parameters)
-            for s in scenarios
-            for run, (seed, parameters) in enumerate(drawn)
-        ]
+        return tasks_of(scenarios, self.seeds, self.draws, self.scale, self.until)
 
 
 class Task(NamedTuple):
@@ -122,6 +117,22 @@ class Task(NamedTuple):
     scale: float
     until: str
     parameters: dict[str, float] | None
+
+
+def tasks_of(
+    scenarios: Sequence,
+    seeds: Sequence[int],
+    draws: Sequence[dict[str, float] | None],
+    scale: float,
+    until: str,
+) -> list[Task]:
+    """Every scenario × run, run r with `seeds[r]` and the parameter draw `draws[r]`."""
+    drawn = list(zip(seeds, draws, strict=True))
+    return [
+        Task(s, run, seed, scale, until, parameters)
+        for s in scenarios
+        for run, (seed, parameters) in enumerate(drawn)
+    ]
 
 
 def run_seeds(seed: int, runs: int) -> list[int]:
@@ -168,7 +179,40 @@ def run_ensemble(
     posterior: str = str(DEFAULT_POSTERIOR),
 ) -> BatchTables:
     """Every scenario × run in this process; `progress(done, total)` after each run."""
-    tasks = Settings(runs, scale, until, seed, posterior).tasks(scenarios)
+    return _run_here(Settings(runs, scale, until, seed, posterior).tasks(scenarios), progress)
+
+
+def run_again(
+    scenarios: Sequence,
+    manifest: Mapping[str, Any],
+    runs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchTables:
+    """Runs 0 … `runs` − 1 of a stored batch (its `manifest`) again for `scenarios`, in this
+    process: run r with the batch's seed and parameter draw of run r (`run_seeds`,
+    `parameter_draws`), at its scale and horizon. The starting stock and the lever draws follow
+    from the seed, so run r pairs with the stored run r of every scenario (common random numbers),
+    and a scenario of the batch comes out as stored, bit for bit, with the same model code
+    (`same_code`). InputError if the manifest does not fix the runs or `runs` is not 1 to the
+    batch's runs."""
+    try:
+        seeds, draws = manifest["run_seeds"], manifest["parameter_draws"]
+        scale, until = float(manifest["scale"]), str(manifest["until"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(f"manifest.json: cannot run the batch's runs again: {error!r}") from None
+    if not isinstance(runs, int) or not 1 <= runs <= min(len(seeds), len(draws)):
+        raise InputError(f"runs must be 1 to the batch's {len(seeds)}, got {runs}")
+    _check_population(scale, until)
+    return _run_here(tasks_of(scenarios, seeds[:runs], draws[:runs], scale, until), progress)
+
+
+def same_code(manifest: Mapping[str, Any]) -> bool:
+    """Whether this process runs the model code of the batch of `manifest`."""
+    return manifest.get("code_fingerprint") == code_loaded()
+
+
+def _run_here(tasks: Sequence[Task], progress: Callable[[int, int], None] | None) -> BatchTables:
+    """The tasks in this process, in order; `progress(done, total)` after each run."""
     records = []
     for task in tasks:
         records.append(simulate_run(*task))

@@ -10,7 +10,11 @@ Problems read `FILE:LINE: key: what was expected`.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
+import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -422,3 +426,60 @@ def _finish(layer: _Layer, catalogue: Catalogue) -> Scenario:
         levers=levers,
         extends=content.extends,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing: a resolved scenario as a file of its own (the dashboard's named what-ifs)
+
+
+def file_content(scenario: Scenario, name: str, title_zh: str, title_en: str) -> dict[str, Any]:
+    """The content of a scenario file that loads as `scenario` under `name`: every lever switched
+    on with all its values spelled out, no `extends` (the file stands alone in any folder)."""
+    return {
+        "name": name,
+        "title": {"zh": title_zh, "en": title_en},
+        "levers": {lever_id: setting.to_dict() for lever_id, setting in scenario.levers.items()},
+        "implementation": {"fidelity": scenario.fidelity},
+    }
+
+
+def save_scenario(
+    scenario: Scenario,
+    folder: Path,
+    name: str,
+    titles: tuple[str, str],
+    taken: Collection[str] = (),
+) -> Path:
+    """Write `scenario` as the new file `folder/NAME.yaml` (`file_content`, titles zh and en) and
+    return its path. It is checked by loading it (the schema and the catalogue, `load_scenario`)
+    before it appears, and appears whole: written in a temporary folder beside, then hard-linked
+    into place, which never replaces a file. InputError for a name that is not a snake_case id, a
+    name of `taken` (e.g. the shipped scenarios), a file that exists, or content that does not
+    load as `scenario`."""
+    import yaml
+
+    if not isinstance(name, str) or not re.fullmatch(ID_PATTERN, name):
+        raise InputError(f"scenario name {name!r}: a snake_case id (a-z, 0-9, _), e.g. my_mix")
+    if name in taken:
+        raise InputError(f"scenario name {name!r} is taken: choose another")
+    target = Path(folder) / f"{name}.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise InputError(f"{target}: exists already: choose another name")
+    content = file_content(scenario, name, *titles)
+    work = Path(tempfile.mkdtemp(prefix=".saving-", dir=target.parent))
+    try:
+        written = work / target.name
+        written.write_text(
+            yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+        loaded = load_scenario(written)
+        if loaded.levers != scenario.levers or loaded.fidelity != scenario.fidelity:
+            raise InputError(f"{target}: would not load as the scenario it saves")
+        try:
+            os.link(written, target)
+        except FileExistsError:
+            raise InputError(f"{target}: exists already: choose another name") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
