@@ -102,6 +102,8 @@ def _apply_axis(fig: go.Figure, axis: Axis, which: str = "y", zero: bool = True,
     }
     if which == "y":
         fig.update_yaxes(**settings, **where)
+        if settings["rangemode"] == "tozero":  # a year's label mid-year, not under '0万'
+            fig.update_xaxes(ticklabelmode="period", **where)
     else:
         fig.update_xaxes(**settings, **where)
 

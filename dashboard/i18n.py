@@ -1006,12 +1006,13 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "milestones.heading": ("各市分解目标与年度进度", "City targets and annual milestones"),
     "milestones.note": (
-        "假设：文件只规定全省2025年底市场主体数量较2020年底翻一番，未给出各市或各年度目标（见文件全文）；"
+        "假设：文件序言只要求“十四五”全省市场主体数量实现倍增，第47条把市场主体发展纳入年度考核，但未给出各市、各年度数字；"
         "这里把倍增目标按匀速增长分解到各市、各年：第y年底的进度目标 = 该市2020年底登记数 × 2^((y−2020)/5)"
         "（每年约增长14.9%）。表中目标按各次模拟2020年底数的中位数计算；“达到进度的模拟比例”逐次模拟判断"
         "（每次模拟以自身2020年底数为基数）。",
-        "Assumption: the document sets only the province's target (end-2025 twice end-2020), no "
-        "city or yearly figures; here the target is split into steady growth for every city: the "
+        "Assumption: the document asks only that the province's count double over 2021-2025 "
+        "(preamble; art. 47 puts growth into the yearly assessments), with no city or yearly "
+        "figures; here the target is split into steady growth for every city: the "
         "milestone at end of year y = the city's end-2020 registered count × 2^((y − 2020)/5) "
         "(about +14.9 % a year). The table's targets use the median end-2020 count over runs; the "
         "share of runs on track is judged run by run, each against its own end-2020 count.",

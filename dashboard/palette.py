@@ -46,7 +46,7 @@ QUALITATIVE = (  # the other scenarios, in the batch's order
     "#b2a000",  # mustard
     "#9c6ade",  # amethyst
 )
-KINDS = ("#9ecae1", "#4292c6", "#2171b5", "#08519c", "#e6550d", "#a63603", "#31a354")  # stocks
+KINDS = ("#9ecae1", "#4292c6", "#2171b5", "#08519c", "#e6850d", "#8c6d31", "#31a354")  # stocks
 GAIN = "#2e8b57"  # a step up of a waterfall
 LOSS = "#a04000"  # a step down (not red: red is the target)
 TOTAL = AS_ENACTED

@@ -76,8 +76,9 @@ DOUBLING_YEARS = 5  # end-2020 to end-2025 (晋发〔2021〕67号)
 
 def milestone_ratio(year: int) -> float:
     """The annual milestone (年度进度) of doubling by end-2025 as a ratio to end-2020:
-    2 ** ((year − 2020) / 5), growth at a constant rate (×1.149 a year). Assumption: the document
-    sets the provincial target only (no city or yearly figures in shared/policy)."""
+    2 ** ((year − 2020) / 5), growth at a constant rate (×1.149 a year). Assumption: 晋发〔2021〕67号
+    sets the province's target only (preamble: the count doubles over 2021–2025; art. 47 makes
+    growth part of the yearly assessments without figures), none by city or year."""
     return float(2.0 ** ((year - START.year) / DOUBLING_YEARS))
 
 

@@ -168,3 +168,13 @@ def test_ratio_ticks_have_two_decimals_and_their_unit():
     assert (axis.tickformat, axis.ticksuffix, axis.title) == (".2f", "倍", "")
     labels = [f"{v:{axis.tickformat[1:]}}{axis.ticksuffix}" for v in (1.90, 1.95, 2.0)]
     assert len(set(labels)) == 3  # '.1f' gave '1.9 2.0 2.0'
+
+
+def test_a_count_axis_from_zero_keeps_its_origin_clear():
+    long = pd.DataFrame(
+        {"date": YEAR_ENDS, "series": "n_individual", "value": [1e6 * (1 + i) for i in range(6)]}
+    )
+    fig = figures.stacked_area(long, {"n_individual": "个体"}, "zh", "t")
+    assert fig.layout.yaxis.rangemode == "tozero"
+    assert (fig.layout.yaxis.ticksuffix, fig.layout.yaxis.title.text) == ("万", "户")  # not 0万户
+    assert fig.layout.xaxis.ticklabelmode == "period"  # '2021' mid-year, not under '0万'

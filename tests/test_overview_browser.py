@@ -2,7 +2,8 @@
 (`run.py run`, `run.py dashboard`: tests/dashboard_fixtures.py): the summary sentence holds the
 target and the gap computed here from the Parquet files; the Chinese city chart's tick labels
 are unique; the print layout (A4 landscape) hides the navigation and cuts no column. Screenshots
-of the overview in both languages go under the test's temporary folder (paths printed)."""
+of the overview in both languages go under the test's temporary folder (paths printed); no table
+header wraps a single character onto a line of its own."""
 
 from __future__ import annotations
 
@@ -32,6 +33,24 @@ def open_page(tab, url: str, path: str, lang: str, ready: str) -> None:
             arg=t("overview.heading" if path == "/" else "cities.heading", "en"),
         )
         tab.wait_for_selector(ready)
+
+
+HEADER_LINES = """() => [...document.querySelectorAll('#overview-table th')].map(th => {
+    const node = th.firstChild, text = node.textContent, lines = {};
+    for (let i = 0; i < text.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const top = Math.round(range.getBoundingClientRect().top);
+        lines[top] = (lines[top] || 0) + 1;
+    }
+    return [text, Math.min(...Object.values(lines))];
+})"""  # each header's text and the fewest characters on one of its lines
+
+
+def shortest_header_lines(tab) -> dict[str, int]:
+    """Header text → the fewest characters on one of its rendered lines."""
+    return {text: fewest for text, fewest in tab.evaluate(HEADER_LINES)}
 
 
 def target_and_gap(results_dir) -> tuple[float, float]:
@@ -65,6 +84,8 @@ def test_the_summary_sentence_holds_the_target_and_the_gap(
         " <= document.querySelector('#overview-table').getBoundingClientRect().top"
     )
     assert above
+    lonely = {text: n for text, n in shortest_header_lines(page).items() if n < 2}
+    assert not lonely, f"headers wrapping a single character onto a line: {lonely}"
     page.wait_for_selector("#overview-end .gtitle")
     shot = tmp_path / f"overview-{lang}.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -121,6 +142,7 @@ def test_the_overview_prints_on_a4_without_navigation_and_cuts_no_column(
     assert not layout["nav"] and not layout["languages"]
     assert layout["overflow"] <= 0 and layout["right"] <= layout["width"], layout
     assert layout["costs"] >= 15  # the cost column is there, a cell per scenario
+    assert min(shortest_header_lines(page).values()) >= 2  # no header wraps a lone character
     shot = tmp_path / "overview-print.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot of the print layout: {shot}")
