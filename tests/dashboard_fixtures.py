@@ -137,13 +137,21 @@ def dashboard_url(results_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="session")
-def browser_context():
-    """Headless Chromium (Debian's, never a downloaded build) with a fresh user-data folder."""
+def playwright():
+    """The session's one Playwright driver: its sync API allows one per thread, so every browser
+    of the tests is launched from it."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright):
+    """Headless Chromium (Debian's, never a downloaded build) with a fresh user-data folder."""
+    with tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=CHROMIUM,
@@ -174,18 +182,13 @@ def page(browser_context):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(playwright):
     """Headless Chromium (Debian's) for tests that need fresh browser contexts: each
     `chromium.new_context()` has its own cookies and storage, as another user's browser has."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
