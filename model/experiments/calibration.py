@@ -403,13 +403,10 @@ def _publish(
     from model.experiments.store import publishing
 
     frame, weights = history.get_distribution(m=0, t=history.max_t)
-    prior_only = fit.settings["prior_only"]
-    rng = np.random.default_rng(budget.seed)
-    names = (*fit.free, *fit.fixed, *prior_only)
+    names = (*fit.free, *fit.fixed)  # not the prior-only inputs: runs draw them from their prior
     values = np.column_stack(
         [frame[name].to_numpy() for name in fit.free]
         + [np.full(len(frame), fit.fixed[n]) for n in fit.fixed]
-        + [priors()[n].draw(rng, len(frame)) for n in prior_only]
     )
     summary_weights, summaries = history.get_weighted_sum_stats(t=history.max_t)
     provenance = _provenance(history, fit, budget, started, sessions, stop)

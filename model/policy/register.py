@@ -32,7 +32,6 @@ from model.world.datafiles import csv_rows
 from model.world.parameters import (
     BASE_RATES_FILE,
     NAMES,
-    UNCERTAIN_PER_RUN,
     calibrated_values,
 )
 from model.world.priors import FITTED_TO_MOMENTS, POLICY_AND_STOCK, TRENDS, priors
@@ -196,8 +195,10 @@ def _calibration(name: str, calibrated: dict[str, float]) -> str:
         peak = _number(priors()[name].mode or 0.0)
         return f"posterior draw (triangular prior peaked at the history's fit {peak}){point}"
     if name in POLICY_AND_STOCK:
-        without = "; without a posterior: drawn per run" if name in UNCERTAIN_PER_RUN else ""
-        return f"posterior draw (triangular prior; the moments leave it at the prior){without}"
+        return (
+            "drawn per run from its triangular prior, with the shipped posterior or without one "
+            "(the pre-2021 moments do not inform it; a nowcast's posterior fits it)"
+        )
     return "fixed at the value"
 
 

@@ -12,6 +12,11 @@ A posterior is a folder:
 The shipped posterior (model.defaults.DEFAULT_POSTERIOR) is the calibration to the pre-2021 moments and the
 history. A run draws one particle with the weights, from a stream of its seed alone, so run r of a
 batch uses the same draw in every scenario (common random numbers).
+
+The inputs the calibration left at their prior (provenance `prior_only`: without observed counts,
+the starting stock, delivery and responsiveness, which the pre-2021 moments do not inform) are not
+taken from the particles: a run draws them from their prior in force (model.world.priors), from
+streams of its seed alone. So a prior revised after a calibration takes effect without one.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 from model.errors import InputError
 from model.world.datafiles import csv_rows
 from model.world.parameters import NAMES
+from model.world.priors import priors
 from model.world.streams import PARAMETER_DRAWS, Streams
 
 PARTICLES = "particles.csv"
@@ -47,11 +53,21 @@ class Posterior:
     provenance: dict
     path: Path
 
+    @property
+    def prior_only(self) -> tuple[str, ...]:
+        """The inputs the calibration did not inform, which a run draws from their prior."""
+        return tuple(self.provenance.get("prior_only", ()))
+
     def draw(self, seed: int) -> dict[str, float]:
-        """The particle of the run with `seed`, drawn with the weights, by parameter."""
-        rng = Streams(seed).get(PARAMETER_DRAWS, "posterior")
+        """The particle of the run with `seed`, drawn with the weights, by parameter; and the
+        inputs left at their prior, drawn from it."""
+        streams = Streams(seed)
+        rng = streams.get(PARAMETER_DRAWS, "posterior")
         row = self.values[rng.choice(len(self.weights), p=self.weights)]
-        return {name: float(value) for name, value in zip(self.names, row, strict=True)}
+        drawn = {name: float(value) for name, value in zip(self.names, row, strict=True)}
+        for name in self.prior_only:
+            drawn[name] = float(priors()[name].draw(streams.get(PARAMETER_DRAWS, "prior", name)))
+        return drawn
 
     def quantiles(self, name: str, probabilities: tuple[float, ...]) -> list[float]:
         """Weighted quantiles of one parameter."""
@@ -124,6 +140,8 @@ def _load(path: Path, _modified: int) -> Posterior:
         provenance = json.loads((path / PROVENANCE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise InputError(f"{path / PROVENANCE}: {error}") from None
+    fitted = [i for i, name in enumerate(names) if name not in provenance.get("prior_only", ())]
+    names, values = tuple(names[i] for i in fitted), values[:, fitted]  # see the module's doc
     return Posterior(names, values, weights / weights.sum(), provenance, path)
 
 
