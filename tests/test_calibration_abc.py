@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,14 @@ def _synthetic_targets(truth: dict[str, float]):
     }
 
 
+def assert_epsilon_falls(generations: list[dict]) -> None:
+    """Every generation's ε below the last one's: each is the EPSILON_QUANTILE of the last
+    generation's distances, so it falls while the distances do (a ε set from the prior sample
+    every time stayed where it started)."""
+    epsilons = [g["epsilon"] for g in generations]
+    assert all(b < a for a, b in pairwise(epsilons)), epsilons
+
+
 @pytest.mark.slow
 def test_calibration_recovers_known_values_within_its_90_percent_intervals(tmp_path):
     truth = _truth()
@@ -67,6 +76,7 @@ def test_calibration_recovers_known_values_within_its_90_percent_intervals(tmp_p
         posterior = calibrate(
             tmp_path / f"seed{seed}", fit, budget=budget, cluster=Cluster(workers=1), quiet=True
         )
+        assert_epsilon_falls(posterior.provenance["generations"])
         for name in RECOVERED:
             low, high = posterior.quantiles(name, (0.05, 0.95))
             covered += low <= truth[name] <= high
@@ -131,6 +141,7 @@ def test_a_calibration_on_observations_is_resumed_after_an_interruption(tmp_path
     posterior = load_posterior(out)
     provenance = posterior.provenance
     assert [g["t"] for g in provenance["generations"]] == [0, 1, 2]
+    assert_epsilon_falls(provenance["generations"])  # across the two sessions too
     assert provenance["observations"]["path"] == str(observations)
     assert provenance["commands"] == [command[1:], command[1:]]  # both sessions
     assert not (out / WORK).exists()

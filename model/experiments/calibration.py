@@ -36,7 +36,7 @@ import shutil
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -87,6 +87,7 @@ STOPS = {
     "minutes": "the next generation would end past the budget's minutes",
 }
 NEXT_GENERATION = 1.8  # a generation's duration over the last one's (measured here: 1.4-2.1)
+ABC_ID = 1  # the one calibration of a database (pyabc numbers its runs from 1)
 POSTERIORS = PROJECT_ROOT / "posteriors"  # calibrations to observation files
 POLICY_IN_FORCE = "as_enacted"  # the scenario of the document as enacted: what happened after 2020
 WORK = ".calibration"
@@ -255,17 +256,22 @@ def calibrate(
         )
         executor.on_workers(quiet_covariance_warning)
         quiet_covariance_warning()
-        abc = pyabc.ABCSMC(
-            fit.simulator,
-            fit.prior(),
-            fit.distance,
-            population_size=budget.population,
-            sampler=sampler,
-            eps=pyabc.epsilon.QuantileEpsilon(alpha=EPSILON_QUANTILE),
-            transitions=pyabc.MultivariateNormalTransition(bandwidth_selector=twice_the_covariance),
-        )
-        history = _start_or_resume(abc, work, fit, command)
-        stop = _run_generations(abc, history, budget, started)
+
+        def abc_smc():
+            return pyabc.ABCSMC(
+                fit.simulator,
+                fit.prior(),
+                fit.distance,
+                population_size=budget.population,
+                sampler=sampler,
+                eps=pyabc.epsilon.QuantileEpsilon(alpha=EPSILON_QUANTILE),
+                transitions=pyabc.MultivariateNormalTransition(
+                    bandwidth_selector=twice_the_covariance
+                ),
+            )
+
+        history = _start_or_resume(abc_smc(), work, fit, command)
+        stop = _run_generations(abc_smc, work, history, budget, started)
     posterior = _publish(out, history, fit, budget, started, _sessions(work), stop)
     if out == DEFAULT_POSTERIOR.resolve():
         write_point_values(posterior)
@@ -288,11 +294,18 @@ def quiet_covariance_warning() -> None:
     warnings.filterwarnings("ignore", message="covariance is not symmetric positive-semidefinite")
 
 
-def _run_generations(abc, history, budget: Budget, started: float) -> str:
+def _run_generations(
+    abc_smc: Callable[[], Any], work: Path, history, budget: Budget, started: float
+) -> str:
     """One generation at a time until a stop of STOPS; returns its key. A generation is not
     started when it would end past the budget's minutes: each takes about NEXT_GENERATION times
     the last (the acceptance falls as ε does), and pyabc's own limit is checked only between
-    generations, so a long last generation overran it by 13 minutes here."""
+    generations, so a long last generation overran it by 13 minutes here.
+
+    Each generation is run by a fresh ABCSMC (`abc_smc()`) loaded from the database, as a resumed
+    calibration is: an ABCSMC keeps the population it set its first ε from, so a second `run()`
+    of the same object set every later ε from the prior sample again (ε stuck at 3.85 for seven
+    generations of a nowcast, accepting 55-63 % of its simulations)."""
     deadline = started + 60 * budget.minutes
     last = 0.0
     while not (stop := _stop(history, budget)):
@@ -300,7 +313,10 @@ def _run_generations(abc, history, budget: Budget, started: float) -> str:
             stop = "minutes"
             break
         begun = time.monotonic()
+        abc = abc_smc()
+        abc.load(_database(work), ABC_ID)
         abc.run(minimum_epsilon=MIN_EPSILON, max_nr_populations=1)
+        history = abc.history
         last = time.monotonic() - begun
     logging.getLogger("ABC").info("stop: %s", STOPS[stop])
     return stop
@@ -352,7 +368,7 @@ def _start_or_resume(abc, work: Path, fit: Fit, command: Sequence[str] | None):
     """A new pyabc run in `work`, or the one kept there if it has the same settings; the command
     of this session is added to the sessions kept there."""
     kept = work / "settings.json"
-    database = f"sqlite:///{work / 'abc.db'}"
+    database = _database(work)
     text = json.dumps(fit.settings, sort_keys=True, default=str)
     if kept.is_file():
         if kept.read_text(encoding="utf-8") != text:
@@ -361,7 +377,7 @@ def _start_or_resume(abc, work: Path, fit: Fit, command: Sequence[str] | None):
                 f"with its settings, or remove {work}"
             )
         logging.getLogger("ABC").info("resuming the calibration kept in %s", work)
-        history = abc.load(database, 1)
+        history = abc.load(database, ABC_ID)
     else:
         work.mkdir(parents=True, exist_ok=True)
         kept.write_text(text, encoding="utf-8")
@@ -369,6 +385,11 @@ def _start_or_resume(abc, work: Path, fit: Fit, command: Sequence[str] | None):
     sessions = [*_sessions(work), list(sys.argv if command is None else command)]
     (work / SESSIONS).write_text(json.dumps(sessions), encoding="utf-8")
     return history
+
+
+def _database(work: Path) -> str:
+    """The address of pyabc's database of the calibration kept in `work`."""
+    return f"sqlite:///{work / 'abc.db'}"
 
 
 def _sessions(work: Path) -> list[list[str]]:
