@@ -5,6 +5,8 @@ Terms follow `shared/policy/glossary.csv`. `t(key, lang, **values)` returns the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -229,7 +231,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "levers.heading": ("政策工具与财政成本", "Levers and fiscal cost"),
     "levers.group_by": ("分组", "Group by"),
     "levers.by_family": ("按政策类别", "By family"),
-    "levers.by_department": ("按责任单位", "By department"),
+    "levers.by_department": ("按牵头单位", "By lead department"),
     "levers.catalogue": ("政策工具目录（{n}项）", "Lever catalogue ({n} levers)"),
     "levers.articles": ("条款", "Articles"),
     "levers.article": ("第{n}条", "Art. {n}"),
@@ -714,6 +716,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "dropdown.clear_search": ("清除搜索", "Clear search"),
     "dropdown.clear_selection": ("清除选择", "Clear selection"),
     "dropdown.no_options_found": ("没有匹配的选项", "No options found"),
+    # issue 15, sources helper: the levers page by lead department, the sources page (假设与来源),
+    # Excel-ready downloads
+    "levers.lead_department": ("牵头单位", "Lead department"),
+    "levers.other_departments": ("配合单位", "Other departments"),
 }
 
 
@@ -729,6 +735,11 @@ def label(name: str, lang: str, *prefixes: str) -> str:
     new to the dashboard, such as a moment added to the calibration, still shows)."""
     key = next((f"{prefix}.{name}" for prefix in prefixes if f"{prefix}.{name}" in TEXT), None)
     return name if key is None else t(key, lang)
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """Names as a list in the language: '财政厅、商务厅' (zh), 'Finance, Commerce' (en)."""
+    return (", " if lang == "en" else "、").join(items)
 
 
 def pick(zh: str, en: str, lang: str) -> str:

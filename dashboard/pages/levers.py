@@ -9,8 +9,9 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import components, figures, stats
-from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
+from dashboard.catalogue import CatalogueUnavailable, CatalogueView, articles_text, load_view
 from dashboard.contract import BASELINE
+from dashboard.formats import format_number
 from dashboard.i18n import pick, t
 from dashboard.pages.base import (
     Page,
@@ -36,28 +37,34 @@ VALUE_SERIES = {  # columns of `cost_by` → their labels
 }
 
 
-def _knob_text(lever: Lever) -> str:
+def knob_text(lever: Lever, lang: str) -> str:
+    """The document's numbers by name: '省级天使投资基金规模（元）：10亿'."""
+    colon = ": " if lang == "en" else "："
     return "; ".join(
-        f"{k.id} = {k.document_value:g} {k.unit}".strip()
+        pick(k.label_zh, k.label_en, lang) + colon + format_number(k.document_value, lang)
         for k in lever.knobs
-        if k.document_value is not None
     )
 
 
 def lever_entry(lever: Lever, catalogue: CatalogueView, lang: str) -> html.Div:
-    """One lever: title, articles, departments, the document's values and the article's text."""
-    articles = "、".join(t("levers.article", lang, n=a) for a in lever.articles)
-    departments = "、".join(catalogue.department_name(d, lang) for d in lever.departments)
+    """One lever: title, articles, lead and other departments, the document's values and the
+    article's text; the lever's id (an English name) in English only."""
+    others = catalogue.other_departments(lever)
     facts = [
-        (t("levers.articles", lang), articles),
-        (t("levers.departments", lang), departments),
-        (t("levers.knobs", lang), _knob_text(lever)),
+        (t("levers.articles", lang), articles_text(lever, lang)),
+        (
+            t("levers.lead_department", lang),
+            catalogue.department_name(catalogue.lead_department(lever), lang),
+        ),
+        (t("levers.other_departments", lang), catalogue.departments_text(others, lang)),
+        (t("levers.knobs", lang), knob_text(lever, lang)),
     ]
+    title = pick(lever.title_zh, lever.title_en, lang)
     return html.Div(
         className="lever",
         id=f"lever-{lever.id}",
         children=[
-            html.H4([pick(lever.title_zh, lever.title_en, lang), html.Code(lever.id)]),
+            html.H4([title, html.Code(lever.id)] if lang == "en" else title),
             html.Dl(
                 [
                     part
@@ -82,12 +89,13 @@ def family_title(index: int, family: Family, levers: tuple[Lever, ...], lang: st
 
 
 def catalogue_groups(catalogue: CatalogueView, group: str, lang: str) -> list[html.Details]:
-    """The levers grouped by family (the document's order) or by responsible department."""
+    """The levers grouped by family (the document's order) or by lead department (牵头单位):
+    each lever once, under the department its cost is booked to, the others named in it."""
     if group == "department":
         groups = [
             (
                 catalogue.department_name(d, lang),
-                [lv for lv in catalogue.levers if d in lv.departments],
+                [lv for lv in catalogue.levers if catalogue.lead_department(lv) == d],
             )
             for d in catalogue.departments
         ]
