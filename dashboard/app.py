@@ -107,7 +107,8 @@ def error_page(error: ResultsError, lang: str) -> html.Div:
         className="page",
         id="results-error",
         children=[
-            components.message(t("error.title", lang), text, t("error.hint", lang), kind="error")
+            components.message(t("error.title", lang), text, t("error.hint", lang), kind="error"),
+            components.technical_detail(error.detail, text, lang),
         ],
     )
 

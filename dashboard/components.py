@@ -86,6 +86,17 @@ def message(title: str, *lines: str, kind: str = "info") -> html.Div:
     )
 
 
+def technical_detail(detail: str, shown: str, lang: str) -> html.Details | None:
+    """A library's (English) message, collapsed under the readable one when that does not
+    already show it (the Chinese pages keep such text out of sight)."""
+    if not detail or detail in shown:
+        return None
+    return html.Details(
+        className="technical-detail",
+        children=[html.Summary(t("error.technical_detail", lang)), html.Pre(detail)],
+    )
+
+
 def page(heading: str, *children, note: str = "") -> html.Div:
     """A page: heading, an optional note under it, then its content."""
     return html.Div(

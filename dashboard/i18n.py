@@ -57,7 +57,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "reads format {expected}). Please update the dashboard.",
     ),
     "error.corrupt": (
-        "结果目录 {folder} 中的文件无法读取：{detail}",
+        "结果目录 {folder} 中有文件无法读取（文件已损坏或未写完）。",
         "A file in the results folder {folder} cannot be read: {detail}",
     ),
     "error.hint": (
@@ -67,7 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "them with uv run python run.py dashboard --results DIR.",
     ),
     "error.catalogue": (
-        "政策工具目录无法读取：{detail}",
+        "政策工具目录无法读取。",
         "The lever catalogue cannot be read: {detail}",
     ),
     "error.no_fiscal": (
@@ -720,6 +720,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # Excel-ready downloads
     "levers.lead_department": ("牵头单位", "Lead department"),
     "levers.other_departments": ("配合单位", "Other departments"),
+    "error.technical_detail": ("技术细节（英文原文）", "Technical detail"),
 }
 
 

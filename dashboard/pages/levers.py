@@ -238,7 +238,13 @@ def render(view: View) -> Rendered:
         SCENARIO, main_scenario(view.results), allowed=view.results.scenario_names
     )
     if catalogue is None:
-        listing = components.message(t("error.catalogue", lang, detail=found), kind="error")
+        text = t("error.catalogue", lang, detail=found)
+        listing = html.Div(
+            [
+                components.message(text, kind="error"),
+                components.technical_detail(found, text, lang),
+            ]
+        )
         count = 0
     else:
         listing = html.Div(catalogue_groups(catalogue, group, lang))
