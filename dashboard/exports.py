@@ -42,9 +42,12 @@ KIND_OF = {
     "assumption_share_registered": "share",
     "assumption_share_operating": "share",
     "ratio": "ratio",
+    "search_cost": "money",
+    "search_p_doubled": "share",
+    "search_operating_share": "share",
 }
 # generic value columns (`p50`, `value`, `low`, `high`) hold the chart's quantity
-GENERIC = ("value", "low", "high")
+GENERIC = ("value", "low", "high", "mean", "cumulative")
 CHART_KIND = {
     "traj-registered": "count",
     "traj-operating": "count",
@@ -58,6 +61,7 @@ CHART_KIND = {
     "city-growth": "ratio",
     "lever-gains": "count",
     "bt-bands": "count",
+    "ac-waterfall": "count",
 }
 # columns holding ids or column names, shown as names
 MEASURE_PREFIXES = ("quantity", "kind", "flow", "parameter")

@@ -983,6 +983,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "download.col.x": ("参数值", "Parameter value"),
     "download.col.prior": ("先验密度", "Prior density"),
     "download.col.posterior": ("后验密度", "Posterior density"),
+    "download.col.player": ("政策类别或工具", "Family or lever"),
+    "download.col.measure": ("条形类型", "Bar"),
+    "download.col.mean": ("均值", "Mean"),
+    "download.col.distinct": ("区间不含0", "Interval excludes 0"),
+    "download.col.cumulative": ("累计", "Cumulative"),
+    "download.col.label": ("名称", "Name"),
+    "download.col.trial": ("试验编号", "Trial"),
+    "download.col.search_cost": ("搜索估计的财政成本", "Fiscal cost (search estimate)"),
+    "download.col.search_p_doubled": ("搜索估计的倍增概率", "P(doubled) (search estimate)"),
+    "download.col.search_operating_share": (
+        "搜索估计的实际经营占比",
+        "Operating share (search estimate)",
+    ),
 }
 
 
