@@ -255,16 +255,21 @@ def test_the_levers_page_by_lead_department_renders_in_under_a_second(page, dash
 def test_the_sources_page_filters_in_both_languages(page, dashboard_url):
     for lang, word in (("zh", "担保"), ("en", "guarantee")):
         _open(page, dashboard_url, "/sources", lang)
-        assert page.inner_text("#page h2") == t("sources.heading", lang)
+        page.wait_for_function(
+            "heading => document.querySelector('#page h2').innerText === heading",
+            arg=t("sources.heading", lang),
+        )
         rows = page.locator(".sources-block table tbody tr")
         total = rows.count()
         assert total > 150
         page.fill("#sources-filter", word)
+        page.wait_for_function("() => document.querySelector('#sources-count').innerText !== ''")
         shown = [r for r in rows.all() if r.is_visible()]
         assert 0 < len(shown) < total
         assert all(word in r.inner_text().lower() for r in shown)
         assert page.inner_text("#sources-count") == f"{len(shown)} / {total}"
         page.fill("#sources-filter", "")
+        page.wait_for_function("() => document.querySelector('#sources-count').innerText === ''")
         assert sum(r.is_visible() for r in rows.all()) == total
     assert page.console_errors == []
 
