@@ -80,7 +80,7 @@ def chart_card(chart_id: str, lang: str, figure: go.Figure | None = None) -> htm
                         html.Button(
                             t(key, lang),
                             id={"type": kind, "chart": chart_id},
-                            className=f"csv-button {kind}",
+                            className=kind if kind == CSV_BUTTON else f"download-button {kind}",
                             n_clicks=0,
                         )
                         for key, kind in (

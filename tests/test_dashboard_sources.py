@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import time
@@ -20,12 +21,13 @@ import pandas as pd
 import pytest
 
 from dashboard import exports
+from dashboard.app import create_app
 from dashboard.catalogue import load_view
 from dashboard.data import load_results
 from dashboard.i18n import TEXT, t
 from dashboard.pages import PAGES, sources
 from dashboard.pages.base import View
-from dashboard.pages.levers import lever_groups
+from dashboard.pages.levers import GROUP_BODY, GROUP_TITLE, lever_groups
 from model.experiments import (
     base_rate_entries,
     cost_entries,
@@ -134,6 +136,32 @@ def test_the_sources_page_holds_every_row_of_the_register(results):
             assert CJK.search(t(key, "zh"))
     rendered = sources.render(View(results, "zh", {}))
     assert set(rendered.blocks) == set(sources.PAGE.blocks)
+
+
+def _open_group(key: str) -> dict:
+    """The callback body of a click on the title of the catalogue's group `key`."""
+    body, title = {"type": GROUP_BODY, "key": key}, {"type": GROUP_TITLE, "key": key}
+    return {
+        "output": json.dumps({"key": ["MATCH"], "type": GROUP_BODY}, separators=(",", ":"))
+        + ".children",
+        "outputs": {"id": body, "property": "children"},
+        "inputs": [{"id": title, "property": "n_clicks", "value": 1}],
+        "state": [{"id": "lang", "property": "data", "value": "zh"}],
+        "changedPropIds": [json.dumps(title, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
+    }
+
+
+def test_a_lever_group_is_drawn_when_opened_and_a_crafted_key_is_ignored(results_dir):
+    client = create_app(results_dir).server.test_client()
+    answer = client.post("/_dash-update-component", json=_open_group("department:finance"))
+    assert answer.status_code == 200
+    drawn = set(re.findall(r"lever-([a-z_]+)", answer.get_data(as_text=True)))
+    catalogue = load_view()
+    leads = {lv.id for lv in catalogue.levers if catalogue.lead_department(lv) == "finance"}
+    assert leads and leads <= drawn
+    for crafted in ("family:nowhere", "colour:finance", "finance"):
+        answer = client.post("/_dash-update-component", json=_open_group(crafted))
+        assert answer.status_code == 204, crafted
 
 
 # --- in Chromium --------------------------------------------------------------------------------
