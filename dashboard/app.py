@@ -12,10 +12,10 @@ import signal
 import threading
 from pathlib import Path
 
-from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import background, components, report, safety, share
+from dashboard import background, components, exports, report, safety, share
 from dashboard.contract import FORMAT_VERSION
 from dashboard.data import Results, ResultsError, ResultsSource
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
@@ -110,7 +110,8 @@ def error_page(error: ResultsError, lang: str) -> html.Div:
         className="page",
         id="results-error",
         children=[
-            components.message(t("error.title", lang), text, t("error.hint", lang), kind="error")
+            components.message(t("error.title", lang), text, t("error.hint", lang), kind="error"),
+            components.technical_detail(error.detail, text, lang),
         ],
     )
 
@@ -178,11 +179,13 @@ def register_selections(app: Dash) -> None:
 
 
 def register_downloads(app: Dash, source: ResultsSource) -> None:
-    """The CSV button of a chart downloads its data table."""
+    """The CSV and Excel buttons of a chart download its data table (`dashboard.exports`); the
+    PNG button its image with source, date and runs under it (assets/export.js)."""
 
     @app.callback(
         Output({"type": components.CSV_DOWNLOAD, "chart": MATCH}, "data"),
         Input({"type": components.CSV_BUTTON, "chart": MATCH}, "n_clicks"),
+        Input({"type": components.XLSX_BUTTON, "chart": MATCH}, "n_clicks"),
         State("url", "pathname"),
         State("lang", "data"),
         State("selections", "data"),
@@ -190,16 +193,26 @@ def register_downloads(app: Dash, source: ResultsSource) -> None:
         prevent_initial_call=True,
     )
     @safety.guarded
-    def download_csv(n_clicks, path, lang, selections, whatif):
-        """The data table of the clicked chart, as its page shows it now."""
+    def download_data(csv_clicks, xlsx_clicks, path, lang, selections, whatif):
+        """The data table of the clicked chart, as its page shows it now, Excel-ready."""
         page = PAGE_BY_PATH.get(safety.checked(safety.TEXT, path, "pathname") or "/")
         trigger = ctx.triggered_id
         chart_id = trigger.get("chart") if isinstance(trigger, dict) else None
-        if not n_clicks or page is None or chart_id not in page.chart_ids:
+        if not (csv_clicks or xlsx_clicks) or page is None or chart_id not in page.chart_ids:
             raise PreventUpdate
-        view = view_of(current_results(source), lang, selections, whatif)
+        results = current_results(source)
+        view = view_of(results, lang, selections, whatif)
         table = render_page(page, view).charts[chart_id][1]
-        return components.csv_download(table, chart_id)
+        fmt = "xlsx" if trigger.get("type") == components.XLSX_BUTTON else "csv"
+        return exports.download(table, chart_id, results, view.lang, fmt)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="exports", function_name="downloadPng"),
+        Output({"type": components.PNG_BUTTON, "chart": MATCH}, "title"),
+        Input({"type": components.PNG_BUTTON, "chart": MATCH}, "n_clicks"),
+        State({"type": components.PNG_BUTTON, "chart": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
 
 
 def register_shell(app: Dash, source: ResultsSource) -> None:

@@ -6,9 +6,11 @@ read once, with the look-ups the pages need; if it cannot be read the pages say 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from model.experiments import Catalogue, Family, Lever, load_catalogue
+from dashboard.i18n import join, t
+from model.experiments import Catalogue, Family, Lever, lead_departments, load_catalogue
 
 
 class CatalogueUnavailable(Exception):
@@ -22,6 +24,7 @@ class CatalogueView:
     families: tuple[Family, ...]
     levers: tuple[Lever, ...]
     departments: dict[str, tuple[str, str]]
+    leads: dict[str, str]  # lever id → its lead department (牵头单位)
 
     def lever(self, lever_id: str) -> Lever:
         return next(row for row in self.levers if row.id == lever_id)
@@ -34,6 +37,23 @@ class CatalogueView:
         zh, en = self.departments.get(department, (department, department))
         return en if lang == "en" else zh
 
+    def departments_text(self, departments: Iterable[str], lang: str) -> str:
+        """Department names as a list in the language."""
+        return join((self.department_name(d, lang) for d in departments), lang)
+
+    def lead_department(self, lever: Lever) -> str:
+        """The lever's lead department (牵头单位), as the fiscal accounting books its cost."""
+        return self.leads[lever.id]
+
+    def other_departments(self, lever: Lever) -> tuple[str, ...]:
+        """The departments of the lever's articles other than the lead (配合单位)."""
+        return tuple(d for d in lever.departments if d != self.lead_department(lever))
+
+
+def articles_text(lever: Lever, lang: str) -> str:
+    """'第1条、第2条' (zh), 'Art. 1, Art. 2' (en)."""
+    return join((t("levers.article", lang, n=a) for a in lever.articles), lang)
+
 
 def view_of(catalogue: Catalogue) -> CatalogueView:
     """The dashboard's view of the model's catalogue."""
@@ -41,6 +61,7 @@ def view_of(catalogue: Catalogue) -> CatalogueView:
         families=catalogue.families,
         levers=tuple(catalogue.levers.values()),
         departments=dict(catalogue.departments),
+        leads=lead_departments(),
     )
 
 

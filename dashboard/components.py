@@ -11,7 +11,9 @@ from dash import dcc, html
 from dashboard.i18n import TEXT, pick, t
 
 CSV_BUTTON = "csv-button"
-CSV_DOWNLOAD = "csv-download"
+XLSX_BUTTON = "xlsx-button"
+PNG_BUTTON = "png-button"
+CSV_DOWNLOAD = "csv-download"  # the chart's data, as CSV or .xlsx (`dashboard.exports`)
 FILE_PREFIX = "shanxi_doubling_"
 
 
@@ -34,7 +36,15 @@ def graph_config(chart_id: str, lang: str) -> dict:
     config = {
         "displaylogo": False,
         "displayModeBar": True,
-        "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "sendChartToCloud"],
+        # plotly's own PNG button is replaced by the card's, whose image carries source, date
+        # and runs (assets/export.js)
+        "modeBarButtonsToRemove": [
+            "lasso2d",
+            "select2d",
+            "autoScale2d",
+            "sendChartToCloud",
+            "toImage",
+        ],
         "toImageButtonOptions": {"format": "png", "filename": FILE_PREFIX + chart_id, "scale": 2},
     }
     if lang != "en":
@@ -52,7 +62,8 @@ def csv_download(table: pd.DataFrame, chart_id: str) -> dict:
 
 
 def chart_card(chart_id: str, lang: str, figure: go.Figure | None = None) -> html.Div:
-    """A graph with a 'CSV' button beside plotly's PNG download (the CSV is made on click)."""
+    """A graph with its download buttons: the data as CSV or Excel (made on click, in the page's
+    language: `dashboard.exports`) and the image as PNG with source, date and runs under it."""
     return html.Div(
         className="chart-card",
         children=[
@@ -65,12 +76,19 @@ def chart_card(chart_id: str, lang: str, figure: go.Figure | None = None) -> htm
             html.Div(
                 className="chart-tools",
                 children=[
-                    html.Button(
-                        t("chart.csv", lang),
-                        id={"type": CSV_BUTTON, "chart": chart_id},
-                        className="csv-button",
-                        n_clicks=0,
-                    ),
+                    *[
+                        html.Button(
+                            t(key, lang),
+                            id={"type": kind, "chart": chart_id},
+                            className=kind if kind == CSV_BUTTON else f"download-button {kind}",
+                            n_clicks=0,
+                        )
+                        for key, kind in (
+                            ("chart.csv", CSV_BUTTON),
+                            ("chart.xlsx", XLSX_BUTTON),
+                            ("chart.png", PNG_BUTTON),
+                        )
+                    ],
                     dcc.Download(id={"type": CSV_DOWNLOAD, "chart": chart_id}),
                 ],
             ),
@@ -83,6 +101,17 @@ def message(title: str, *lines: str, kind: str = "info") -> html.Div:
     return html.Div(
         className=f"message message-{kind}",
         children=[html.H3(title), *[html.P(line) for line in lines if line]],
+    )
+
+
+def technical_detail(detail: str, shown: str, lang: str) -> html.Details | None:
+    """A library's (English) message, collapsed under the readable one when that does not
+    already show it (the Chinese pages keep such text out of sight)."""
+    if not detail or detail in shown:
+        return None
+    return html.Details(
+        className="technical-detail",
+        children=[html.Summary(t("error.technical_detail", lang)), html.Pre(detail)],
     )
 
 

@@ -149,3 +149,39 @@ def format_range(low: float, high: float, fmt, lang: str) -> str:
 def date_hover(lang: str) -> str:
     """The plotly hover format of a month-end date."""
     return "%b %Y" if lang == "en" else "%Y年%m月"
+
+
+@dataclass(frozen=True)
+class ColumnUnit:
+    """One unit for a whole column of a downloaded table (Excel wants numbers, not text):
+    cell = round(value / divisor, decimals), the header naming `unit`; decimals None = four
+    significant digits."""
+
+    divisor: float
+    decimals: int | None
+    unit: str
+
+
+# kind of quantity → unit by language: 万户 / 亿元 in Chinese, thousands / millions in English
+_COLUMN_UNITS = {
+    "count": {"zh": ColumnUnit(1e4, 2, "万户"), "en": ColumnUnit(1e3, 1, "thousand entities")},
+    "money": {"zh": ColumnUnit(1e8, 2, "亿元"), "en": ColumnUnit(1e6, 1, "million yuan")},
+    "money_each": {"zh": ColumnUnit(1.0, 0, "元"), "en": ColumnUnit(1.0, 0, "yuan")},
+    "share": {"zh": ColumnUnit(0.01, 1, "%"), "en": ColumnUnit(0.01, 1, "%")},
+    "ratio": {"zh": ColumnUnit(1.0, 3, "倍"), "en": ColumnUnit(1.0, 3, "×")},
+    "number": {"zh": ColumnUnit(1.0, None, ""), "en": ColumnUnit(1.0, None, "")},
+}
+COLUMN_KINDS = tuple(_COLUMN_UNITS)
+
+
+def column_unit(kind: str, lang: str) -> ColumnUnit:
+    """The unit of a downloaded column of `kind` (one of COLUMN_KINDS) in the language."""
+    return _COLUMN_UNITS[kind]["en" if lang == "en" else "zh"]
+
+
+def in_column_unit(values: pd.Series, unit: ColumnUnit) -> pd.Series:
+    """Numbers in the column's unit, rounded (no float noise such as 12258279876.118555)."""
+    shown = values.astype(float) / unit.divisor
+    if unit.decimals is not None:
+        return shown.round(unit.decimals)
+    return shown.map(lambda x: float(f"{x:.4g}") if math.isfinite(x) else x)

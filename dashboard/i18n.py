@@ -5,6 +5,8 @@ Terms follow `shared/policy/glossary.csv`. `t(key, lang, **values)` returns the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -55,7 +57,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "reads format {expected}). Please update the dashboard.",
     ),
     "error.corrupt": (
-        "结果目录 {folder} 中的文件无法读取：{detail}",
+        "结果目录 {folder} 中有文件无法读取（文件已损坏或未写完）。",
         "A file in the results folder {folder} cannot be read: {detail}",
     ),
     "error.hint": (
@@ -65,7 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "them with uv run python run.py dashboard --results DIR.",
     ),
     "error.catalogue": (
-        "政策工具目录无法读取：{detail}",
+        "政策工具目录无法读取。",
         "The lever catalogue cannot be read: {detail}",
     ),
     "error.no_fiscal": (
@@ -228,7 +230,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "levers.heading": ("政策工具与财政成本", "Levers and fiscal cost"),
     "levers.group_by": ("分组", "Group by"),
     "levers.by_family": ("按政策类别", "By family"),
-    "levers.by_department": ("按责任单位", "By department"),
+    "levers.by_department": ("按牵头单位", "By lead department"),
     "levers.catalogue": ("政策工具目录（{n}项）", "Lever catalogue ({n} levers)"),
     "levers.articles": ("条款", "Articles"),
     "levers.article": ("第{n}条", "Art. {n}"),
@@ -1030,6 +1032,286 @@ TEXT: dict[str, tuple[str, str]] = {
     "dropdown.clear_search": ("清除搜索", "Clear search"),
     "dropdown.clear_selection": ("清除选择", "Clear selection"),
     "dropdown.no_options_found": ("没有匹配的选项", "No options found"),
+    # issue 15, sources helper: the levers page by lead department, the sources page (假设与来源),
+    # Excel-ready downloads
+    "levers.lead_department": ("牵头单位", "Lead department"),
+    "levers.other_departments": ("配合单位", "Other departments"),
+    "error.technical_detail": ("技术细节（英文原文）", "Technical detail"),
+    "nav.sources": ("假设与来源", "Assumptions and sources"),
+    "sources.heading": ("假设与来源", "Assumptions and sources"),
+    "sources.note": (
+        "模型中的每个数值及其区间和来源；没有文献依据的数值标为“假设”，并写明理由（来源原文为英文）。"
+        "同样的内容见参数表 docs/parameters.md（run.py register 生成）。",
+        "Every number the model rests on, with its range and source; a number without a citation "
+        "is marked an assumption, with its reasoning. The same rows are the parameter register, "
+        "docs/parameters.md (run.py register).",
+    ),
+    "sources.search": ("搜索", "Search"),
+    "sources.filter": (
+        "输入关键词筛选所有表格，如：假设、担保、entry",
+        "Type to filter every table, e.g. assumption, guarantee",
+    ),
+    "sources.count": (
+        "共 {n} 项，其中 {assumed} 项为假设",
+        "{n} rows, {assumed} of them assumptions",
+    ),
+    "sources.shares": (
+        "各情景增量中依赖假设的占比",
+        "Share of each scenario's gain resting on assumptions",
+    ),
+    "sources.calibration": (
+        "校准：后验对2021年前各项指标的拟合",
+        "Calibration: the posterior against the pre-2021 moments",
+    ),
+    "sources.rates": ("基础参数", "Base rates"),
+    "sources.levers": ("政策工具的效果、采用率与成本", "Lever effects, take-up and costs"),
+    "sources.col.parameter": ("参数", "Parameter"),
+    "sources.col.value": ("数值", "Value"),
+    "sources.col.range": ("区间", "Range"),
+    "sources.col.unit": ("单位（原文）", "Unit"),
+    "sources.col.basis": ("依据", "Basis"),
+    "sources.col.source": ("来源（原文）", "Source"),
+    "sources.col.lever": ("政策工具", "Lever"),
+    "sources.col.what": ("作用于", "Acts on"),
+    "sources.basis.cited": ("文献", "cited"),
+    "sources.basis.derived": ("推算", "derived"),
+    "sources.basis.assumption": ("假设", "assumption"),
+    "sources.what.take_up": ("采用率", "Take-up"),
+    "sources.what.cost": ("财政成本", "Fiscal cost"),
+    "sources.unit.yuan": ("元", "yuan"),
+    "sources.hook.entry": ("新登记率（倍数）", "Registration rate (multiplier)"),
+    "sources.hook.opening_speed": (
+        "登记后开业速度（倍数）",
+        "Opening after registration (multiplier)",
+    ),
+    "sources.hook.failure_hazard": ("停业风险（倍数）", "Hazard of stopping (multiplier)"),
+    "sources.hook.dormant_exit": (
+        "未经营主体注销（倍数）",
+        "Deregistration of dormant entities (multiplier)",
+    ),
+    "sources.hook.conversion": ("个转企（倍数）", "Individual to enterprise (multiplier)"),
+    "sources.hook.growth": ("营业收入年增长（加百分点）", "Annual revenue growth (added)"),
+    "sources.hook.upgrade": ("小升规（倍数）", "Small to above-scale (multiplier)"),
+    "sources.hook.induced_quality": (
+        "政策引致新设主体的早期退出（倍数）",
+        "Early exits of induced entrants (multiplier)",
+    ),
+    "sources.hook.reentry": (
+        "退出创业者再创业（倍数）",
+        "Failed founders starting again (multiplier)",
+    ),
+    "sources.hook.shell_registrations": (
+        "考核压力下的空壳登记（缺口占比）",
+        "Shell registrations under the campaign (share of the gap)",
+    ),
+    "sources.hook.shell_cleanup": ("空壳清理（倍数）", "Clean-up of shells (multiplier)"),
+    "sources.hook.chain_referrals": (
+        "链主引荐配套企业（每年户数）",
+        "Suppliers referred per chain leader a year",
+    ),
+    "sources.hook.fidelity": ("政策落实程度（比例）", "Delivery of every lever (share)"),
+    "sources.hook.take_up": ("政策采用率（倍数）", "Take-up of every lever (multiplier)"),
+    "sources.parameter.start_share_individual": (
+        "2020年底个体工商户占比",
+        "Individual businesses' share of the end-2020 stock",
+    ),
+    "sources.parameter.start_share_cooperative": (
+        "2020年底农民专业合作社占比",
+        "Cooperatives' share of the end-2020 stock",
+    ),
+    "sources.parameter.entry_share_individual": (
+        "新登记中个体工商户占比",
+        "Individual businesses' share of registrations",
+    ),
+    "sources.parameter.entry_share_enterprise": (
+        "新登记中企业占比",
+        "Enterprises' share of registrations",
+    ),
+    "sources.parameter.entry_share_cooperative": (
+        "新登记中合作社占比",
+        "Cooperatives' share of registrations",
+    ),
+    "sources.parameter.failure_scale_cooperative": (
+        "合作社退出率系数",
+        "Cooperative failure scale",
+    ),
+    "sources.parameter.failure_multiplier_micro": (
+        "微型企业退出率倍数",
+        "Failure multiplier of micro firms",
+    ),
+    "sources.parameter.revocation_after_months": (
+        "吊销前未经营的月数",
+        "Months dormant before revocation",
+    ),
+    "sources.parameter.conversion_per_year": (
+        "个转企年转化率",
+        "Individual-to-enterprise conversions per year",
+    ),
+    "sources.parameter.reentry_share": (
+        "退出创业者再创业的比例",
+        "Share of failed founders who start again",
+    ),
+    "sources.parameter.reentry_delay_months": (
+        "再创业的间隔（月）",
+        "Months before a failed founder starts again",
+    ),
+    "sources.parameter.revenue_median_individual_yuan": (
+        "个体工商户营业收入中位数",
+        "Median revenue of individual businesses",
+    ),
+    "sources.parameter.revenue_median_new_enterprise_yuan": (
+        "新设企业营业收入中位数",
+        "Median revenue of new enterprises",
+    ),
+    "sources.parameter.revenue_median_stock_enterprise_yuan": (
+        "存量企业营业收入中位数",
+        "Median revenue of incumbent enterprises",
+    ),
+    "sources.parameter.revenue_sigma_new_enterprise": (
+        "新设企业营业收入离散度",
+        "Revenue spread of new enterprises",
+    ),
+    "sources.parameter.revenue_sigma_stock_enterprise": (
+        "存量企业营业收入离散度",
+        "Revenue spread of incumbent enterprises",
+    ),
+    "sources.parameter.revenue_sigma_individual": (
+        "个体工商户营业收入离散度",
+        "Revenue spread of individual businesses",
+    ),
+    "sources.parameter.growth_mean_enterprise": (
+        "企业营业收入平均年增长",
+        "Mean revenue growth of enterprises",
+    ),
+    "sources.parameter.growth_sd_enterprise": (
+        "企业营业收入增长的离散度",
+        "Spread of enterprise revenue growth",
+    ),
+    "sources.parameter.employees_individual": (
+        "每户个体工商户从业人数",
+        "Persons per individual business",
+    ),
+    "sources.parameter.employees_new_enterprise": (
+        "新设企业从业人数",
+        "Persons per new enterprise",
+    ),
+    "sources.parameter.employees_cooperative": ("每个合作社从业人数", "Persons per cooperative"),
+    "sources.parameter.employment_revenue_elasticity": (
+        "从业人数对营业收入的弹性",
+        "Elasticity of persons to revenue",
+    ),
+    "sources.parameter.labour_ceiling_persons": ("非农劳动力上限", "Labour ceiling"),
+    "sources.parameter.labour_ceiling_sharpness": (
+        "劳动力上限的约束强度",
+        "Sharpness of the labour ceiling",
+    ),
+    "sources.parameter.entrant_displacement_share": (
+        "新进入者挤占在位者就业的比例",
+        "Share of an entrant's persons taken from incumbents",
+    ),
+    "sources.parameter.chain_leader_count": ("链主企业数量", "Chain leaders"),
+    "sources.parameter.chain_leader_revenue_median_yuan": (
+        "链主企业营业收入中位数",
+        "Median revenue of chain leaders",
+    ),
+    "sources.parameter.chain_leader_revenue_sigma": (
+        "链主企业营业收入离散度",
+        "Revenue spread of chain leaders",
+    ),
+    "sources.parameter.chain_leader_growth_per_year": (
+        "链主企业年增长",
+        "Chain leader growth per year",
+    ),
+    "sources.parameter.chain_leader_growth_sd_per_month": (
+        "链主企业月增长离散度",
+        "Monthly growth spread of chain leaders",
+    ),
+    "sources.parameter.chain_leader_employees_per_million_yuan": (
+        "链主企业每百万元营业收入从业人数",
+        "Chain leader persons per 1 M yuan of revenue",
+    ),
+    "chart.xlsx": ("下载Excel", "Download Excel"),
+    "chart.png": ("下载图片", "Download PNG"),
+    "download.band.p05": ("5%分位", "5th percentile"),
+    "download.band.p50": ("中位数", "median"),
+    "download.band.p95": ("95%分位", "95th percentile"),
+    "download.source": (
+        "来源：晋发〔2021〕67号市场主体倍增政策模拟 · 版本 {version} · 代码 {commit} · 结果 {folder}",
+        "Source: simulation of the market-entity doubling plan Jin Fa [2021] No. 67 · version "
+        "{version} · code {commit} · results {folder}",
+    ),
+    "download.runs": (
+        "模拟于 {created} · 每个情景 {runs} 次模拟 · 每行代表 {scale} 户 · 下载于 {today}",
+        "Simulated {created} · {runs} runs per scenario · {scale} entities per row · downloaded "
+        "{today}",
+    ),
+    "download.col.scenario": ("情景", "Scenario"),
+    "download.col.runs": ("模拟次数", "Runs"),
+    "download.col.end_month": ("截止月份", "End month"),
+    "download.col.p_doubled": ("倍增概率", "P(doubled)"),
+    "download.col.median_month": ("实现倍增的月份（中位数）", "Median month of doubling"),
+    "download.col.end_registered": ("期末登记主体", "Registered at the end"),
+    "download.col.end_operating": ("期末实际经营主体", "Operating at the end"),
+    "download.col.ratio": ("相对2020年底的倍数", "Ratio to end-2020"),
+    "download.col.start_registered": ("2020年底登记主体", "Registered at end-2020"),
+    "download.col.fiscal_cost": ("财政成本", "Fiscal cost"),
+    "download.col.additional_registered": (
+        "比无新政策增加的登记主体",
+        "Additional registered (vs no policy)",
+    ),
+    "download.col.additional_operating": (
+        "比无新政策增加的实际经营主体",
+        "Additional operating (vs no policy)",
+    ),
+    "download.col.cost_per_additional_registered": (
+        "每增加一户登记主体的财政成本",
+        "Fiscal cost per additional registered entity",
+    ),
+    "download.col.cost_per_additional_operating": (
+        "每增加一户实际经营主体的财政成本",
+        "Fiscal cost per additional operating entity",
+    ),
+    "download.col.assumption_share_registered": (
+        "依赖假设的增量占比（登记）",
+        "Share of the gain resting on assumptions (registered)",
+    ),
+    "download.col.assumption_share_operating": (
+        "依赖假设的增量占比（实际经营）",
+        "Share of the gain resting on assumptions (operating)",
+    ),
+    "download.col.target": ("倍增目标", "Doubling target"),
+    "download.col.date": ("月份", "Month"),
+    "download.col.value": ("数值", "Value"),
+    "download.col.series": ("指标", "Measure"),
+    "download.col.year": ("年份", "Year"),
+    "download.col.city": ("城市", "City"),
+    "download.col.lever": ("政策工具", "Lever"),
+    "download.col.department": ("牵头单位", "Lead department"),
+    "download.col.family": ("政策类别", "Family"),
+    "download.col.quantity": ("指标", "Measure"),
+    "download.col.bound": ("公布值类型（=、≥、≤）", "Published as (=, ≥, ≤)"),
+    "download.col.low": ("下限", "Low"),
+    "download.col.high": ("上限", "High"),
+    "download.col.source": ("来源", "Source"),
+    "download.col.file": ("文件", "File"),
+    "download.col.used": ("用于拟合", "Used in the fit"),
+    "download.col.parameter": ("参数", "Parameter"),
+    "download.col.x": ("参数值", "Parameter value"),
+    "download.col.prior": ("先验密度", "Prior density"),
+    "download.col.posterior": ("后验密度", "Posterior density"),
+    "download.col.player": ("政策类别或工具", "Family or lever"),
+    "download.col.measure": ("条形类型", "Bar"),
+    "download.col.mean": ("均值", "Mean"),
+    "download.col.distinct": ("区间不含0", "Interval excludes 0"),
+    "download.col.cumulative": ("累计", "Cumulative"),
+    "download.col.label": ("名称", "Name"),
+    "download.col.trial": ("试验编号", "Trial"),
+    "download.col.search_cost": ("搜索估计的财政成本", "Fiscal cost (search estimate)"),
+    "download.col.search_p_doubled": ("搜索估计的倍增概率", "P(doubled) (search estimate)"),
+    "download.col.search_operating_share": (
+        "搜索估计的实际经营占比",
+        "Operating share (search estimate)",
+    ),
 }
 
 
@@ -1045,6 +1327,11 @@ def label(name: str, lang: str, *prefixes: str) -> str:
     new to the dashboard, such as a moment added to the calibration, still shows)."""
     key = next((f"{prefix}.{name}" for prefix in prefixes if f"{prefix}.{name}" in TEXT), None)
     return name if key is None else t(key, lang)
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """Names as a list in the language: '财政厅、商务厅' (zh), 'Finance, Commerce' (en)."""
+    return (", " if lang == "en" else "、").join(items)
 
 
 def pick(zh: str, en: str, lang: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from dashboard.catalogue import articles_text
 from dashboard.formats import (
     fiscal_scale,
     format_gain,
@@ -312,10 +313,8 @@ def mix_rows(mix: Mapping[str, tuple[float, str]], catalogue, lang: str) -> list
                 "family": families.get(lever.family, lever.family),
                 "intensity": f"{intensity:g}",
                 "start": format_month(pd.Period(start, "M").to_timestamp("M"), lang),
-                "articles": "、".join(t("levers.article", lang, n=a) for a in lever.articles),
-                "departments": "、".join(
-                    catalogue.department_name(d, lang) for d in lever.departments
-                ),
+                "articles": articles_text(lever, lang),
+                "departments": catalogue.departments_text(lever.departments, lang),
             }
         )
     return rows

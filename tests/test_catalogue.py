@@ -491,6 +491,12 @@ def _edit(path: Path, old: str, new: str) -> None:
             "quote: 分期设立20亿元省级天使投资基金",
             r"levers\[equity_finance\]\.knobs\[0\]\.quote: .* is not in the lever's text_zh",
         ),
+        (  # a knob's Chinese label in English only (the Chinese page would show it)
+            "finance.yaml",
+            "label_zh: 省级天使投资基金规模（元）",
+            "label_zh: Size of the provincial angel fund (yuan)",
+            r"levers\[equity_finance\]\.knobs\[0\]\.label_zh: expected Chinese text",
+        ),
         (  # a schedule that does not reach the document's value
             "finance.yaml",
             "{from: 2025-01, value: 5}",

@@ -12,9 +12,9 @@ import os
 import shutil
 import time
 
+import pandas as pd
 import pytest
 
-from dashboard.components import PLOTLY_ZH
 from dashboard.i18n import t
 from tests.dashboard_fixtures import dashboard_server
 
@@ -166,24 +166,28 @@ def test_a_whatif_run_can_be_cancelled(page, dashboard_url):
     assert page.inner_text("#whatif-status") == t("whatif.cancelled", "zh")
 
 
-def test_charts_download_as_csv_and_png(page, dashboard_url, tmp_path):
+def test_charts_download_as_csv_and_png(page, dashboard_url, manifest, tmp_path):
     open_dashboard(page, dashboard_url, "/trajectories")
     wait_rendered(page, "trajectories", timeout=60_000)
     with page.expect_download() as csv_download:
         page.click(".chart-card:has(#traj-registered) .csv-button")
     csv_path = tmp_path / csv_download.value.suggested_filename
     csv_download.value.save_as(csv_path)
-    header, *rows = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    table = pd.read_csv(csv_path, encoding="utf-8-sig", comment="#")
     assert csv_path.name.endswith("traj-registered.csv")
-    assert header.split(",")[:5] == ["scenario", "date", "p05", "p50", "p95"]
-    shown = {row.split(",")[0] for row in rows}
-    assert {"no_policy", "as_enacted"} <= shown and len(shown) == 4  # the scenarios on the chart
+    assert list(table.columns)[:5] == [
+        "情景",
+        "月份",
+        "5%分位（万户）",
+        "中位数（万户）",
+        "95%分位（万户）",
+    ]
+    titles = {name: s["title"]["zh"] for name, s in manifest["scenarios"].items()}
+    shown = set(table["情景"])
+    assert {titles["no_policy"], titles["as_enacted"]} <= shown and len(shown) == 4  # on the chart
 
-    page.hover("#traj-registered")
     with page.expect_download() as png_download:
-        page.click(
-            f'#traj-registered .modebar-btn[data-title="{PLOTLY_ZH["Download plot as a PNG"]}"]'
-        )
+        page.click(".chart-card:has(#traj-registered) .png-button")
     png_path = tmp_path / png_download.value.suggested_filename
     png_download.value.save_as(png_path)
     assert png_path.name.endswith("traj-registered.png")

@@ -215,7 +215,7 @@ def test_every_page_renders_from_real_results(results_dir, lang):
         layout = page.layout(view, page.render(view))
         text = str(layout)
         assert "Traceback" not in text, page.name
-        assert "figure" in text, page.name
+        assert "figure" in text or not page.chart_ids, page.name  # 假设与来源 has tables only
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from dashboard.pages import (
     levers,
     optimise,
     overview,
+    sources,
     trajectories,
     whatif,
 )
@@ -27,4 +28,5 @@ PAGES: tuple[Page, ...] = (
     backtest.PAGE,
     attribution.PAGE,  # 贡献与敏感性
     optimise.PAGE,  # 实现路径 (issue 14 item 3)
+    sources.PAGE,  # 假设与来源 (issue 15 build 4)
 )

@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import components, figures, safety, stats
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
 from dashboard.data import Results, ResultsError, ResultsSource, shown_first
-from dashboard.i18n import label, pick, t
+from dashboard.i18n import join, label, pick, t
 from dashboard.pages.base import (
     Page,
     Rendered,
@@ -102,7 +102,7 @@ def lever_facts(lang: str) -> dict[str, dict[str, str]]:
         lv.id: {
             "lever": pick(lv.title_zh, lv.title_en, lang),
             "family": families.get(lv.family, lv.family),
-            "articles": "、".join(map(str, lv.articles)),
+            "articles": join(map(str, lv.articles), lang),
             "department": catalogue.department_name(lead.get(lv.id, ""), lang),
         }
         for lv in catalogue.levers

@@ -6,12 +6,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
-from dashboard import components, figures, palette, stats
-from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
+from dashboard import components, figures, palette, safety, stats
+from dashboard.catalogue import CatalogueUnavailable, CatalogueView, articles_text, load_view
 from dashboard.contract import BASELINE
-from dashboard.i18n import pick, t
+from dashboard.data import ResultsSource
+from dashboard.formats import format_number
+from dashboard.i18n import DEFAULT_LANG, pick, t
 from dashboard.pages.base import (
     Page,
     Rendered,
@@ -26,6 +29,7 @@ from model.experiments import Family, Lever, cost_by
 GROUP = "lever-group"
 SCENARIO = "lever-scenario"
 CATALOGUE = "lever-catalogue"
+GROUP_TITLE, GROUP_BODY = "lever-group-title", "lever-group-body"  # a group of the catalogue
 COST, VALUE, GAINS = "lever-cost", "lever-value", "lever-gains"
 GROUPS = ("family", "department")
 ZH_NUMERALS = "一二三四五六七八九十"
@@ -36,28 +40,34 @@ VALUE_SERIES = {  # columns of `cost_by` → their labels
 }
 
 
-def _knob_text(lever: Lever) -> str:
+def knob_text(lever: Lever, lang: str) -> str:
+    """The document's numbers by name: '省级天使投资基金规模（元）：10亿'."""
+    colon = ": " if lang == "en" else "："
     return "; ".join(
-        f"{k.id} = {k.document_value:g} {k.unit}".strip()
+        pick(k.label_zh, k.label_en, lang) + colon + format_number(k.document_value, lang)
         for k in lever.knobs
-        if k.document_value is not None
     )
 
 
 def lever_entry(lever: Lever, catalogue: CatalogueView, lang: str) -> html.Div:
-    """One lever: title, articles, departments, the document's values and the article's text."""
-    articles = "、".join(t("levers.article", lang, n=a) for a in lever.articles)
-    departments = "、".join(catalogue.department_name(d, lang) for d in lever.departments)
+    """One lever: title, articles, lead and other departments, the document's values and the
+    article's text; the lever's id (an English name) in English only."""
+    others = catalogue.other_departments(lever)
     facts = [
-        (t("levers.articles", lang), articles),
-        (t("levers.departments", lang), departments),
-        (t("levers.knobs", lang), _knob_text(lever)),
+        (t("levers.articles", lang), articles_text(lever, lang)),
+        (
+            t("levers.lead_department", lang),
+            catalogue.department_name(catalogue.lead_department(lever), lang),
+        ),
+        (t("levers.other_departments", lang), catalogue.departments_text(others, lang)),
+        (t("levers.knobs", lang), knob_text(lever, lang)),
     ]
+    title = pick(lever.title_zh, lever.title_en, lang)
     return html.Div(
         className="lever",
         id=f"lever-{lever.id}",
         children=[
-            html.H4([pick(lever.title_zh, lever.title_en, lang), html.Code(lever.id)]),
+            html.H4([title, html.Code(lever.id)] if lang == "en" else title),
             html.Dl(
                 [
                     part
@@ -81,35 +91,73 @@ def family_title(index: int, family: Family, levers: tuple[Lever, ...], lang: st
     return f"{ZH_NUMERALS[index % len(ZH_NUMERALS)]}、{family.title_zh}（第{span}条）"
 
 
-def catalogue_groups(catalogue: CatalogueView, group: str, lang: str) -> list[html.Details]:
-    """The levers grouped by family (the document's order) or by responsible department."""
+def lever_groups(
+    catalogue: CatalogueView, group: str, lang: str
+) -> list[tuple[str, str, list[Lever]]]:
+    """(key, title, levers) of each non-empty group: by family (the document's order) or by lead
+    department (牵头单位): each lever once, under the department its cost is booked to."""
     if group == "department":
         groups = [
             (
+                d,
                 catalogue.department_name(d, lang),
-                [lv for lv in catalogue.levers if d in lv.departments],
+                [lv for lv in catalogue.levers if catalogue.lead_department(lv) == d],
             )
             for d in catalogue.departments
         ]
     else:
         groups = [
             (
+                f.id,
                 family_title(i, f, catalogue.levers, lang),
                 [lv for lv in catalogue.levers if lv.family == f.id],
             )
             for i, f in enumerate(catalogue.families)
         ]
+    return [g for g in groups if g[2]]
+
+
+def catalogue_groups(catalogue: CatalogueView, group: str, lang: str) -> list[html.Details]:
+    """The groups, folded: a group's levers are drawn when it is opened (`register`). Drawing
+    every entry at once took the browser seconds (46 entries; 212 when each lever was listed
+    under each of its departments)."""
     return [
         html.Details(
             className="lever-group",
-            open=i == 0,
             children=[
-                html.Summary(f"{title} ({len(levers)})"),
-                *[lever_entry(lever, catalogue, lang) for lever in levers],
+                html.Summary(
+                    f"{title} ({len(levers)})",
+                    id={"type": GROUP_TITLE, "key": f"{group}:{key}"},
+                    n_clicks=0,
+                ),
+                html.Div(id={"type": GROUP_BODY, "key": f"{group}:{key}"}),
             ],
         )
-        for i, (title, levers) in enumerate(g for g in groups if g[1])
+        for key, title, levers in lever_groups(catalogue, group, lang)
     ]
+
+
+def register(app: Dash, source: ResultsSource) -> None:
+    """Opening a folded group draws its levers."""
+
+    @app.callback(
+        Output({"type": GROUP_BODY, "key": MATCH}, "children"),
+        Input({"type": GROUP_TITLE, "key": MATCH}, "n_clicks"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    @safety.guarded
+    def draw_group(n_clicks, lang):
+        lang = safety.checked(safety.LANG, lang, "lang") or DEFAULT_LANG
+        trigger = ctx.triggered_id
+        group, _, key = str(trigger.get("key") if isinstance(trigger, dict) else "").partition(":")
+        found = _catalogue()
+        if not n_clicks or not isinstance(found, CatalogueView):
+            raise PreventUpdate
+        levers = {k: lvs for k, _, lvs in lever_groups(found, group, lang)}.get(key)
+        if group not in GROUPS or levers is None:
+            raise safety.BadInput("lever group: not an offered value")
+        return [lever_entry(lever, found, lang) for lever in levers]
 
 
 def _catalogue() -> CatalogueView | str:
@@ -230,7 +278,13 @@ def render(view: View) -> Rendered:
         SCENARIO, main_scenario(view.results), allowed=view.results.scenario_names
     )
     if catalogue is None:
-        listing = components.message(t("error.catalogue", lang, detail=found), kind="error")
+        text = t("error.catalogue", lang, detail=found)
+        listing = html.Div(
+            [
+                components.message(text, kind="error"),
+                components.technical_detail(found, text, lang),
+            ]
+        )
         count = 0
     else:
         listing = html.Div(catalogue_groups(catalogue, group, lang))
@@ -279,5 +333,6 @@ PAGE = Page(
     controls=(GROUP, SCENARIO),
     chart_ids=(COST, VALUE, GAINS),
     blocks=(CATALOGUE,),
+    register=register,
     choices=lambda results: {GROUP: GROUPS, SCENARIO: results.scenario_names},
 )

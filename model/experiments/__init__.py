@@ -57,6 +57,12 @@ _PUBLIC = {
     "DEFAULT_OPTIMISE_OUT": "model.defaults",
     "Optimisation": "model.experiments.optimisation",
     "read_optimisation": "model.experiments.optimisation",
+    # the 假设与来源 page (issue 15 build 4): the parameter register's rows
+    "base_rate_entries": "model.policy.register",
+    "cost_entries": "model.policy.register",
+    "effect_entries": "model.policy.register",
+    "format_value": "model.policy.register",
+    "take_up_entries": "model.policy.register",
     "deadline_rows": "model.experiments.store",
     "open_table": "model.experiments.store",
     "read_rows": "model.experiments.store",

@@ -189,6 +189,15 @@ def _reasoned(source: str) -> str:
 _SOURCE = "a citation, or `derived:` and the arithmetic, or `assumption:` and the reasoning"
 EVIDENCE_ROW = re.compile(r"^(?:derived: )?effect_priors\.md §1 row (\d+[a-z]?)")
 Source = Annotated[Text, AfterValidator(_reasoned)]
+
+
+def _chinese(text: str) -> str:
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        raise custom("expected Chinese text (中文)")
+    return text
+
+
+ChineseText = Annotated[Text, AfterValidator(_chinese)]
 Article = Annotated[WholeNumber, Between(1, N_ARTICLES)]
 Department = Annotated[str, known("department", lambda: references().departments)]
 Kind = Annotated[str, known("kind", (*KINDS, *KIND_GROUPS))]
@@ -376,6 +385,10 @@ class Knob(Frozen):
 
     id: Identifier = Field(description="unique within the lever")
     unit: Text = Field(description="what the number counts")
+    label_zh: ChineseText = Field(
+        description="the number's name for planners, unit in brackets (the dashboard's 中文)"
+    )
+    label_en: Text = Field(description="the same in English")
     document_value: Number = Field(description="the value the effects and costs refer to")
     steps: Steps = Field(
         default=(), alias="schedule", description="the document's path to that value"

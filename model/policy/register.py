@@ -184,15 +184,37 @@ class Entry:
     source: str
     used_by: tuple[str, ...]
     detail: str = ""  # base rates: how the run gets its value; levers: articles, hook, target
+    lever: str = ""  # the lever of an effect, take-up or cost
+    hook: str = ""  # the hook of an effect
+
+    @property
+    def range_text(self) -> str:
+        """'low–high', or '—' for a value without uncertainty."""
+        if self.low == self.high:
+            return "—"
+        return f"{format_value(self.low)}–{format_value(self.high)}"
+
+    @property
+    def basis(self) -> str:
+        """What the source is: `assumption` (with its reasoning), `derived` (arithmetic on
+        cited figures) or `cited`."""
+        for basis in ("assumption", "derived"):
+            if self.source.startswith(basis):
+                return basis
+        return "cited"
 
 
 def _calibration(name: str, calibrated: dict[str, float]) -> str:
     """How a run gets the value of a base rate (model/world/priors.py, calibrated.csv)."""
-    point = f"; runs without uncertainty: {_number(calibrated[name])}" if name in calibrated else ""
+    point = (
+        f"; runs without uncertainty: {format_value(calibrated[name])}"
+        if name in calibrated
+        else ""
+    )
     if name in FITTED_TO_MOMENTS:
         return f"posterior draw (flat prior on the range, fitted to the moments){point}"
     if name in TRENDS:
-        peak = _number(priors()[name].mode or 0.0)
+        peak = format_value(priors()[name].mode or 0.0)
         return f"posterior draw (triangular prior peaked at the history's fit {peak}){point}"
     if name in POLICY_AND_STOCK:
         return (
@@ -263,6 +285,8 @@ def effect_entries(catalogue: Catalogue) -> list[Entry]:
                     effect.source,
                     effect_users(effect.hook, effect.target),
                     detail,
+                    lever.id,
+                    effect.hook,
                 )
             )
     return entries
@@ -272,7 +296,9 @@ def take_up_entries(catalogue: Catalogue) -> list[Entry]:
     """The take-up of every lever that has one."""
     users = _users((POLICY,), _attribute).get("take_up", ())
     return [
-        Entry(lever.id, t.value, t.low, t.high, "share of the target", t.source, users)
+        Entry(
+            lever.id, t.value, t.low, t.high, "share of the target", t.source, users, lever=lever.id
+        )
         for lever in catalogue.levers.values()
         if (t := lever.take_up) is not None
     ]
@@ -297,6 +323,7 @@ def cost_entries(catalogue: Catalogue) -> list[Entry]:
                     cost.source,
                     users,
                     detail,
+                    lever.id,
                 )
             )
     return entries
@@ -305,7 +332,7 @@ def cost_entries(catalogue: Catalogue) -> list[Entry]:
 # --- the document ------------------------------------------------------------------------------
 
 
-def _number(x: float) -> str:
+def format_value(x: float) -> str:
     """Whole numbers with thousands separators, others to 4 significant digits."""
     return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:.4g}"
 
@@ -321,16 +348,12 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
-def _range(entry: Entry) -> str:
-    return "—" if entry.low == entry.high else f"{_number(entry.low)}–{_number(entry.high)}"
-
-
 def _used_by(entry: Entry) -> str:
     return ", ".join(f"`{user}`" for user in entry.used_by) or "**none**"
 
 
 def _assumption_count(entries: list[Entry]) -> str:
-    assumed = sum(entry.source.startswith("assumption") for entry in entries)
+    assumed = sum(entry.basis == "assumption" for entry in entries)
     return f"{len(entries)} rows, {assumed} of them sourced `assumption:`"
 
 
@@ -362,8 +385,8 @@ def register_markdown(
             [
                 (
                     f"`{e.name}`",
-                    _number(e.value),
-                    _range(e),
+                    format_value(e.value),
+                    e.range_text,
                     e.unit,
                     e.detail,
                     e.source,
@@ -384,8 +407,8 @@ def register_markdown(
                 (
                     f"`{e.name}`",
                     e.detail,
-                    _number(e.value),
-                    _range(e),
+                    format_value(e.value),
+                    e.range_text,
                     e.unit,
                     e.source,
                     _used_by(e),
@@ -399,7 +422,7 @@ def register_markdown(
         _table(
             ("lever", "value", "range", "unit", "source", "used by"),
             [
-                (f"`{e.name}`", _number(e.value), _range(e), e.unit, e.source, _used_by(e))
+                (f"`{e.name}`", format_value(e.value), e.range_text, e.unit, e.source, _used_by(e))
                 for e in take_ups
             ],
         ),
@@ -408,7 +431,14 @@ def register_markdown(
         _table(
             ("cost", "basis and target", "yuan", "range", "source", "used by"),
             [
-                (f"`{e.name}`", e.detail, _number(e.value), _range(e), e.source, _used_by(e))
+                (
+                    f"`{e.name}`",
+                    e.detail,
+                    format_value(e.value),
+                    e.range_text,
+                    e.source,
+                    _used_by(e),
+                )
                 for e in costs
             ],
         ),
