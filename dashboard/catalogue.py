@@ -9,7 +9,8 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dashboard.i18n import join, t
+from dashboard.formats import format_number
+from dashboard.i18n import join, pick, t
 from model.experiments import Catalogue, Family, Lever, lead_departments, load_catalogue
 
 
@@ -53,6 +54,15 @@ class CatalogueView:
 def articles_text(lever: Lever, lang: str) -> str:
     """'第1条、第2条' (zh), 'Art. 1, Art. 2' (en)."""
     return join((t("levers.article", lang, n=a) for a in lever.articles), lang)
+
+
+def knob_text(lever: Lever, lang: str) -> str:
+    """The document's numbers by name: '省级天使投资基金规模（元）：10亿'."""
+    colon = ": " if lang == "en" else "："
+    return "; ".join(
+        pick(k.label_zh, k.label_en, lang) + colon + format_number(k.document_value, lang)
+        for k in lever.knobs
+    )
 
 
 def view_of(catalogue: Catalogue) -> CatalogueView:

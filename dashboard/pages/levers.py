@@ -10,10 +10,15 @@ from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, palette, safety, stats
-from dashboard.catalogue import CatalogueUnavailable, CatalogueView, articles_text, load_view
+from dashboard.catalogue import (
+    CatalogueUnavailable,
+    CatalogueView,
+    articles_text,
+    knob_text,
+    load_view,
+)
 from dashboard.contract import BASELINE
 from dashboard.data import ResultsSource
-from dashboard.formats import format_number
 from dashboard.i18n import DEFAULT_LANG, pick, t
 from dashboard.pages.base import (
     Page,
@@ -38,15 +43,6 @@ VALUE_SERIES = {  # columns of `cost_by` → their labels
     "cost_per_additional_registered": "levers.per_registered",
     "cost_per_additional_operating": "levers.per_operating",
 }
-
-
-def knob_text(lever: Lever, lang: str) -> str:
-    """The document's numbers by name: '省级天使投资基金规模（元）：10亿'."""
-    colon = ": " if lang == "en" else "："
-    return "; ".join(
-        pick(k.label_zh, k.label_en, lang) + colon + format_number(k.document_value, lang)
-        for k in lever.knobs
-    )
 
 
 def lever_entry(lever: Lever, catalogue: CatalogueView, lang: str) -> html.Div:

@@ -10,7 +10,6 @@ in the folder of `run.py dashboard --saved-scenarios` (`model.experiments.save_s
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TypedDict
 
@@ -20,7 +19,13 @@ from dash.exceptions import PreventUpdate
 from pydantic import StrictStr, TypeAdapter
 
 from dashboard import background, components, figures, live, safety, whatif_view
-from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
+from dashboard.catalogue import (
+    CatalogueUnavailable,
+    CatalogueView,
+    articles_text,
+    knob_text,
+    load_view,
+)
 from dashboard.contract import BASELINE
 from dashboard.data import ResultsSource
 from dashboard.i18n import DEFAULT_LANG, LANGS, pick, t
@@ -95,20 +100,10 @@ def base_intensity(view: View, lever: str) -> float:
     return float((levers.get(lever) or {}).get("intensity", 1.0))
 
 
-def short_unit(unit: str) -> str:
-    """A knob's unit for a slider mark: '‰ of outstanding guarantees (…)' → '‰'."""
-    head = re.split(r" of | \(|,|;", unit, maxsplit=1)[0].strip()
-    return head if len(head) <= 24 else head.split(" ")[0]
-
-
 def slider(lever, view: View) -> html.Div:
     """An intensity slider for one lever, the document's value (1) marked."""
     name = INTENSITY + lever.id
-    knobs = "; ".join(
-        f"{k.document_value:g} {short_unit(k.unit)}".strip()
-        for k in lever.knobs
-        if k.document_value is not None
-    )
+    knobs = knob_text(lever, view.lang)
     document = t("whatif.document", view.lang) + (f" ({knobs})" if knobs else "")
     low, high = live.INTENSITY_RANGE
     return html.Div(
@@ -222,9 +217,9 @@ def _lever_options(catalogue: CatalogueView, lang: str) -> list[dict]:
     families = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
 
     def label(lever) -> str:
-        articles = "、".join(t("levers.article", lang, n=a) for a in lever.articles)
         title = pick(lever.title_zh, lever.title_en, lang)
-        return f"{families.get(lever.family, lever.family)} · {title} ({articles})"
+        family = families.get(lever.family, lever.family)
+        return f"{family} · {title} ({articles_text(lever, lang)})"
 
     return [{"label": label(lv), "value": lv.id} for lv in catalogue.levers]
 
