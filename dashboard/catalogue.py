@@ -9,7 +9,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dashboard.formats import format_number
+from dashboard.formats import format_quantity
 from dashboard.i18n import join, pick, t
 from model.experiments import Catalogue, Family, Lever, lead_departments, load_catalogue
 
@@ -60,7 +60,7 @@ def knob_text(lever: Lever, lang: str) -> str:
     """The document's numbers by name: '省级天使投资基金规模（元）：10亿'."""
     colon = ": " if lang == "en" else "："
     return "; ".join(
-        pick(k.label_zh, k.label_en, lang) + colon + format_number(k.document_value, lang)
+        pick(k.label_zh, k.label_en, lang) + colon + format_quantity(k.document_value, lang)
         for k in lever.knobs
     )
 

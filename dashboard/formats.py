@@ -7,7 +7,10 @@ Rules:
 - Money: one unit per table column or sentence, picked from the largest amount it shows
   (`money_scale`): 亿元 / 万元 / 元 in Chinese, bn / M / k yuan in English, with the decimals of
   that unit (`Scale.decimals`). Fiscal costs are in 亿元 (`FISCAL_SCALE`).
-- Ratios with two decimals (1.86倍, 1.86×); probabilities and shares as whole percents.
+- Ratios with two decimals (1.86倍, 1.86×), their changes signed with three; probabilities and
+  shares as whole percents; signed changes through `signed`.
+- Any other number (a sum of the document, a rate, a share: `format_quantity`): about four
+  significant digits in the ladder's unit (10亿, 0.5), trailing zeros cut.
 - Chart axes carry the unit in their title, not on every tick (no '0万户' at the origin:
   `dashboard.figures.value_axis`).
 """
@@ -15,7 +18,7 @@ Rules:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -109,13 +112,41 @@ def format_money(yuan: float | None, lang: str, scale: Scale | None = None) -> s
 _GAIN_SCALE = {"zh": Scale(1e4, "万", 1), "en": Scale(1e3, " k")}
 
 
+def signed(value: float | None, magnitude: Callable[[float], str]) -> str:
+    """A signed change written by `magnitude` (which writes its absolute value): '+', '−' or '±'."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return ("+" if value > 0 else "−" if value < 0 else "±") + magnitude(abs(value))
+
+
 def format_gain(value: float | None, lang: str) -> str:
     """A signed change of a count (against another scenario), one unit for every size: '+22.7万',
     '+0.3万', '−1.2万' (zh); '+227 k', '+3 k' (en); a million or more in M ('+1.25 M')."""
+
+    def magnitude(size: float) -> str:
+        return _in(size, _GAIN_SCALE[_lang(lang)] if size < 1e6 else count_scale(size, lang))
+
+    return signed(value, magnitude)
+
+
+def format_ratio_change(value: float | None) -> str:
+    """A signed change of a growth ratio, three decimals: '+0.013'."""
+    return signed(value, lambda size: f"{size:.3f}")
+
+
+def format_quantity(value: float | None, lang: str) -> str:
+    """A number that is not a count of entities (a fund, a rate, a share, as the document and the
+    register give it): about four significant digits in the ladder's unit, trailing zeros cut:
+    1e9 → '10亿' (zh), '1 bn' (en); 0.5 → '0.5'; 0.0015 → '0.0015'."""
     if value is None or not math.isfinite(value):
         return "–"
-    scale = _GAIN_SCALE[_lang(lang)] if abs(value) < 1e6 else count_scale(value, lang)
-    return ("+" if value > 0 else "−" if value < 0 else "±") + _in(abs(value), scale)
+    scale = pick_scale(value, lang)
+    shown = value / scale.divisor
+    decimals = 0 if shown == 0 else max(0, min(4, 3 - math.floor(math.log10(abs(shown)))))
+    text = f"{shown:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + scale.suffix
 
 
 def format_percent(share: float | None) -> str:

@@ -4,13 +4,12 @@ table out)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from dash import html
 
 from dashboard import live
-from dashboard.formats import format_number
+from dashboard.formats import format_gain, format_ratio_change
 from dashboard.i18n import pick, t
 
 
@@ -50,22 +49,14 @@ def settings_text(
     return text if result.get("same_code", True) else f"{text} {t('whatif.other_code', lang)}"
 
 
-def _signed(value: float | None, fmt: Callable[[float], str]) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return ("+" if value > 0 else "−" if value < 0 else "±") + fmt(abs(value))
-
-
 def change_cell(row: Mapping, lang: str) -> list:
     """A change's median and, small under it, its 5–95 % band, signed."""
 
     def fmt(value: float) -> str:
-        if row["value"] == "ratio":
-            return f"{value:.3f}"
-        return format_number(value, lang)
+        return format_ratio_change(value) if row["value"] == "ratio" else format_gain(value, lang)
 
-    band = f"({_signed(row['p05'], fmt)} – {_signed(row['p95'], fmt)})"
-    return [_signed(row["p50"], fmt), html.Div(band, className="range")]
+    band = f"({fmt(row['p05'])} – {fmt(row['p95'])})"
+    return [fmt(row["p50"]), html.Div(band, className="range")]
 
 
 def changes_table(result: Mapping, scenario_titles: Mapping[str, str], lang: str) -> html.Table:
