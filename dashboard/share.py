@@ -22,7 +22,7 @@ from dashboard import safety
 from dashboard.data import ResultsSource
 from dashboard.i18n import LANGS, t
 from dashboard.pages import PAGES, whatif
-from dashboard.pages.base import Many, current_results
+from dashboard.pages.base import Many, Span, current_results
 
 LANG = "lang"
 MAX_QUERY = 8_000  # characters: a link of every page's controls and 45 levers is about 3,000
@@ -65,14 +65,14 @@ def _value(texts: list[str], allowed: Any) -> Any:
         values = [_one_of(text, allowed.values) for text in texts]
         ok = None not in values and len(set(texts)) == len(texts)
         return values if ok else None
-    if isinstance(allowed, tuple) and len(texts) == 1:  # a (low, high) range of numbers
-        return _number_in(texts[0], *allowed)
+    if isinstance(allowed, Span):
+        return _number_in(texts[0], allowed.low, allowed.high) if len(texts) == 1 else None
     return _one_of(texts[0], allowed) if len(texts) == 1 else None
 
 
 def read_link(query: str, allowed: Mapping[str, Any]) -> Link:
     """The link's settings: `query` (`?a=1&b=2`, a list as the name repeated) checked against
-    `allowed` (control name → its choices, `Many` for a list, (low, high) for a number)."""
+    `allowed` (control name → its choices, `Many` for a list, `Span` for a number)."""
     link = Link()
     if len(query) > MAX_QUERY:
         link.ignored.append(_shown("?", query))

@@ -74,7 +74,8 @@ def _body(outputs, inputs, state, changed: str) -> dict:
 def cities_update(year, scenario="as_enacted", lang="zh", selections=None, whatif=None) -> dict:
     """The cities page's update, as when the year dropdown changes."""
     return _body(
-        [("city-levels", "figure"), ("city-growth", "figure")],
+        [*((chart, "figure") for chart in cities.PAGE.chart_ids)]
+        + [(block, "children") for block in cities.PAGE.blocks],
         [
             _dep(_control(cities.SCENARIO), "value", scenario),
             _dep(_control(cities.YEAR), "value", year),

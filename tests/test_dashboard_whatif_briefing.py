@@ -239,7 +239,7 @@ def test_an_unchanged_whatif_shows_the_stored_numbers(chromium, whatif_url, resu
             shown = cell(tab, live.NAME, column)
             assert shown == cell(tab, "as_enacted", column)
             assert shown == format_number(float(at_end[value].median()), "zh")
-        assert change_cells(tab, "as_enacted") == ["±0", "±0", "±0.000"]
+        assert change_cells(tab, "as_enacted") == ["±0.0万", "±0.0万", "±0.000"]
         assert all(c.startswith("+") for c in change_cells(tab, "no_policy"))
         assert "按文件实施" in tab.inner_text("#whatif-settings")
         screenshot(tab, tmp_path / "whatif-zh.png")

@@ -53,8 +53,19 @@ class Many:
     values: Collection
 
 
+@dataclass(frozen=True)
+class Span:
+    """The allowed values of a numeric control: any finite number from `low` to `high`."""
+
+    low: float
+    high: float
+
+
 def _within(value: Any, allowed: Any) -> bool:
-    """A value of `allowed`, or for `Many` a non-empty list of distinct ones."""
+    """A value of `allowed`, for `Many` a non-empty list of distinct ones, for `Span` a finite
+    number within it."""
+    if isinstance(allowed, Span):
+        return isinstance(value, int | float) and allowed.low <= value <= allowed.high
     if isinstance(allowed, Many):
         return (
             isinstance(value, list)

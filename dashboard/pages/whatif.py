@@ -35,6 +35,7 @@ from dashboard.pages.base import (
     Many,
     Page,
     Rendered,
+    Span,
     View,
     chart_cards,
     control_id,
@@ -264,12 +265,13 @@ def controls(view: View, base_options: list[dict], catalogue: CatalogueView | No
 
 def link_choices() -> dict:
     """The levers and intensities a share link may set (`share`): lever ids, and each lever's
-    intensity as a (low, high) range; none if the catalogue cannot be read."""
+    intensity as a `Span`; none if the catalogue cannot be read."""
     try:
         ids = lever_ids(load_view())
     except CatalogueUnavailable:
         return {}
-    return {LEVERS: Many(ids)} | {INTENSITY + lever: live.INTENSITY_RANGE for lever in ids}
+    intensity = Span(*live.INTENSITY_RANGE)
+    return {LEVERS: Many(ids)} | {INTENSITY + lever: intensity for lever in ids}
 
 
 def run_choices(manifest: dict) -> list[int]:
