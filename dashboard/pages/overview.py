@@ -41,7 +41,10 @@ def table_component(rows: list[dict], lang: str, table_id: str) -> html.Table:
         [
             html.Tr(
                 [
-                    html.Td(components.cell(row[c]), className=_cell_class(row, c) or f"col-{c}")
+                    html.Td(
+                        components.cell(row.get(c, "–")),  # a change without its baseline run
+                        className=_cell_class(row, c) or f"col-{c}",
+                    )
                     for c in columns
                 ],
                 **{"data-scenario": row["name"]},
