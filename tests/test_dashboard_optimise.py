@@ -257,6 +257,7 @@ DRAWN = """([heading]) => {
 def click_point(page, trace: int, index: int) -> None:
     """Click a point of the frontier as a user does (plotly finds the point under the mouse)."""
     point = page.locator("#opt-frontier .scatterlayer .trace").nth(trace).locator(".point")
+    point.nth(index).scroll_into_view_if_needed()  # the chart may start below the fold
     box = point.nth(index).bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
