@@ -3,8 +3,8 @@
 `headline(results, lang)` reads the comparison of the batch (`model.experiments.compare`, the one
 definition `run.py compare` prints) and says, for the scenario as enacted (`as_enacted`):
 
-- base: registered entities at end-2020. The starting stock is an estimate with a range (2.6–3.0 M,
-  shared/data/README.md), drawn per run, so it is a band over runs.
+- base: registered entities at end-2020. The starting stock is an estimate with a range (2.6–3.2 M,
+  base_rates.csv), drawn per run, so it is a band over runs.
 - target: the doubling line, 2 × the median end-2020 count (`compare`'s `target`). P(doubled) is
   judged run by run (`model.experiments.comparison`): a run doubled if its registered entities
   reached twice *its own* end-2020 count by 2025-12. The line is the median of those run targets,
