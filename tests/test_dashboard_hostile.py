@@ -383,14 +383,16 @@ def _send(url: str, request) -> float:
 
 def test_load_keeps_the_server_memory_flat(results_dir, tmp_path):
     """200 concurrent page loads, then 1,000 distinct callback values 8 at a time: the server's
-    RSS ends within 50 MB of where it started (after one visit of every page in both languages)."""
+    RSS ends within 50 MB of where it started. It starts after one round of the 200 concurrent
+    page loads: 200 pages answered at once set a high-water mark of their own (each answer is
+    serialised in its thread; Python keeps the memory for reuse), which is not a leak; what
+    this test catches is memory that grows with requests beyond it."""
     scenarios = load_results(results_dir).scenario_names
     pages, values = _load_requests(scenarios, random.Random(11))
     with server_process(results_dir, tmp_path) as running:
         url = running.url
-        for path in PAGE_PATHS:
-            for lang in ("zh", "en"):
-                _send(url, ("page", path, lang))
+        with ThreadPoolExecutor(LOAD_PAGES) as pool:
+            list(pool.map(lambda request: _send(url, request), pages))
         server = psutil.Process(running.process.pid)
         before = server.memory_info().rss
         start = time.perf_counter()
