@@ -564,6 +564,30 @@ def _add_band(
     return fig.data[-1]
 
 
+def _add_bands(
+    fig: go.Figure,
+    panel: pd.DataFrame,
+    titles: Mapping[str, str],
+    colors: Mapping[str, str],
+    axis,
+    lang: str,
+    legend: set[str],
+    where: dict,
+) -> dict[str, go.Scatter]:
+    """`_add_band` for every scenario of `panel` (in the order of `titles`), by date, in the
+    legend unless `legend` (the names it holds, which this adds to) has it; the median traces by
+    scenario."""
+    medians = {}
+    for name in [n for n in titles if n in set(panel["scenario"])]:
+        series = panel[panel["scenario"] == name].sort_values("date")
+        color = colors.get(name, palette.AS_ENACTED)
+        medians[name] = _add_band(
+            fig, series, name, titles[name], color, axis, lang, name not in legend, where
+        )
+        legend.add(name)
+    return medians
+
+
 def backtest_chart(
     bands: pd.DataFrame,
     observations: pd.DataFrame,
@@ -586,11 +610,7 @@ def backtest_chart(
         panel = bands[bands["quantity"] == quantity]
         points = observations[observations["quantity"] == quantity]
         axis = value_axis("count", pd.concat([panel["p95"], points["high"]]).max(), lang)
-        for name in [n for n in titles if n in set(panel["scenario"])]:
-            series = panel[panel["scenario"] == name].sort_values("date")
-            color = colors.get(name, palette.AS_ENACTED)
-            _add_band(fig, series, name, titles[name], color, axis, lang, name not in legend, where)
-            legend.add(name)
+        _add_bands(fig, panel, titles, colors, axis, lang, legend, where)
         for (bound, used), group in points.groupby(["bound", "used"], sort=False):
             trace = _observed_trace(group, bound, bool(used), axis, lang)
             fig.add_trace(trace.update(showlegend=trace.name not in legend), **where)
@@ -620,12 +640,11 @@ def milestone_chart(
     axis = value_axis("ratio", 2.0, lang)
     years = sorted(milestones)
     label = t("milestones.path", lang)
+    legend: set[str] = set()  # each scenario in the legend once
     for index, (city, where) in enumerate(zip(cities, places, strict=True)):
         panel = paths[paths["city"] == city].rename(columns={"year": "date"})
-        for name in [n for n in titles if n in set(panel["scenario"])]:
-            rows = panel[panel["scenario"] == name].sort_values("date")
-            color = colors.get(name, palette.AS_ENACTED)
-            median = _add_band(fig, rows, name, titles[name], color, axis, lang, index == 0, where)
+        medians = _add_bands(fig, panel, titles, colors, axis, lang, legend, where)
+        for name, median in medians.items():
             median.update(hovertemplate=_hover(titles[name], "%{x}", "y", axis))
         fig.add_trace(
             go.Scatter(
