@@ -547,21 +547,47 @@ def optimise(
     front = pareto_front(points_of(study))
     names = {p.trial: f"mix_{k}" for k, p in enumerate(to_verify(front, goal.target_p), 1)}
     paths = write_scenarios(out / "scenarios", [p for p in front if p.trial in names], names)
-    verification = out / "verification"
-    if paths:
-        run_batch(
-            [SCENARIO_DIR / f"{BASELINE}.yaml", *paths.values()],
-            runs=effort.verify_runs,
-            scale=effort.scale,
-            until=DEADLINE_MONTH,
-            seed=effort.seed + VERIFY_SEED_OFFSET,
-            posterior=settings.posterior,
-            out=verification,
-            cluster=cluster,
-            quiet=quiet,
-        )
-    verified = verified_table(verification, paths) if paths else _empty_verified()
+    verification = _verify(out, paths, effort, settings, cluster, quiet)
+    verified = verified_table(verification, paths) if verification else _empty_verified()
     report = Report(front_table(front, names), verified, answer(goal, verified))
+    _write_report(out, report, goal, effort, paths, verification)
+    return report
+
+
+def _verify(
+    out: Path,
+    paths: dict[str, Path],
+    effort: Effort,
+    settings: Settings,
+    cluster: Cluster,
+    quiet: bool,
+) -> Path | None:
+    """The verification batch of the written mixes (fresh seeds, beside no policy) in
+    OUT/verification, or None when there is no mix to verify."""
+    if not paths:
+        return None
+    return run_batch(
+        [SCENARIO_DIR / f"{BASELINE}.yaml", *paths.values()],
+        runs=effort.verify_runs,
+        scale=effort.scale,
+        until=DEADLINE_MONTH,
+        seed=effort.seed + VERIFY_SEED_OFFSET,
+        posterior=settings.posterior,
+        out=out / "verification",
+        cluster=cluster,
+        quiet=quiet,
+    )
+
+
+def _write_report(
+    out: Path,
+    report: Report,
+    goal: Goal,
+    effort: Effort,
+    paths: dict[str, Path],
+    verification: Path | None,
+) -> None:
+    """front.csv and optimisation.json: the front, the goal, the effort, the answer, the mixes."""
     _write_text(out / "front.csv", report.front.to_csv(index=False, lineterminator="\n"))
     summary = {
         "goal": asdict(goal),
@@ -569,10 +595,9 @@ def optimise(
         "answer": report.answer,
         "verified": json.loads(report.verified.to_json(orient="records")),
         "scenarios": {name: str(path) for name, path in paths.items()},
-        "verification": str(verification) if paths else None,
+        "verification": str(verification) if verification else None,
     }
     _write_text(out / "optimisation.json", json.dumps(summary, indent=2, ensure_ascii=False))
-    return report
 
 
 def write_scenarios(
