@@ -748,44 +748,50 @@ def waterfall_chart(
             showlegend=False,
         )
     )
-    fig.add_trace(
-        go.Scatter(
-            x=names,
-            y=steps["cumulative"] / axis.divisor,
-            mode="markers",
-            marker={"color": INTERVAL_COLOR, "size": 6},
-            name=t("attribution.interval", lang),
-            customdata=np.column_stack(
-                [text, steps["low"] / axis.divisor, steps["high"] / axis.divisor]
-            ),
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": (steps["high"] - steps["mean"]) / axis.divisor,
-                "arrayminus": (steps["mean"] - steps["low"]) / axis.divisor,
-                "color": INTERVAL_COLOR,
-                "thickness": 2,
-            },
-            hovertemplate="%{x}<br>%{customdata[0]} "
-            + f"({t('attribution.interval', lang)}: %{{customdata[1]:{axis.hover}}}–"
-            + f"%{{customdata[2]:{axis.hover}}}{axis.ticksuffix})<extra></extra>",
-        )
-    )
+    fig.add_trace(_interval_whiskers(steps, names, text, axis, lang))
     _apply_axis(fig, axis, zero=False)
     if len(steps):  # the ends dwarf the steps: the axis spans the tops of the bars, not from 0
-        top = np.concatenate(
-            [steps["cumulative"] + steps["high"] - steps["mean"], steps["cumulative"]]
-        )
-        low = np.concatenate(
-            [steps["cumulative"] - steps["mean"] + steps["low"], steps["cumulative"]]
-        )
-        bottom = np.concatenate([low, (steps["cumulative"] - steps["mean"])[relative]])
-        pad = 0.15 * (top.max() - bottom.min() or abs(top.max()) or 1)
-        fig.update_yaxes(
-            range=[(bottom.min() - pad) / axis.divisor, (top.max() + pad) / axis.divisor]
-        )
+        bottom, top = _span_of_bars(steps)
+        pad = 0.15 * (top - bottom or abs(top) or 1)
+        fig.update_yaxes(range=[(bottom - pad) / axis.divisor, (top + pad) / axis.divisor])
     fig.update_layout(showlegend=True)
     return _style(fig, title, height=520)
+
+
+def _interval_whiskers(
+    steps: pd.DataFrame, names: list[str], text: list[str], axis: Axis, lang: str
+) -> go.Scatter:
+    """The 90 % interval of each waterfall bar's mean, as a whisker at the end of the bar."""
+    return go.Scatter(
+        x=names,
+        y=steps["cumulative"] / axis.divisor,
+        mode="markers",
+        marker={"color": INTERVAL_COLOR, "size": 6},
+        name=t("attribution.interval", lang),
+        customdata=np.column_stack(
+            [text, steps["low"] / axis.divisor, steps["high"] / axis.divisor]
+        ),
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": (steps["high"] - steps["mean"]) / axis.divisor,
+            "arrayminus": (steps["mean"] - steps["low"]) / axis.divisor,
+            "color": INTERVAL_COLOR,
+            "thickness": 2,
+        },
+        hovertemplate="%{x}<br>%{customdata[0]} "
+        + f"({t('attribution.interval', lang)}: %{{customdata[1]:{axis.hover}}}–"
+        + f"%{{customdata[2]:{axis.hover}}}{axis.ticksuffix})<extra></extra>",
+    )
+
+
+def _span_of_bars(steps: pd.DataFrame) -> tuple[float, float]:
+    """The lowest and highest point a waterfall's bars and whiskers reach (not from 0)."""
+    end, mean = steps["cumulative"], steps["mean"]
+    top = np.concatenate([end + steps["high"] - mean, end])
+    low = np.concatenate([end - mean + steps["low"], end])
+    bottom = np.concatenate([low, (end - mean)[steps["measure"] == "relative"]])
+    return float(bottom.min()), float(top.max())
 
 
 def tornado_chart(
