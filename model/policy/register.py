@@ -362,11 +362,6 @@ def register_markdown(
 ) -> str:
     """The register as a Markdown document (docs/parameters.md)."""
     catalogue = catalogue or load_catalogue()
-    rates = base_rate_entries(base_rates)
-    effects, take_ups, costs = (
-        f(catalogue) for f in (effect_entries, take_up_entries, cost_entries)
-    )
-    levers = "model/policy/levers/*.yaml"
     sections = [
         "# Parameter register (参数表)",
         "Generated from the files the model reads by `uv run python run.py register --out "
@@ -375,6 +370,19 @@ def register_markdown(
         "(`world.events.register` = `model/world/events.py`, `register`) that read the number, "
         "found by a static scan of the code (`model/policy/register.py`). A range of — is a value "
         "without uncertainty.",
+        *_base_rates_section(base_rate_entries(base_rates), base_rates),
+        *_effects_section(effect_entries(catalogue)),
+        *_take_up_section(take_up_entries(catalogue)),
+        *_costs_section(cost_entries(catalogue)),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+LEVER_FILES = "model/policy/levers/*.yaml"
+
+
+def _base_rates_section(rates: list[Entry], base_rates: Path) -> list[str]:
+    return [
         f"## Base rates (`{relative_path(base_rates)}`)",
         "*Value* is the file's (the literature's, the centre of the prior); *in a run* says how "
         "a run gets it: from the posterior it draws (`model/world/data/posterior/`, the default), "
@@ -395,7 +403,12 @@ def register_markdown(
                 for e in rates
             ],
         ),
-        f"## Lever effects (`{levers}`)",
+    ]
+
+
+def _effects_section(effects: list[Entry]) -> list[str]:
+    return [
+        f"## Lever effects (`{LEVER_FILES}`)",
         "One row per effect, `lever[index]` in the lever's `effects`. A run draws each value "
         "triangular on (low, value, high) from the lever's own stream; the effect in force is "
         "scaled by the lever's strength (intensity × ramp), delivery (fidelity), knob values, "
@@ -416,7 +429,12 @@ def register_markdown(
                 for e in effects
             ],
         ),
-        f"## Take-up (`{levers}`)",
+    ]
+
+
+def _take_up_section(take_ups: list[Entry]) -> list[str]:
+    return [
+        f"## Take-up (`{LEVER_FILES}`)",
         "The share of a lever's target that uses it (dilutes `user` hooks and costs per entity or "
         f"event). {_assumption_count(take_ups)}.",
         _table(
@@ -426,7 +444,12 @@ def register_markdown(
                 for e in take_ups
             ],
         ),
-        f"## Fiscal costs (`{levers}`)",
+    ]
+
+
+def _costs_section(costs: list[Entry]) -> list[str]:
+    return [
+        f"## Fiscal costs (`{LEVER_FILES}`)",
         f"Yuan per unit of the basis, at the lever's strength and take-up. {_assumption_count(costs)}.",
         _table(
             ("cost", "basis and target", "yuan", "range", "source", "used by"),
@@ -443,7 +466,6 @@ def register_markdown(
             ],
         ),
     ]
-    return "\n\n".join(sections) + "\n"
 
 
 def write_register(out: Path) -> None:
