@@ -130,25 +130,30 @@ def block() -> html.Div:
     )
 
 
+# In the browser: the page's address from the view (language, then every control value, sorted;
+# an intensity only for a lever that is chosen), unchanged if it already reads so.
+WRITE_ADDRESS = """(selections, lang, path, ready) => {
+    if (!ready) { return window.dash_clientside.no_update; }
+    const params = new URLSearchParams();
+    params.append("lang", lang || "zh");
+    const chosen = selections || {};
+    const levers = chosen["whatif-levers"] || [];
+    Object.keys(chosen).sort().forEach((name) => {
+        const value = chosen[name];
+        if (name.startsWith("intensity:") && !levers.includes(name.slice(10))) { return; }
+        (Array.isArray(value) ? value : [value]).forEach((one) => {
+            if (one !== null && one !== undefined) { params.append(name, String(one)); }
+        });
+    });
+    const search = "?" + params.toString();
+    return search === window.location.search ? window.dash_clientside.no_update : search;
+}"""
+
+
 def register(app: Dash, source: ResultsSource) -> None:
     """Write the address from the view, restore the view from an opened link, copy the link."""
     app.clientside_callback(
-        """(selections, lang, path, ready) => {
-            if (!ready) { return window.dash_clientside.no_update; }
-            const params = new URLSearchParams();
-            params.append("lang", lang || "zh");
-            const chosen = selections || {};
-            const levers = chosen["whatif-levers"] || [];
-            Object.keys(chosen).sort().forEach((name) => {
-                const value = chosen[name];
-                if (name.startsWith("intensity:") && !levers.includes(name.slice(10))) { return; }
-                (Array.isArray(value) ? value : [value]).forEach((one) => {
-                    if (one !== null && one !== undefined) { params.append(name, String(one)); }
-                });
-            });
-            const search = "?" + params.toString();
-            return search === window.location.search ? window.dash_clientside.no_update : search;
-        }""",
+        WRITE_ADDRESS,
         Output("url", "search"),
         Input("selections", "data"),
         Input("lang", "data"),
