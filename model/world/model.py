@@ -38,6 +38,12 @@ from model.world.starting_stock import add_starting_stock
 
 PRESENT = (REGISTERED, OPERATING, DORMANT)  # statuses of entities in the register
 CELL_EVENTS = ("registration", "opening", "conversion", "upgrade", "tier_crossing")
+# Rows the population reserves for each simulated year, as a share of the starting stock: the
+# high end of the entry rate (0.22, base_rates.csv) grown at its trend (0.118) to mid-period, with
+# half as much again for induced entrants, re-entrants and shells. An allowance, not a rate: a
+# population outgrowing it is copied to a larger one, and the unused part costs no memory (numpy's
+# zeros are mapped on first write).
+ROWS_ADDED_PER_YEAR = 0.4
 CHAIN_LEADER_SECTORS = {"manufacturing": 0.6, "energy": 0.4}  # assumption: Shanxi's key chains
 
 
@@ -86,7 +92,8 @@ class DoublingModel(mesa.Model):
         self.pending_referrals: list = []
         self.entry_rows_per_month = self._entry_rows_per_month()
 
-        expected_rows = self.start_stock / self.scale * (1 + 0.25 * (self.last_month + 1) / 12)
+        years = (self.last_month + 1) / 12
+        expected_rows = self.start_stock / self.scale * (1 + ROWS_ADDED_PER_YEAR * years)
         self.pop = Population(int(expected_rows), n_sectors, n_cities)
         self.employment = employment_of(self.pop, self.rates)
         self.agenda = Agenda(self.last_month)
