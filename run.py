@@ -14,6 +14,7 @@ from model.defaults import (
     DEFAULT_ATTRIBUTION_RUNS,
     DEFAULT_ATTRIBUTION_SCALE,
     DEFAULT_CALIBRATION_SEED,
+    DEFAULT_EVIDENCE_RUNS,
     DEFAULT_GENERATIONS,
     DEFAULT_MINUTES,
     DEFAULT_OPTIMISE_OUT,
@@ -84,6 +85,7 @@ def _run_batch(args: argparse.Namespace) -> Path:
         seed=args.seed,
         out=Path(args.out),
         posterior=args.posterior,
+        evidence_runs=args.evidence_runs,
         **_where_to_run(args),
     )
 
@@ -323,6 +325,15 @@ def _add_run_command(commands) -> None:
     run.add_argument("--until", default=DEFAULT_UNTIL, help="last month simulated, YYYY-MM")
     run.add_argument("--out", default=str(DEFAULT_RESULTS), help="results folder")
     _add_batch_options(run, runs=DEFAULT_RUNS, scale=DEFAULT_SCALE)
+    run.add_argument(
+        "--evidence-runs",
+        type=int,
+        default=DEFAULT_EVIDENCE_RUNS,
+        metavar="N",
+        help="the first N runs of each scenario also simulate their evidence-only variant, "
+        "which gives the share of the gain resting on assumptions and nearly doubles a run with "
+        "levers; 0: none (default: %(default)s)",
+    )
     run.set_defaults(handler=_command_run)
 
 

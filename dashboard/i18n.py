@@ -159,15 +159,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "scenario itself, or a median run that paid for none: such runs count as the dearest).",
     ),
     "overview.note_assumption": (
-        "增量中依赖假设的比重：部分政策效果没有研究依据，来源标为“assumption:”（假设）。每次模拟"
-        "都以相同随机种子再运行一次，把这些效果设为无效果、其余效果不变（“仅有依据”方案）；比重 ="
+        "增量中依赖假设的比重：部分政策效果没有研究依据，来源标为“assumption:”（假设）。每个情景的"
+        "前若干次模拟（默认前200次，run.py run --evidence-runs）以相同随机种子再运行一次，把这些效果"
+        "设为无效果、其余效果不变（“仅有依据”方案）；比重 ="
         "（增量 − “仅有依据”方案的增量）÷ 增量，增量均相对相同随机种子的“无政策”模拟。逐次模拟计算"
         "（只计有增量的模拟），再取中位数，括号内为5%–95%区间。低于0%：假设的效果减少了主体；"
         "高于100%：仅靠有依据的效果，主体数会低于“无政策”。“–”表示中位数模拟没有增量"
         "（如“无政策”情景本身）。",
         "Share of the gain resting on assumptions: some lever effects have no study behind them "
-        "(sourced 'assumption:'). Each run is repeated with the same seed with those effects set "
-        "to no effect and the others kept (the evidence-only variant); share = (gain − the "
+        "(sourced 'assumption:'). The first runs of each scenario (200 by default, run.py run "
+        "--evidence-runs) are repeated with the same seed with those effects set to no effect "
+        "and the others kept (the evidence-only variant); share = (gain − the "
         "variant's gain) / gain, both against the no-policy run with the same seed, run by run "
         "over the runs with a gain, then the median (5–95 % range in brackets). Below 0 %: the "
         "assumed effects cost entities; above 100 %: the evidence-sourced effects alone end below "
@@ -885,6 +887,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.file.base_rates.csv": ("模型基础参数表", "The model's base rates"),
     "report.settings.scenarios": ("情景数", "Scenarios"),
     "report.settings.runs": ("每个情景模拟次数", "Runs per scenario"),
+    "report.settings.evidence_runs": (
+        "其中同时模拟“仅有依据”方案的次数（前若干次）",
+        "Of them, with an evidence-only variant (the first ones)",
+    ),
     "report.settings.scale": ("每行代表户数（规模）", "Real entities per simulated row (scale)"),
     "report.settings.seed": ("随机种子", "Seed"),
     "report.settings.until": ("模拟截止月份", "Last month simulated"),

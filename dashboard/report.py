@@ -356,7 +356,8 @@ def sources_tables(lang: str) -> dict[str, Table]:
 
 
 def run_settings(results: Results, lang: str) -> list[tuple[str, str]]:
-    """The manifest's run settings: runs, scale, seed, horizon, posterior, version, code, date."""
+    """The manifest's run settings: runs (and those with an evidence-only variant), scale, seed,
+    horizon, posterior, version, code, date."""
     manifest = results.manifest
     posterior = manifest.get("posterior") or {}
     provenance = posterior.get("provenance") or {}
@@ -375,10 +376,12 @@ def run_settings(results: Results, lang: str) -> list[tuple[str, str]]:
         if posterior
         else t("report.settings.no_posterior", lang)
     )
-    runs_of = results.summary.groupby("scenario").size()
+    runs = int(manifest.get("runs", results.summary.groupby("scenario").size().max()))
     values = {
         "scenarios": str(len(results.scenario_names)),
-        "runs": f"{manifest.get('runs', int(runs_of.max()))}",
+        "runs": str(runs),
+        # a batch from before the setting simulated the variant in every run
+        "evidence_runs": str(min(runs, int(manifest.get("evidence_runs", runs)))),
         "scale": f"{manifest.get('scale', 0):g}",
         "seed": str(manifest.get("seed", "–")),
         "until": str(manifest.get("until", "–")),

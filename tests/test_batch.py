@@ -87,6 +87,35 @@ def test_a_run_and_its_variant_build_one_starting_stock(monkeypatch, scenarios):
     assert 0 < record.evidence_only["evidence_only_registered"] < end
 
 
+def test_only_the_first_evidence_runs_simulate_the_variant(tmp_path, monkeypatch, scenarios):
+    """`evidence_runs`: the first runs carry the variant, the others NaN in its columns; the runs
+    themselves are the same bit for bit, and the share of the gain resting on assumptions is taken
+    over the runs with a variant only."""
+    settings = SMALL | {"runs": 3, "until": "2025-12"}  # gains of 0.1-0.4 M in every run
+    every = ensemble.run_ensemble(scenarios, **settings)  # every run with its variant
+    monkeypatch.setattr(ensemble, "open_executor", _in_process)
+    paths = [ROOT / p for p in SCENARIOS]
+    out = ensemble.run_batch(paths, **settings, evidence_runs=2, out=tmp_path / "two", quiet=True)
+    manifest, tables = read_results(out)
+    assert manifest["evidence_runs"] == 2
+    for name in ("timeseries", "by_city", "fiscal"):  # the runs are the same, bit for bit
+        pd.testing.assert_frame_equal(getattr(tables, name), getattr(every, name))
+    summary, reference = (t.summary.set_index(["scenario", "run"]) for t in (tables, every))
+    variant = "evidence_only_registered"
+    first = [("as_enacted", 0), ("as_enacted", 1)]
+    assert summary.loc[first, variant].equals(reference.loc[first, variant])
+    assert summary.loc[[("as_enacted", 2), ("no_policy", 2)], variant].isna().all()
+    end = reference["end_registered"]
+    shares = [
+        (end[("as_enacted", r)] - reference.loc[("as_enacted", r), variant])
+        / (end[("as_enacted", r)] - end[("no_policy", r)])
+        for r in (0, 1)
+    ]
+    comparison = store.comparison_of(out)[0].set_index("scenario")
+    shown = comparison.loc["as_enacted", "assumption_share_registered_p50"]
+    assert shown == pytest.approx(sum(shares) / 2)  # the median of runs 0 and 1, not of all 3
+
+
 def test_same_seed_same_tables_and_progress_is_reported(scenarios, small):
     calls = []
     again = ensemble.run_ensemble(scenarios, **SMALL, progress=lambda d, n: calls.append((d, n)))

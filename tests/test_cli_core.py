@@ -51,6 +51,7 @@ def test_one_full_scale_run_of_no_policy_writes_the_results_folder(tmp_path):
         (["--scale", "1e7"], "fewer than 500: use --scale 5200 or less"),
         (["--scale", "0.0001"], "GiB are available: use a larger --scale"),
         (["--runs", "1000000000"], "--runs must be 1 to 100,000, got 1000000000"),
+        (["--evidence-runs", "-1"], "--evidence-runs must be 0 or more, got -1"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path, arguments, says):

@@ -21,12 +21,13 @@ Definitions (the target of 晋发〔2021〕67号: the count of market entities d
 - Cost per additional registered (operating) entity (每增加一户财政成本): the run's fiscal cost to
   the end month / its additional registered (operating) entities; undefined when there are none.
   A run that paid for no additional entity ranks as the dearest in the bands (`quantile_bands`).
-- Share of the gain resting on assumptions (依赖假设的增量占比), registered and operating: each run
-  of a scenario with levers is repeated with the same seed and every lever effect sourced
-  `assumption:` set to no effect, the others kept (its evidence-only variant, whose end values are
-  the summary's `evidence_only_*` columns). The share is (additional − the variant's additional) /
-  additional = (end − variant's end) / additional, run by run where the run has additional
-  entities (> 0); the bands are over those runs. NaN for a scenario whose median additional
+- Share of the gain resting on assumptions (依赖假设的增量占比), registered and operating: the
+  first runs of a scenario with levers (the manifest's `evidence_runs`) are repeated with the same
+  seed and every lever effect sourced `assumption:` set to no effect, the others kept (the
+  evidence-only variant, whose end values are the summary's `evidence_only_*` columns, NaN in the
+  other runs). The share is (additional − the variant's additional) / additional = (end −
+  variant's end) / additional, run by run where the run has a variant and additional entities
+  (> 0); the bands are over those runs. NaN for a scenario whose median additional
   entities are not positive (no_policy itself) or without a no-policy run to pair with. Below 0:
   the assumed effects cost entities; above 1: the evidence-sourced effects alone end below no
   policy.

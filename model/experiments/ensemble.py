@@ -3,9 +3,10 @@
 A run = one seed + one draw of every uncertain parameter. Run r gets the same seed in every
 scenario of the batch, derived from the batch seed and r alone (numpy SeedSequence), so scenarios
 share their draws (common random numbers) and run r does not depend on how many runs there are.
-Each run of a scenario with levers also simulates, in the same task, its evidence-only variant
-(the same seed and starting stock, every lever effect sourced `assumption:` set to no effect),
-kept as two summary columns: how much of a scenario's gain rests on assumptions (`comparison`).
+The first `evidence_runs` runs of a scenario with levers also simulate, in the same task, their
+evidence-only variant (the same seed and starting stock, every lever effect sourced `assumption:`
+set to no effect), kept as two summary columns (NaN in the other runs): how much of a scenario's
+gain rests on assumptions (`comparison`).
 
 `run_ensemble` runs in this process and returns the tables (the dashboard's live what-if runs);
 `run_batch` is the command line's batch: on Dask, written block by block as its runs finish (memory
@@ -34,7 +35,13 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
 
 import model
 from model.columns import EVIDENCE_ONLY, FORMAT_VERSION
-from model.defaults import DEFAULT_POSTERIOR, NO_POSTERIOR, PROJECT_ROOT, SAFE_NAME
+from model.defaults import (
+    DEFAULT_EVIDENCE_RUNS,
+    DEFAULT_POSTERIOR,
+    NO_POSTERIOR,
+    PROJECT_ROOT,
+    SAFE_NAME,
+)
 from model.errors import InputError
 from model.experiments.comparison import end_row
 from model.experiments.executor import LOCAL, Cluster, Executor, open_executor
@@ -69,17 +76,22 @@ ROW_GROWTH_PER_YEAR = 0.25
 class Settings:
     """The run settings of a batch (never part of a scenario); checked on creation. `posterior`:
     the folder of the posterior every run draws its parameters from (model.world.posterior), or
-    NO_POSTERIOR: the calibrated values, only the starting stock drawn (as before issue 12)."""
+    NO_POSTERIOR: the calibrated values, only the starting stock drawn (as before issue 12).
+    `evidence_runs`: the runs of each scenario that also simulate their evidence-only variant
+    (the first ones; DEFAULT_EVIDENCE_RUNS)."""
 
     runs: int
     scale: float
     until: str
     seed: int
     posterior: str = str(DEFAULT_POSTERIOR)
+    evidence_runs: int = DEFAULT_EVIDENCE_RUNS
 
     def __post_init__(self):
         if not isinstance(self.runs, int) or not 1 <= self.runs <= MAX_RUNS:
             raise InputError(f"--runs must be 1 to {MAX_RUNS:,}, got {self.runs}")
+        if not isinstance(self.evidence_runs, int) or self.evidence_runs < 0:
+            raise InputError(f"--evidence-runs must be 0 or more, got {self.evidence_runs}")
         if not (self.scale > 0 and math.isfinite(self.scale)):
             raise InputError(f"--scale must be a positive finite number, got {self.scale}")
         month_index(self.until, what="--until")
@@ -106,7 +118,9 @@ class Settings:
         return tuple(None if posterior is None else posterior.draw(seed) for seed in self.seeds)
 
     def tasks(self, scenarios: Sequence) -> list[Task]:
-        return tasks_of(scenarios, self.seeds, self.draws, self.scale, self.until)
+        return tasks_of(
+            scenarios, self.seeds, self.draws, self.scale, self.until, self.evidence_runs
+        )
 
 
 class Task(NamedTuple):
@@ -118,6 +132,7 @@ class Task(NamedTuple):
     scale: float
     until: str
     parameters: dict[str, float] | None
+    evidence_variant: bool = True
 
 
 def tasks_of(
@@ -126,11 +141,13 @@ def tasks_of(
     draws: Sequence[dict[str, float] | None],
     scale: float,
     until: str,
+    evidence_runs: int,
 ) -> list[Task]:
-    """Every scenario × run, run r with `seeds[r]` and the parameter draw `draws[r]`."""
+    """Every scenario × run, run r with `seeds[r]` and the parameter draw `draws[r]`, and with its
+    evidence-only variant if r < `evidence_runs`."""
     drawn = list(zip(seeds, draws, strict=True))
     return [
-        Task(s, run, seed, scale, until, parameters)
+        Task(s, run, seed, scale, until, parameters, run < evidence_runs)
         for s in scenarios
         for run, (seed, parameters) in enumerate(drawn)
     ]
@@ -143,19 +160,30 @@ def run_seeds(seed: int, runs: int) -> list[int]:
 
 
 def simulate_run(
-    scenario, run: int, seed: int, scale: float, until: str, parameters: dict[str, float] | None
+    scenario,
+    run: int,
+    seed: int,
+    scale: float,
+    until: str,
+    parameters: dict[str, float] | None,
+    evidence_variant: bool = True,
 ) -> RunRecord:
-    """One scenario × run, its tables as the simulation made them, and the end values of its
-    evidence-only variant, simulated in the same task with the same seed and parameter values
-    (the work function of the executor; `assemble` conforms them, once per block)."""
-    from model.experiments.simulation import (
-        simulate_with_evidence_only,  # imported here: drivers of remote runs never need Mesa
-    )
+    """One scenario × run, its tables as the simulation made them, and (`evidence_variant`) the end
+    values of its evidence-only variant, simulated in the same task with the same seed and
+    parameter values, else NaN (the work function of the executor; `assemble` conforms the
+    records, once per block)."""
+    # imported here: drivers of remote runs never need Mesa
+    from model.experiments.simulation import simulate, simulate_with_evidence_only
 
-    output, variant = simulate_with_evidence_only(
-        scenario, seed=seed, scale=scale, until=until, parameters=parameters
-    )
-    end = end_row(variant)
+    if evidence_variant:
+        output, variant = simulate_with_evidence_only(
+            scenario, seed=seed, scale=scale, until=until, parameters=parameters
+        )
+        end = end_row(variant)
+        evidence_only = {column: float(end[stock]) for stock, column in EVIDENCE_ONLY.items()}
+    else:
+        output = simulate(scenario, seed=seed, scale=scale, until=until, parameters=parameters)
+        evidence_only = dict.fromkeys(EVIDENCE_ONLY.values(), math.nan)
     return RunRecord(
         scenario=scenario.name,
         run=run,
@@ -165,7 +193,7 @@ def simulate_run(
         fiscal=output.fiscal,
         start_stock=float(output.start_stock),
         lever_draws={key: float(value) for key, value in output.lever_draws.items()},
-        evidence_only={column: float(end[stock]) for stock, column in EVIDENCE_ONLY.items()},
+        evidence_only=evidence_only,
         code_fingerprint=code_loaded(),
     )
 
@@ -204,7 +232,9 @@ def run_again(
     if not isinstance(runs, int) or not 1 <= runs <= min(len(seeds), len(draws)):
         raise InputError(f"runs must be 1 to the batch's {len(seeds)}, got {runs}")
     _check_population(scale, until)
-    return _run_here(tasks_of(scenarios, seeds[:runs], draws[:runs], scale, until), progress)
+    evidence_runs = int(manifest.get("evidence_runs", runs))  # before it was set: every run
+    tasks = tasks_of(scenarios, seeds[:runs], draws[:runs], scale, until, evidence_runs)
+    return _run_here(tasks, progress)
 
 
 def same_code(manifest: Mapping[str, Any]) -> bool:
@@ -231,6 +261,7 @@ def run_batch(
     seed: int,
     out: Path,
     posterior: str = str(DEFAULT_POSTERIOR),
+    evidence_runs: int = DEFAULT_EVIDENCE_RUNS,
     cluster: Cluster = LOCAL,
     quiet: bool = False,
     command: list[str] | None = None,
@@ -242,7 +273,7 @@ def run_batch(
     scheduler raises executor.SchedulerUnreachable. A work folder in which no block finished is
     removed whatever happens.
     """
-    settings = Settings(runs, scale, until, seed, posterior)
+    settings = Settings(runs, scale, until, seed, posterior, evidence_runs)
     out = check_target(out)
     scenarios = load_scenarios(scenario_paths)
     identity = batch_identity(scenarios, settings)
