@@ -37,7 +37,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.readme_cluster import ROOT, readme_cluster, stop_tree
-from model.defaults import DEFAULT_UNTIL
+from model.defaults import DEFAULT_EVIDENCE_RUNS, DEFAULT_UNTIL
 
 SCENARIOS = ("no_policy", "as_enacted")
 BATCH_SCALE = 200.0
@@ -55,13 +55,15 @@ def _scenario_paths() -> list[str]:
     return [str(ROOT / "scenarios" / f"{name}.yaml") for name in SCENARIOS]
 
 
-def in_process(scale: float, runs: int) -> dict[str, tuple[float, float]]:
+def in_process(scale: float, runs: int, variant: bool = False) -> dict[str, tuple[float, float]]:
     """Wall and CPU seconds per run of `simulate_run` in this process, by scenario (after a warm-up
-    run). CPU time is the core's time, whatever else the machine runs."""
+    run), as a batch runs all but its first `--evidence-runs` (`variant`: as it runs those, with
+    the evidence-only variant). CPU time is the core's time, whatever else the machine runs."""
     from model.experiments.ensemble import Settings, simulate_run
     from model.policy.scenario import load_scenario
 
-    settings = Settings(runs + 1, scale, DEFAULT_UNTIL, seed=1)
+    evidence_runs = runs + 1 if variant else 0
+    settings = Settings(runs + 1, scale, DEFAULT_UNTIL, seed=1, evidence_runs=evidence_runs)
     tasks = {path: settings.tasks([load_scenario(Path(path))]) for path in _scenario_paths()}
     seconds = {}
     for path, name in zip(_scenario_paths(), SCENARIOS, strict=True):
@@ -143,10 +145,17 @@ def _rows(in_runs: int, runs: int) -> Iterator[tuple[str, str, str]]:
     for scale in (BATCH_SCALE, 40.0):
         wall, cpu = zip(*in_process(scale, in_runs).values(), strict=True)
         target = f"≥ {TARGETS['runs_per_core_minute']:,}" if scale == BATCH_SCALE else ""
-        each = f"{' / '.join(f'{s:.3f}' for s in wall)} (CPU {' / '.join(f'{s:.3f}' for s in cpu)})"
         per_minute = f"{60 * len(cpu) / sum(cpu):,.0f} (wall: {60 * len(wall) / sum(wall):,.0f})"
-        yield f"in-process, scale {scale:g}: s per run ({', '.join(SCENARIOS)})", each, ""
+        yield (
+            f"in-process, scale {scale:g}: s per run ({', '.join(SCENARIOS)})",
+            _each(wall, cpu),
+            "",
+        )
         yield f"runs per core-minute (CPU time), scale {scale:g}", per_minute, target
+        if scale == BATCH_SCALE:
+            wall, cpu = zip(*in_process(scale, in_runs, variant=True).values(), strict=True)
+            first = f"a scenario's first {DEFAULT_EVIDENCE_RUNS} runs"
+            yield f"… with the evidence-only variant ({first})", _each(wall, cpu), ""
 
     label = f"batch of {runs:,} runs (scale {BATCH_SCALE:g})"
     rate = TARGETS["batch_runs"] / TARGETS["batch_s"]
@@ -164,6 +173,11 @@ def _rows(in_runs: int, runs: int) -> Iterator[tuple[str, str, str]]:
         external = external_batch(runs, Path(folder))
     yield f"{label}, external scheduler + 2 workers: wall time", _time(external), ""
     yield "… peak memory of scheduler, workers and driver", _memory(external), ""
+
+
+def _each(wall: Sequence[float], cpu: Sequence[float]) -> str:
+    """Seconds per run of each scenario, wall (CPU)."""
+    return f"{' / '.join(f'{s:.3f}' for s in wall)} (CPU {' / '.join(f'{s:.3f}' for s in cpu)})"
 
 
 def _time(result: dict[str, float]) -> str:
