@@ -23,7 +23,7 @@ from dashboard.catalogue import CatalogueUnavailable, load_view
 from dashboard.components import FILE_PREFIX
 from dashboard.data import Results
 from dashboard.formats import column_unit, in_column_unit
-from dashboard.i18n import label, pick, t
+from dashboard.i18n import label, labels_of, pick, t
 from dashboard.pages.cities import city_names
 
 BANDS = ("p05", "p50", "p95")
@@ -45,6 +45,8 @@ KIND_OF = {
     "search_cost": "money",
     "search_p_doubled": "share",
     "search_operating_share": "share",
+    "operating_share": "share",
+    "yuan_per_additional_operating": "money_each",
 }
 # generic value columns (`p50`, `value`, `low`, `high`) hold the chart's quantity
 GENERIC = ("value", "low", "high", "mean", "cumulative")
@@ -62,6 +64,7 @@ CHART_KIND = {
     "lever-gains": "count",
     "bt-bands": "count",
     "ac-waterfall": "count",
+    "ac-levers": "count",
 }
 # columns holding ids or column names, shown as names
 MEASURE_PREFIXES = ("quantity", "kind", "flow", "parameter")
@@ -91,12 +94,22 @@ def header(column: str, kind: str | None, lang: str) -> str:
     return f"{text} ({unit})" if lang == "en" else f"{text}（{unit}）"
 
 
+# id columns whose names are the labels `prefix.id` (a sensitivity's output, group of inputs and
+# their distribution)
+LABELLED = {
+    "output": "sensitivity.output",
+    "group": "sensitivity.group",
+    "distribution": "sensitivity.distribution",
+}
+
+
 def id_names(results: Results, lang: str) -> dict[str, Mapping[str, str]]:
     """Column → (id → name in the language) for the id columns of the charts' tables."""
     names: dict[str, Mapping[str, str]] = {
         "scenario": {s.name: pick(s.title_zh, s.title_en, lang) for s in results.scenarios},
         "city": city_names(lang),
     }
+    names |= {column: labels_of(prefix, lang) for column, prefix in LABELLED.items()}
     try:
         catalogue = load_view()
     except CatalogueUnavailable:
@@ -130,7 +143,9 @@ def excel_table(
             shown = values.map(lambda v, m=names[column]: m.get(v, v))
         elif pd.api.types.is_datetime64_any_dtype(values):
             shown = values.dt.strftime("%Y-%m")
-        elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        elif pd.api.types.is_bool_dtype(values):
+            shown = values.map({True: t("download.yes", lang), False: t("download.no", lang)})
+        elif not pd.api.types.is_numeric_dtype(values):
             shown = values.map(
                 lambda v: label(v, lang, *MEASURE_PREFIXES) if isinstance(v, str) else v
             )

@@ -80,7 +80,8 @@ def default_trial(search: Search) -> int | None:
 
 
 def frontier(search: Search, lang: str):
-    """The frontier chart and its data table (the front, verified columns where verified)."""
+    """The frontier chart and its data table (the front, verified columns where verified; a
+    verified mix by its title in the verification batch, whichever results the page shows)."""
     found, verified = search.found, verified_points(search)
     figure = figures.frontier_chart(
         found.front, verified, found.goal.target_p, lang, t("optimise.frontier", lang)
@@ -88,6 +89,9 @@ def frontier(search: Search, lang: str):
     table = found.front[FRONT_COLUMNS].merge(
         verified.drop(columns=["scenario", "path"]), on="trial", how="left"
     )
+    if search.verification is not None:
+        titles = components.titles(search.verification.scenarios, lang)
+        table["scenario"] = table["scenario"].map(lambda name: titles.get(name, name))
     return figure, table
 
 
