@@ -203,11 +203,13 @@ def register_downloads(app: Dash, source: ResultsSource) -> None:
             raise PreventUpdate
         results = current_results(source)
         view = view_of(results, lang, selections, whatif)
-        table = render_page(page, view).download_table(chart_id)
+        rendered = render_page(page, view)
+        table = rendered.download_table(chart_id)
         if table is None:
             raise PreventUpdate  # the table is not shown (no attribution at lever level)
         fmt = "xlsx" if trigger.get("type") == components.XLSX_BUTTON else "csv"
-        return exports.download(table, chart_id, results, view.lang, fmt)
+        runs = rendered.runs.get(chart_id)
+        return exports.download(table, chart_id, results, view.lang, fmt, runs)
 
     app.clientside_callback(
         ClientsideFunction(namespace="exports", function_name="downloadPng"),

@@ -14,6 +14,7 @@ import base64
 import datetime as dt
 import io
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -157,23 +158,31 @@ def excel_table(
     return pd.DataFrame(columns)
 
 
-def footer(results: Results, lang: str, today: dt.date | None = None) -> list[str]:
-    """Source, the batch's date and runs, the day of the download."""
-    manifest = results.manifest
+def footer(
+    results: Results,
+    lang: str,
+    today: dt.date | None = None,
+    runs: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Source, the date, runs and scale of the runs the table comes from (the batch's, or `runs`:
+    `pages.base.runs_of` an attribution, a sensitivity analysis, a search's verification batch),
+    the day of the download."""
+    made = runs or results.manifest
+    folder = runs["folder"] if runs else results.folder.name
     return [
         t(
             "download.source",
             lang,
-            version=manifest.get("program_version", "–"),
-            commit=str(manifest.get("git_commit") or "–")[:7],
-            folder=results.folder.name,
+            version=made.get("program_version") or "–",
+            commit=str(made.get("git_commit") or "–")[:7],
+            folder=folder,
         ),
         t(
             "download.runs",
             lang,
-            created=str(manifest.get("created", "–"))[:10],
-            runs=manifest.get("runs", "–"),
-            scale=f"{manifest.get('scale', 0):g}",
+            created=str(made.get("created", "–"))[:10],
+            runs=made.get("runs", "–"),
+            scale=f"{made.get('scale', 0):g}",
             today=(today or dt.date.today()).isoformat(),
         ),
     ]
@@ -220,8 +229,16 @@ def xlsx_payload(table: pd.DataFrame, notes: list[str], chart_id: str) -> dict:
     }
 
 
-def download(table: pd.DataFrame, chart_id: str, results: Results, lang: str, fmt: str) -> dict:
-    """The chart's data as an Excel-ready CSV (`fmt` 'csv') or workbook ('xlsx')."""
+def download(
+    table: pd.DataFrame,
+    chart_id: str,
+    results: Results,
+    lang: str,
+    fmt: str,
+    runs: Mapping[str, Any] | None = None,
+) -> dict:
+    """The chart's data as an Excel-ready CSV (`fmt` 'csv') or workbook ('xlsx'); `runs`: the
+    runs it comes from when not the batch's (`Rendered.runs`)."""
     shown = excel_table(table, chart_id, id_names(results, lang), lang)
     payload = xlsx_payload if fmt == "xlsx" else csv_payload
-    return payload(shown, footer(results, lang), chart_id)
+    return payload(shown, footer(results, lang, runs=runs), chart_id)

@@ -7,7 +7,9 @@ commands when a results folder has none; the page in real headless Chromium in b
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -270,8 +272,9 @@ def test_the_lever_table_downloads_as_the_charts_do(folders, lang):
     and whether it excludes zero (the page's ≈0), the footer; as CSV and as .xlsx."""
     view, shown = rendered(folders / "results", lang, **{ac.SCENARIO: "two_levers"})
     rows = next(c for c in shown.blocks[ac.LEVERS] if isinstance(c, dash_table.DataTable)).data
+    runs = shown.runs[ac.LEVERS]  # the attribution's runs, not the batch's
     payload = exports.download(
-        shown.download_table(ac.LEVERS), ac.LEVERS, view.results, lang, "csv"
+        shown.download_table(ac.LEVERS), ac.LEVERS, view.results, lang, "csv", runs
     )
     text = payload["content"].removeprefix("\ufeff")
     assert payload["filename"] == "shanxi_doubling_ac-levers.csv"
@@ -290,8 +293,17 @@ def test_the_lever_table_downloads_as_the_charts_do(folders, lang):
     distinct = [v == t("download.yes", lang) for v in table[t("download.col.distinct", lang)]]
     assert distinct == [row["gain"] is not None for row in rows]  # ≈0 on the page where not
     footer = [line for line in text.splitlines() if line.startswith("# ")]
-    assert len(footer) == 2 and "5000" in footer[1]
-    book = exports.download(shown.download_table(ac.LEVERS), ac.LEVERS, view.results, lang, "xlsx")
+    assert len(footer) == 2 and "attribution-two_levers-lever" in footer[0]
+    made = json.loads((folders / "attribution-two_levers-lever" / "manifest.json").read_text())
+    assert made["runs"] == 3 != view.results.manifest["runs"]
+    today = dt.date.today().isoformat()
+    created = made["created"][:10]
+    assert footer[1] == "# " + t(
+        "download.runs", lang, created=created, runs=3, scale="5000", today=today
+    )
+    book = exports.download(
+        shown.download_table(ac.LEVERS), ac.LEVERS, view.results, lang, "xlsx", runs
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(book["content"]))).active
     assert [c.value for c in sheet[1]] == list(table.columns)
     assert sheet.cell(sheet.max_row, 1).value == footer[1].removeprefix("# ")
@@ -335,12 +347,17 @@ def test_sensitivity_downloads_in_chinese_name_what_the_page_names(folders):
     checked = 0
     for chart in (ac.MORRIS, ac.SOBOL):
         table = shown.charts[chart][1]
-        payload = exports.download(table, chart, view.results, "zh", "csv")
+        payload = exports.download(table, chart, view.results, "zh", "csv", shown.runs[chart])
         text = payload["content"].removeprefix("\ufeff")
-        assert not set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", text)) & ids, chart
+        body = text.split("\n# ")[0]  # the table; the footer names the analysis' folder
+        assert not set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", body)) & ids, chart
         read = pd.read_csv(io.StringIO(text), comment="#")
         assert all(CJK.search(header) for header in read.columns), chart
         assert len(read) == len(table)
+        footer = [line for line in text.splitlines() if line.startswith("# ")]
+        assert "results/sensitivity/no_policy" in footer[0]  # the analysis, not the batch
+        simulations = sum(found.manifest["simulations"].values())
+        assert f"每个情景 {simulations} 次模拟" in footer[1]
         checked += len(read)
     named = set(exports.excel_table(shown.charts[ac.MORRIS][1], ac.MORRIS, {}, "zh")["输入"])
     bars = {y for trace in tornado.data if trace.type == "bar" for y in trace.y}
@@ -433,7 +450,7 @@ def test_the_page_in_chromium_in_both_languages(page, folders, tmp_path):
             ).all_inner_texts()
         ]
         assert t("download.col.department", "zh") == sheet.cell(1, 5).value
-        assert "5000" in sheet.cell(sheet.max_row, 1).value  # the footer
+        assert "attribution-two_levers-lever" in sheet.cell(sheet.max_row - 1, 1).value  # footer
 
         page.click("#nav-overview")
         page.wait_for_selector("#overview-end .gtitle", timeout=15_000)

@@ -164,7 +164,8 @@ def test_the_page_shows_the_frontier_the_answer_and_the_verified_mixes(searched,
 
 def test_the_frontier_downloads_in_chinese_without_ids(searched, tmp_path):
     """Beside its own verification batch and beside another batch (`run.py dashboard --results
-    OTHER --optimisation SEARCH`): Chinese headers, a verified mix by its title, no True/False."""
+    OTHER --optimisation SEARCH`): Chinese headers, a verified mix by its title, no True/False,
+    the footer naming the verification batch (3 runs; the other batch has 1)."""
     other = tmp_path / "other"
     done = run_cli("run", "scenarios/no_policy.yaml", "--runs=1", "--scale=5000",
                    "--posterior=none", "--quiet", f"--out={other}")  # fmt: skip
@@ -173,9 +174,12 @@ def test_the_frontier_downloads_in_chinese_without_ids(searched, tmp_path):
     titles = {s.name: s.title_zh for s in load_results(searched / "verification").scenarios}
     for folder in (searched / "verification", other):
         results = load_results(folder, searched)
-        table = optimise.render(View(results, "zh", {})).charts[optimise.FRONTIER][1]
-        payload = exports.download(table, optimise.FRONTIER, results, "zh", "csv")
+        rendered = optimise.render(View(results, "zh", {}))
+        table, runs = rendered.charts[optimise.FRONTIER][1], rendered.runs[optimise.FRONTIER]
+        payload = exports.download(table, optimise.FRONTIER, results, "zh", "csv", runs)
         text = payload["content"].removeprefix("\ufeff")
+        footer = [line for line in text.splitlines() if line.startswith("# ")]
+        assert "verification" in footer[0] and "每个情景 3 次模拟" in footer[1]  # its runs
         read = pd.read_csv(io.StringIO(text), comment="#")
         assert all(re.search(r"[\u4e00-\u9fff]", header) for header in read.columns), folder
         shown = set(read[t("download.col.scenario", "zh")].dropna())

@@ -23,6 +23,7 @@ from dashboard.pages.base import (
     View,
     chart_cards,
     control_id,
+    runs_of,
 )
 from dashboard.tables import LEVER_COLUMNS, lever_headers, lever_rows
 from model.experiments import (
@@ -378,7 +379,17 @@ def render(view: View) -> Rendered:
         SENSITIVITY: sensitivity_block(view, analysis, scenario, problem),
     }
     tables = {} if levers is None else {LEVERS: levers_download(levers, outcome, view.lang)}
-    return Rendered(charts, blocks, tables)
+    runs = {
+        chart: runs_of(found.folder.name, found.manifest)
+        for chart, found in ((WATERFALL, family), (LEVERS, levers))
+        if found is not None
+    }
+    if analysis is not None:
+        folder = f"{results.folder.name}/sensitivity/{scenario}"
+        simulations = sum(analysis.manifest["simulations"].values())
+        made = runs_of(folder, analysis.manifest, simulations)
+        runs |= {MORRIS: made, SOBOL: made}
+    return Rendered(charts, blocks, tables, runs)
 
 
 def _picker(lang: str, name: str, value: str, options: dict[str, str]) -> dcc.Dropdown:

@@ -86,24 +86,36 @@ def view_of(results: Results, lang: Any, selections: Any, whatif: Any) -> View:
     )
 
 
+def runs_of(folder: str, manifest: Mapping[str, Any], runs: int | None = None) -> dict[str, Any]:
+    """What a download's footer says of the runs behind a table that are not the batch's (an
+    attribution, a sensitivity analysis, a search's verification batch): their folder, program
+    version and commit, date, number (`runs` if the manifest has none) and scale."""
+    keys = ("program_version", "git_commit", "created", "scale")
+    return {"folder": folder, "runs": manifest.get("runs", runs)} | {
+        key: manifest.get(key) for key in keys
+    }
+
+
 @dataclass
 class Rendered:
-    """A page's charts (id → figure and data table), other blocks (id → children) and the data
-    tables of its other downloads (id → table: a table the page shows, `Page.tables`)."""
+    """A page's charts (id → figure and data table), other blocks (id → children), the data
+    tables of its other downloads (id → table: a table the page shows, `Page.tables`) and, for
+    downloads made from other runs than the batch's, those runs (id → `runs_of`)."""
 
     charts: dict[str, tuple[go.Figure | dict | str, Any]]
     blocks: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, Any] = field(default_factory=dict)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def packed(self) -> Rendered:
         """The figures as JSON text, to keep: a tenth of a plotly figure's memory."""
         charts = {k: (pio.to_json(f, validate=False), t) for k, (f, t) in self.charts.items()}
-        return Rendered(charts, self.blocks, self.tables)
+        return Rendered(charts, self.blocks, self.tables, self.runs)
 
     def unpacked(self) -> Rendered:
         """The figures of `packed` as dicts again, as Dash sends them."""
         charts = {k: (json.loads(f), t) for k, (f, t) in self.charts.items()}
-        return Rendered(charts, self.blocks, self.tables)
+        return Rendered(charts, self.blocks, self.tables, self.runs)
 
     def download_table(self, download_id: str) -> Any:
         """The data table a download button of `download_id` (a chart or a table) gives."""

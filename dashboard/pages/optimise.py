@@ -24,7 +24,15 @@ from dashboard.data import Results, ResultsSource, Search
 from dashboard.formats import fiscal_scale, format_money
 from dashboard.i18n import t
 from dashboard.pages import trajectories
-from dashboard.pages.base import Page, Rendered, View, chart_cards, current_results, view_of
+from dashboard.pages.base import (
+    Page,
+    Rendered,
+    View,
+    chart_cards,
+    current_results,
+    runs_of,
+    view_of,
+)
 from dashboard.tables import (
     MIX_COLUMNS,
     VERIFIED_COLUMNS,
@@ -214,7 +222,13 @@ def render(view: View) -> Rendered:
         SUMMARY: summary_block(search, lang),
         POINT: point_block(search, default_trial(search), lang),
     }
-    return Rendered({FRONTIER: frontier(search, lang)}, blocks)
+    verification = search.verification
+    runs = (
+        {}
+        if verification is None
+        else {FRONTIER: runs_of(verification.folder.name, verification.manifest)}
+    )
+    return Rendered({FRONTIER: frontier(search, lang)}, blocks, runs=runs)
 
 
 def layout(view: View, rendered: Rendered) -> html.Div:
