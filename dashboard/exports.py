@@ -16,6 +16,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -121,6 +122,14 @@ def id_names(results: Results, lang: str) -> dict[str, Mapping[str, str]]:
     return names
 
 
+def _is_bool(values: pd.Series) -> bool:
+    """A column of yes/no, with gaps where a row has no such value (an object column then)."""
+    present = values.dropna()
+    return pd.api.types.is_bool_dtype(values) or (
+        len(present) > 0 and all(isinstance(v, bool | np.bool_) for v in present)
+    )
+
+
 def _kind(column: str, values: pd.Series, chart_id: str) -> str | None:
     """The unit kind of a numeric column; None for whole numbers that are not quantities
     (runs, years)."""
@@ -144,7 +153,7 @@ def excel_table(
             shown = values.map(lambda v, m=names[column]: m.get(v, v))
         elif pd.api.types.is_datetime64_any_dtype(values):
             shown = values.dt.strftime("%Y-%m")
-        elif pd.api.types.is_bool_dtype(values):
+        elif _is_bool(values):
             shown = values.map({True: t("download.yes", lang), False: t("download.no", lang)})
         elif not pd.api.types.is_numeric_dtype(values):
             shown = values.map(

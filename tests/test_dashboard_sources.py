@@ -85,6 +85,18 @@ def test_generic_columns_take_the_charts_unit():
     assert count.iloc[0, 0] == 274.36 and count.columns[0] == "中位数（万户）"
 
 
+def test_yes_no_columns_are_words_in_the_language_with_their_gaps():
+    raw = pd.DataFrame({"used": [True, None, False], "distinct": [True, False, True]})
+    zh = exports.excel_table(raw, "bt-bands", {}, "zh")
+    assert list(zh.columns) == ["用于拟合", "区间不含0"]
+    assert zh["用于拟合"][0] == "是" and pd.isna(zh["用于拟合"][1]) and zh["用于拟合"][2] == "否"
+    assert exports.excel_table(raw, "bt-bands", {}, "en").iloc[:, 1].tolist() == [
+        "yes",
+        "no",
+        "yes",
+    ]
+
+
 # --- downloads and pages from real results ------------------------------------------------------
 
 
