@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 from dash import dash_table
 
-from dashboard import exports, figures, stats
+from dashboard import components, exports, figures, stats
+from dashboard.app import create_app
 from dashboard.data import load_results
 from dashboard.i18n import LANGS, t
 from dashboard.pages import attribution as ac
@@ -328,6 +329,48 @@ def test_the_page_shows_morris_and_sobol_of_a_real_sensitivity_analysis(folders,
     assert "--level lever" in text
     waterfall, _ = shown.charts[ac.WATERFALL]
     assert t("attribution.none_short", lang, scenario="no_policy") in str(waterfall.layout)
+
+
+def _click_csv(chart: str, selections: dict) -> dict:
+    """The body of the download callback for a click on the CSV button of `chart` (a chart or a
+    table) on the attribution page, in Chinese."""
+    button = {"chart": chart, "type": components.CSV_BUTTON}
+    keys = {"separators": (",", ":"), "sort_keys": True}
+    return {
+        "output": json.dumps({"chart": ["MATCH"], "type": components.CSV_DOWNLOAD}, **keys)
+        + ".data",
+        "outputs": {"id": {"chart": chart, "type": components.CSV_DOWNLOAD}, "property": "data"},
+        "inputs": [
+            {"id": button, "property": "n_clicks", "value": 1},
+            {"id": button | {"type": components.XLSX_BUTTON}, "property": "n_clicks", "value": 0},
+        ],
+        "state": [
+            {"id": "url", "property": "pathname", "value": ac.PAGE.path},
+            {"id": "lang", "property": "data", "value": "zh"},
+            {"id": "selections", "property": "data", "value": selections},
+            {"id": "whatif-result", "property": "data", "value": None},
+        ],
+        "changedPropIds": [json.dumps(button, **keys) + ".n_clicks"],
+    }
+
+
+def test_the_app_downloads_the_lever_table_only_where_the_page_shows_it(folders):
+    """Through the one download callback: the table of a scenario with a lever-level
+    attribution; nothing for one without, nor for a block that is not a table."""
+    client = create_app(folders / "results").server.test_client()
+    answer = client.post(
+        "/_dash-update-component", json=_click_csv(ac.LEVERS, {ac.SCENARIO: "two_levers"})
+    )
+    assert answer.status_code == 200
+    text = answer.get_json()["response"][json.dumps(
+        {"chart": ac.LEVERS, "type": components.CSV_DOWNLOAD}, separators=(",", ":"),
+        sort_keys=True)]["data"]["content"]  # fmt: skip
+    assert t("download.col.department", "zh") in text and "attribution-two_levers-lever" in text
+    for chart, scenario in ((ac.LEVERS, "no_policy"), (ac.SOURCE, "two_levers")):
+        answer = client.post(
+            "/_dash-update-component", json=_click_csv(chart, {ac.SCENARIO: scenario})
+        )
+        assert answer.status_code == 204, chart
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -324,6 +324,11 @@ def sensitivity_charts(view: View, found: Sensitivity | None, scenario: str, out
     return charts | {SOBOL: (figure, sensitivity_download(view, sobol))}
 
 
+def simulations(found: Sensitivity) -> int:
+    """The runs of a sensitivity analysis (Morris, Sobol and the chance runs)."""
+    return sum(found.manifest["simulations"].values())
+
+
 def sensitivity_block(
     view: View, found: Sensitivity | None, scenario: str, problem: str = ""
 ) -> list:
@@ -339,7 +344,7 @@ def sensitivity_block(
     line = t(
         "sensitivity.source",
         lang,
-        runs=sum(manifest["simulations"].values()),
+        runs=simulations(found),
         scale=f"{manifest['scale']:g}",
     )
     return [html.P(line, className="note"), html.P(t("sensitivity.note", lang), className="note")]
@@ -386,8 +391,7 @@ def render(view: View) -> Rendered:
     }
     if analysis is not None:
         folder = f"{results.folder.name}/sensitivity/{scenario}"
-        simulations = sum(analysis.manifest["simulations"].values())
-        made = runs_of(folder, analysis.manifest, simulations)
+        made = runs_of(folder, analysis.manifest, simulations(analysis))
         runs |= {MORRIS: made, SOBOL: made}
     return Rendered(charts, blocks, tables, runs)
 
