@@ -179,8 +179,9 @@ def register_selections(app: Dash) -> None:
 
 
 def register_downloads(app: Dash, source: ResultsSource) -> None:
-    """The CSV and Excel buttons of a chart download its data table (`dashboard.exports`); the
-    PNG button its image with source, date and runs under it (assets/export.js)."""
+    """The CSV and Excel buttons of a chart (or of a table, `Page.tables`) download its data table
+    (`dashboard.exports`); the PNG button its image with source, date and runs under it
+    (assets/export.js)."""
 
     @app.callback(
         Output({"type": components.CSV_DOWNLOAD, "chart": MATCH}, "data"),
@@ -194,17 +195,21 @@ def register_downloads(app: Dash, source: ResultsSource) -> None:
     )
     @safety.guarded
     def download_data(csv_clicks, xlsx_clicks, path, lang, selections, whatif):
-        """The data table of the clicked chart, as its page shows it now, Excel-ready."""
+        """The data table of the clicked chart or table, as its page shows it now, Excel-ready."""
         page = PAGE_BY_PATH.get(safety.checked(safety.TEXT, path, "pathname") or "/")
         trigger = ctx.triggered_id
         chart_id = trigger.get("chart") if isinstance(trigger, dict) else None
-        if not (csv_clicks or xlsx_clicks) or page is None or chart_id not in page.chart_ids:
+        if not (csv_clicks or xlsx_clicks) or page is None or chart_id not in page.downloads:
             raise PreventUpdate
         results = current_results(source)
         view = view_of(results, lang, selections, whatif)
-        table = render_page(page, view).charts[chart_id][1]
+        rendered = render_page(page, view)
+        table = rendered.download_table(chart_id)
+        if table is None:
+            raise PreventUpdate  # the table is not shown (no attribution at lever level)
         fmt = "xlsx" if trigger.get("type") == components.XLSX_BUTTON else "csv"
-        return exports.download(table, chart_id, results, view.lang, fmt)
+        runs = rendered.runs.get(chart_id)
+        return exports.download(table, chart_id, results, view.lang, fmt, runs)
 
     app.clientside_callback(
         ClientsideFunction(namespace="exports", function_name="downloadPng"),

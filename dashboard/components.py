@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
@@ -52,18 +51,34 @@ def graph_config(chart_id: str, lang: str) -> dict:
     return config
 
 
-def csv_download(table: pd.DataFrame, chart_id: str) -> dict:
-    """A chart's data table as a `dcc.Download` payload (UTF-8 with BOM, so Excel reads 中文)."""
-    return {
-        "content": "\ufeff" + table.to_csv(index=False),
-        "filename": f"{FILE_PREFIX}{chart_id}.csv",
-        "type": "text/csv",
-    }
+DATA_BUTTONS = (("chart.csv", CSV_BUTTON), ("chart.xlsx", XLSX_BUTTON))
+IMAGE_BUTTON = ("chart.png", PNG_BUTTON)
+
+
+def download_tools(download_id: str, lang: str, *, image: bool) -> html.Div:
+    """The download buttons of a chart or table: its data as CSV or Excel (made on click, in the
+    page's language: `dashboard.exports`) and, for a chart (`image`), the image as PNG with
+    source, date and runs under it."""
+    buttons = (*DATA_BUTTONS, IMAGE_BUTTON) if image else DATA_BUTTONS
+    return html.Div(
+        className="chart-tools",
+        children=[
+            *[
+                html.Button(
+                    t(key, lang),
+                    id={"type": kind, "chart": download_id},
+                    className=kind if kind == CSV_BUTTON else f"download-button {kind}",
+                    n_clicks=0,
+                )
+                for key, kind in buttons
+            ],
+            dcc.Download(id={"type": CSV_DOWNLOAD, "chart": download_id}),
+        ],
+    )
 
 
 def chart_card(chart_id: str, lang: str, figure: go.Figure | None = None) -> html.Div:
-    """A graph with its download buttons: the data as CSV or Excel (made on click, in the page's
-    language: `dashboard.exports`) and the image as PNG with source, date and runs under it."""
+    """A graph with its download buttons (`download_tools`)."""
     return html.Div(
         className="chart-card",
         children=[
@@ -73,25 +88,7 @@ def chart_card(chart_id: str, lang: str, figure: go.Figure | None = None) -> htm
                 className="chart",
                 figure=figure if figure is not None else {},
             ),
-            html.Div(
-                className="chart-tools",
-                children=[
-                    *[
-                        html.Button(
-                            t(key, lang),
-                            id={"type": kind, "chart": chart_id},
-                            className=kind if kind == CSV_BUTTON else f"download-button {kind}",
-                            n_clicks=0,
-                        )
-                        for key, kind in (
-                            ("chart.csv", CSV_BUTTON),
-                            ("chart.xlsx", XLSX_BUTTON),
-                            ("chart.png", PNG_BUTTON),
-                        )
-                    ],
-                    dcc.Download(id={"type": CSV_DOWNLOAD, "chart": chart_id}),
-                ],
-            ),
+            download_tools(chart_id, lang, image=True),
         ],
     )
 

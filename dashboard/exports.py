@@ -14,7 +14,9 @@ import base64
 import datetime as dt
 import io
 from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -23,7 +25,7 @@ from dashboard.catalogue import CatalogueUnavailable, load_view
 from dashboard.components import FILE_PREFIX
 from dashboard.data import Results
 from dashboard.formats import column_unit, in_column_unit
-from dashboard.i18n import label, pick, t
+from dashboard.i18n import label, labels_of, pick, t
 from dashboard.pages.cities import city_names
 
 BANDS = ("p05", "p50", "p95")
@@ -45,6 +47,8 @@ KIND_OF = {
     "search_cost": "money",
     "search_p_doubled": "share",
     "search_operating_share": "share",
+    "operating_share": "share",
+    "yuan_per_additional_operating": "money_each",
 }
 # generic value columns (`p50`, `value`, `low`, `high`) hold the chart's quantity
 GENERIC = ("value", "low", "high", "mean", "cumulative")
@@ -62,6 +66,7 @@ CHART_KIND = {
     "lever-gains": "count",
     "bt-bands": "count",
     "ac-waterfall": "count",
+    "ac-levers": "count",
 }
 # columns holding ids or column names, shown as names
 MEASURE_PREFIXES = ("quantity", "kind", "flow", "parameter")
@@ -91,12 +96,22 @@ def header(column: str, kind: str | None, lang: str) -> str:
     return f"{text} ({unit})" if lang == "en" else f"{text}（{unit}）"
 
 
+# id columns whose names are the labels `prefix.id` (a sensitivity's output, group of inputs and
+# their distribution)
+LABELLED = {
+    "output": "sensitivity.output",
+    "group": "sensitivity.group",
+    "distribution": "sensitivity.distribution",
+}
+
+
 def id_names(results: Results, lang: str) -> dict[str, Mapping[str, str]]:
     """Column → (id → name in the language) for the id columns of the charts' tables."""
     names: dict[str, Mapping[str, str]] = {
         "scenario": {s.name: pick(s.title_zh, s.title_en, lang) for s in results.scenarios},
         "city": city_names(lang),
     }
+    names |= {column: labels_of(prefix, lang) for column, prefix in LABELLED.items()}
     try:
         catalogue = load_view()
     except CatalogueUnavailable:
@@ -105,6 +120,14 @@ def id_names(results: Results, lang: str) -> dict[str, Mapping[str, str]]:
     names["family"] = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
     names["department"] = {d: catalogue.department_name(d, lang) for d in catalogue.departments}
     return names
+
+
+def _is_bool(values: pd.Series) -> bool:
+    """A column of yes/no, with gaps where a row has no such value (an object column then)."""
+    present = values.dropna()
+    return pd.api.types.is_bool_dtype(values) or (
+        len(present) > 0 and all(isinstance(v, bool | np.bool_) for v in present)
+    )
 
 
 def _kind(column: str, values: pd.Series, chart_id: str) -> str | None:
@@ -130,7 +153,9 @@ def excel_table(
             shown = values.map(lambda v, m=names[column]: m.get(v, v))
         elif pd.api.types.is_datetime64_any_dtype(values):
             shown = values.dt.strftime("%Y-%m")
-        elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        elif _is_bool(values):
+            shown = values.map({True: t("download.yes", lang), False: t("download.no", lang)})
+        elif not pd.api.types.is_numeric_dtype(values):
             shown = values.map(
                 lambda v: label(v, lang, *MEASURE_PREFIXES) if isinstance(v, str) else v
             )
@@ -142,23 +167,31 @@ def excel_table(
     return pd.DataFrame(columns)
 
 
-def footer(results: Results, lang: str, today: dt.date | None = None) -> list[str]:
-    """Source, the batch's date and runs, the day of the download."""
-    manifest = results.manifest
+def footer(
+    results: Results,
+    lang: str,
+    today: dt.date | None = None,
+    runs: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Source, the date, runs and scale of the runs the table comes from (the batch's, or `runs`:
+    `pages.base.runs_of` an attribution, a sensitivity analysis, a search's verification batch),
+    the day of the download."""
+    made = runs or results.manifest
+    folder = runs["folder"] if runs else results.folder.name
     return [
         t(
             "download.source",
             lang,
-            version=manifest.get("program_version", "–"),
-            commit=str(manifest.get("git_commit") or "–")[:7],
-            folder=results.folder.name,
+            version=made.get("program_version") or "–",
+            commit=str(made.get("git_commit") or "–")[:7],
+            folder=folder,
         ),
         t(
             "download.runs",
             lang,
-            created=str(manifest.get("created", "–"))[:10],
-            runs=manifest.get("runs", "–"),
-            scale=f"{manifest.get('scale', 0):g}",
+            created=str(made.get("created", "–"))[:10],
+            runs=made.get("runs", "–"),
+            scale=f"{made.get('scale', 0):g}",
             today=(today or dt.date.today()).isoformat(),
         ),
     ]
@@ -205,8 +238,16 @@ def xlsx_payload(table: pd.DataFrame, notes: list[str], chart_id: str) -> dict:
     }
 
 
-def download(table: pd.DataFrame, chart_id: str, results: Results, lang: str, fmt: str) -> dict:
-    """The chart's data as an Excel-ready CSV (`fmt` 'csv') or workbook ('xlsx')."""
+def download(
+    table: pd.DataFrame,
+    chart_id: str,
+    results: Results,
+    lang: str,
+    fmt: str,
+    runs: Mapping[str, Any] | None = None,
+) -> dict:
+    """The chart's data as an Excel-ready CSV (`fmt` 'csv') or workbook ('xlsx'); `runs`: the
+    runs it comes from when not the batch's (`Rendered.runs`)."""
     shown = excel_table(table, chart_id, id_names(results, lang), lang)
     payload = xlsx_payload if fmt == "xlsx" else csv_payload
-    return payload(shown, footer(results, lang), chart_id)
+    return payload(shown, footer(results, lang, runs=runs), chart_id)

@@ -628,6 +628,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "sensitivity.ST": ("总效应指数 ST", "Total ST"),
     "sensitivity.group.world": ("模型参数", "World input"),
     "sensitivity.group.lever": ("政策效果", "Lever effect"),
+    "sensitivity.distribution.uniform": ("均匀分布", "uniform"),
+    "sensitivity.distribution.triangular": ("三角分布", "triangular"),
+    "sensitivity.distribution.posterior": ("后验边缘分布", "posterior marginal"),
     "sensitivity.chance": ("随机波动水平", "chance alone"),
     "sensitivity.source": (
         "敏感性分析：共 {runs} 次模拟 · 每行代表 {scale} 户",
@@ -1074,7 +1077,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sources.col.parameter": ("参数", "Parameter"),
     "sources.col.value": ("数值", "Value"),
     "sources.col.range": ("区间", "Range"),
-    "sources.col.unit": ("单位（原文）", "Unit"),
+    "sources.col.unit": ("单位", "Unit"),
     "sources.col.basis": ("依据", "Basis"),
     "sources.col.source": ("来源（原文）", "Source"),
     "sources.col.lever": ("政策工具", "Lever"),
@@ -1084,7 +1087,87 @@ TEXT: dict[str, tuple[str, str]] = {
     "sources.basis.assumption": ("假设", "assumption"),
     "sources.what.take_up": ("采用率", "Take-up"),
     "sources.what.cost": ("财政成本", "Fiscal cost"),
+    # the units of the register (model/world/data/base_rates.csv), as it writes them
     "sources.unit.yuan": ("元", "yuan"),
+    "sources.unit.share of registrations": ("占新登记数的比例", "share of registrations"),
+    "sources.unit.per month": ("每月", "per month"),
+    "sources.unit.yuan a year": ("元/年", "yuan a year"),
+    "sources.unit.log yuan": ("元（取对数）", "log yuan"),
+    "sources.unit.persons": ("人", "persons"),
+    "sources.unit.share of entities": ("占市场主体的比例", "share of entities"),
+    "sources.unit.multiplier on hazard_curves.csv individual": (
+        "个体工商户基准退出风险曲线的倍数",
+        "multiplier on hazard_curves.csv individual",
+    ),
+    "sources.unit.log revenue per year": ("年营业收入（取对数）", "log revenue per year"),
+    "sources.unit.entities": ("户", "entities"),
+    "sources.unit.registrations per year / end-2020 stock": (
+        "年新登记数/2020年底存量",
+        "registrations per year / end-2020 stock",
+    ),
+    "sources.unit.growth of registrations per year (2021 on)": (
+        "新登记数年增长率（2021年起）",
+        "growth of registrations per year (2021 on)",
+    ),
+    "sources.unit.growth of registrations per year (before 2021)": (
+        "新登记数年增长率（2021年前）",
+        "growth of registrations per year (before 2021)",
+    ),
+    "sources.unit.multiplier on hazard_curves.csv enterprise age 0": (
+        "企业基准退出风险曲线的倍数（成立当年）",
+        "multiplier on hazard_curves.csv enterprise age 0",
+    ),
+    "sources.unit.multiplier on hazard_curves.csv enterprise ages 1-2": (
+        "企业基准退出风险曲线的倍数（第2–3年）",
+        "multiplier on hazard_curves.csv enterprise ages 1-2",
+    ),
+    "sources.unit.multiplier on hazard_curves.csv enterprise ages 3+": (
+        "企业基准退出风险曲线的倍数（第4年起）",
+        "multiplier on hazard_curves.csv enterprise ages 3+",
+    ),
+    "sources.unit.multiplier vs other enterprises": (
+        "相对其他企业的倍数",
+        "multiplier vs other enterprises",
+    ),
+    "sources.unit.share of entities that open": ("占开业主体的比例", "share of entities that open"),
+    "sources.unit.months dormant": ("未开业月数", "months dormant"),
+    "sources.unit.share of operating individual businesses per year": (
+        "每年占实际经营个体工商户的比例",
+        "share of operating individual businesses per year",
+    ),
+    "sources.unit.share of failed founders": ("占退出创业者的比例", "share of failed founders"),
+    "sources.unit.months (mean)": ("月（均值）", "months (mean)"),
+    "sources.unit.log revenue per year (between firms)": (
+        "年营业收入（取对数，企业间）",
+        "log revenue per year (between firms)",
+    ),
+    "sources.unit.persons at the median new revenue": (
+        "新设主体营业收入中位数对应的人数",
+        "persons at the median new revenue",
+    ),
+    "sources.unit.log persons / log revenue": (
+        "人数对数/营业收入对数（弹性）",
+        "log persons / log revenue",
+    ),
+    "sources.unit.CES exponent rho": ("CES函数指数ρ", "CES exponent rho"),
+    "sources.unit.share of an entrant's persons": (
+        "占新进入者从业人数的比例",
+        "share of an entrant's persons",
+    ),
+    "sources.unit.agents": ("个（模拟主体）", "agents"),
+    "sources.unit.log revenue": ("营业收入（取对数）", "log revenue"),
+    "sources.unit.persons per 1 M yuan revenue": (
+        "每100万元营业收入的人数",
+        "persons per 1 M yuan revenue",
+    ),
+    "sources.unit.share of nominal effects delivered": (
+        "名义效果的落实比例",
+        "share of nominal effects delivered",
+    ),
+    "sources.unit.factor on every lever effect's departure from no effect": (
+        "各项政策效果偏离“无效果”部分的系数",
+        "factor on every lever effect's departure from no effect",
+    ),
     "sources.hook.entry": ("新登记率（倍数）", "Registration rate (multiplier)"),
     "sources.hook.opening_speed": (
         "登记后开业速度（倍数）",
@@ -1251,6 +1334,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Simulated {created} · {runs} runs per scenario · {scale} entities per row · downloaded "
         "{today}",
     ),
+    "download.yes": ("是", "yes"),
+    "download.no": ("否", "no"),
     "download.col.scenario": ("情景", "Scenario"),
     "download.col.runs": ("模拟次数", "Runs"),
     "download.col.end_month": ("截止月份", "End month"),
@@ -1306,11 +1391,37 @@ TEXT: dict[str, tuple[str, str]] = {
     "download.col.prior": ("先验密度", "Prior density"),
     "download.col.posterior": ("后验密度", "Posterior density"),
     "download.col.player": ("政策类别或工具", "Family or lever"),
-    "download.col.measure": ("条形类型", "Bar"),
     "download.col.mean": ("均值", "Mean"),
     "download.col.distinct": ("区间不含0", "Interval excludes 0"),
     "download.col.cumulative": ("累计", "Cumulative"),
-    "download.col.label": ("名称", "Name"),
+    "download.col.rank": ("排名", "Rank"),
+    "download.col.output": ("输出", "Output"),
+    "download.col.input": ("输入", "Input"),
+    "download.col.group": ("输入类型", "Kind of input"),
+    "download.col.distribution": ("分布", "Distribution"),
+    "download.col.central": ("中心值", "Central value"),
+    "download.col.mu": ("Morris均值μ", "Morris mu"),
+    "download.col.mu_star": ("Morris绝对均值μ*", "Morris mu*"),
+    "download.col.mu_star_conf": (
+        "Morris μ*的95%置信半宽",
+        "Morris mu*, 95 % confidence half-width",
+    ),
+    "download.col.sigma": ("Morris标准差σ", "Morris sigma"),
+    "download.col.chance_mu_star": ("随机波动水平的μ*", "mu* of chance alone"),
+    "download.col.above_chance": ("高于随机波动", "Above chance"),
+    "download.col.S1": ("一阶指数 S1", "First-order S1"),
+    "download.col.S1_conf": ("S1的95%置信半宽", "S1 95 % confidence half-width"),
+    "download.col.ST": ("总效应指数 ST", "Total ST"),
+    "download.col.ST_conf": ("ST的95%置信半宽", "ST 95 % confidence half-width"),
+    "download.col.variance": ("输出方差", "Variance of the output"),
+    "download.col.chance_share": ("随机波动所占方差比重", "Share of the variance from chance"),
+    "download.col.operating_share": ("实际经营占比", "Operating share"),
+    "download.col.yuan_per_additional_operating": (
+        "每增加一户实际经营主体的财政成本",
+        "Fiscal cost per additional operating entity",
+    ),
+    "download.col.meets_target": ("是否达标", "Meets the target"),
+    "download.col.articles": ("条款", "Articles"),
     "download.col.trial": ("试验编号", "Trial"),
     "download.col.search_cost": ("搜索估计的财政成本", "Fiscal cost (search estimate)"),
     "download.col.search_p_doubled": ("搜索估计的倍增概率", "P(doubled) (search estimate)"),
@@ -1333,6 +1444,12 @@ def label(name: str, lang: str, *prefixes: str) -> str:
     new to the dashboard, such as a moment added to the calibration, still shows)."""
     key = next((f"{prefix}.{name}" for prefix in prefixes if f"{prefix}.{name}" in TEXT), None)
     return name if key is None else t(key, lang)
+
+
+def labels_of(prefix: str, lang: str) -> dict[str, str]:
+    """Every label `prefix.name` as name → label in the language."""
+    start = prefix + "."
+    return {key.removeprefix(start): t(key, lang) for key in TEXT if key.startswith(start)}
 
 
 def join(items: Iterable[str], lang: str) -> str:

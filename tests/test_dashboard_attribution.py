@@ -6,6 +6,11 @@ commands when a results folder has none; the page in real headless Chromium in b
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import io
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,11 +18,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from dash import dash_table
 
-from dashboard import figures, stats
+from dashboard import components, exports, figures, stats
+from dashboard.app import create_app
 from dashboard.data import load_results
 from dashboard.i18n import LANGS, t
 from dashboard.pages import attribution as ac
@@ -232,7 +239,10 @@ def test_the_page_shows_the_waterfall_and_levers_of_real_attributions(folders, l
     batch_title = ("No policy: the 2020 trends continue", "无政策基准情景（延续2020年趋势）")
     assert batch_title[lang == "zh"] in picker  # titled as in the batch
     figure, steps = shown.charts[ac.WATERFALL]
-    assert list(steps["player"]) == ["no_policy", "easier_opening", "fiscal_tax", "scenario"]
+    labels = ac.player_labels(view.results.attributions().found[("two_levers", "family")], lang)
+    players = ["no_policy", "easier_opening", "fiscal_tax", "scenario"]
+    assert list(steps["player"]) == [labels[p] for p in players]  # named, as the bars are
+    assert "measure" not in steps  # plotly's kind of bar, not downloaded
     gain = steps["mean"].iloc[-1] - steps["mean"].iloc[0]
     assert steps["mean"].iloc[1:-1].sum() == pytest.approx(gain)  # efficiency
     assert list(figure.data[0].x)[0] == t("attribution.no_policy", lang)
@@ -248,10 +258,6 @@ def test_the_page_shows_the_waterfall_and_levers_of_real_attributions(folders, l
     assert table.data[0]["articles"] == "8" and table.sort_action == "native"
     headers = [column["name"] for column in table.columns]
     assert t("attribution.col.department", lang) in headers
-    csv = ac.levers_csv(view)  # its download: the same rows, ≈0 written out
-    assert list(csv.columns[1:]) == headers and len(csv) == len(table.data)
-    gains = csv[t("attribution.col.gain", lang, entities=t("attribution.entities.operating", lang))]
-    assert [g == "≈0" for g in gains] == [row["gain"] is None for row in table.data]
 
     # no sensitivity analysis of this scenario: the command that makes one, in the language
     blocks = str(shown.blocks[ac.SENSITIVITY])
@@ -259,6 +265,49 @@ def test_the_page_shows_the_waterfall_and_levers_of_real_attributions(folders, l
     assert t("sensitivity.none", lang, scenario="two_levers") in blocks
     registered = ac.PAGE.render(View(view.results, lang, {ac.OUTCOME: "registered"}))
     assert registered.charts[ac.WATERFALL][1]["mean"].iloc[0] > steps["mean"].iloc[0]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_lever_table_downloads_as_the_charts_do(folders, lang):
+    """Through `exports.download`: names (no lever id), units in the headers, the gain's interval
+    and whether it excludes zero (the page's ≈0), the footer; as CSV and as .xlsx."""
+    view, shown = rendered(folders / "results", lang, **{ac.SCENARIO: "two_levers"})
+    rows = next(c for c in shown.blocks[ac.LEVERS] if isinstance(c, dash_table.DataTable)).data
+    runs = shown.runs[ac.LEVERS]  # the attribution's runs, not the batch's
+    payload = exports.download(
+        shown.download_table(ac.LEVERS), ac.LEVERS, view.results, lang, "csv", runs
+    )
+    text = payload["content"].removeprefix("\ufeff")
+    assert payload["filename"] == "shanxi_doubling_ac-levers.csv"
+    assert not {"registration_ease", "first_time_founders", "easier_opening"} & set(
+        re.findall(r"[a-z_]+", text)
+    )
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(table[t("download.col.lever", lang)]) == [row["lever"] for row in rows]
+    assert list(table[t("download.col.department", lang)]) == [row["department"] for row in rows]
+    unit = "万户" if lang == "zh" else "thousand entities"
+    gain = next(
+        h for h in table.columns if h.startswith(t("download.col.additional_operating", lang))
+    )
+    money = "元" if lang == "zh" else "yuan"
+    assert unit in gain and money in table.columns[-1]
+    distinct = [v == t("download.yes", lang) for v in table[t("download.col.distinct", lang)]]
+    assert distinct == [row["gain"] is not None for row in rows]  # ≈0 on the page where not
+    footer = [line for line in text.splitlines() if line.startswith("# ")]
+    assert len(footer) == 2 and "attribution-two_levers-lever" in footer[0]
+    made = json.loads((folders / "attribution-two_levers-lever" / "manifest.json").read_text())
+    assert made["runs"] == 3 != view.results.manifest["runs"]
+    today = dt.date.today().isoformat()
+    created = made["created"][:10]
+    assert footer[1] == "# " + t(
+        "download.runs", lang, created=created, runs=3, scale="5000", today=today
+    )
+    book = exports.download(
+        shown.download_table(ac.LEVERS), ac.LEVERS, view.results, lang, "xlsx", runs
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(book["content"]))).active
+    assert [c.value for c in sheet[1]] == list(table.columns)
+    assert sheet.cell(sheet.max_row, 1).value == footer[1].removeprefix("# ")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -280,6 +329,102 @@ def test_the_page_shows_morris_and_sobol_of_a_real_sensitivity_analysis(folders,
     assert "--level lever" in text
     waterfall, _ = shown.charts[ac.WATERFALL]
     assert t("attribution.none_short", lang, scenario="no_policy") in str(waterfall.layout)
+
+
+def _click_csv(chart: str, selections: dict) -> dict:
+    """The body of the download callback for a click on the CSV button of `chart` (a chart or a
+    table) on the attribution page, in Chinese."""
+    button = {"chart": chart, "type": components.CSV_BUTTON}
+    keys = {"separators": (",", ":"), "sort_keys": True}
+    return {
+        "output": json.dumps({"chart": ["MATCH"], "type": components.CSV_DOWNLOAD}, **keys)
+        + ".data",
+        "outputs": {"id": {"chart": chart, "type": components.CSV_DOWNLOAD}, "property": "data"},
+        "inputs": [
+            {"id": button, "property": "n_clicks", "value": 1},
+            {"id": button | {"type": components.XLSX_BUTTON}, "property": "n_clicks", "value": 0},
+        ],
+        "state": [
+            {"id": "url", "property": "pathname", "value": ac.PAGE.path},
+            {"id": "lang", "property": "data", "value": "zh"},
+            {"id": "selections", "property": "data", "value": selections},
+            {"id": "whatif-result", "property": "data", "value": None},
+        ],
+        "changedPropIds": [json.dumps(button, **keys) + ".n_clicks"],
+    }
+
+
+def test_the_app_downloads_the_lever_table_only_where_the_page_shows_it(folders):
+    """Through the one download callback: the table of a scenario with a lever-level
+    attribution; nothing for one without, nor for a block that is not a table."""
+    client = create_app(folders / "results").server.test_client()
+    answer = client.post(
+        "/_dash-update-component", json=_click_csv(ac.LEVERS, {ac.SCENARIO: "two_levers"})
+    )
+    assert answer.status_code == 200
+    text = answer.get_json()["response"][json.dumps(
+        {"chart": ac.LEVERS, "type": components.CSV_DOWNLOAD}, separators=(",", ":"),
+        sort_keys=True)]["data"]["content"]  # fmt: skip
+    assert t("download.col.department", "zh") in text and "attribution-two_levers-lever" in text
+    for chart, scenario in ((ac.LEVERS, "no_policy"), (ac.SOURCE, "two_levers")):
+        answer = client.post(
+            "/_dash-update-component", json=_click_csv(chart, {ac.SCENARIO: scenario})
+        )
+        assert answer.status_code == 204, chart
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_sensitivity_downloads_in_chinese_name_what_the_page_names(folders):
+    """Morris and Sobol tables in 中文: no input, output, group, distribution or scenario id; the
+    inputs named as on the tornado; Chinese headers."""
+    selections = {ac.SCENARIO: "no_policy", ac.OUTPUT: "end_operating"}
+    view, shown = rendered(folders / "results", "zh", **selections)
+    found = view.results.sensitivity("no_policy")
+    ids = set()
+    for raw in (found.morris, found.sobol):
+        for column in ("scenario", "output", "input", "group", "distribution"):
+            ids |= set(raw[column])
+    tornado = shown.charts[ac.MORRIS][0]
+    checked = 0
+    for chart in (ac.MORRIS, ac.SOBOL):
+        table = shown.charts[chart][1]
+        payload = exports.download(table, chart, view.results, "zh", "csv", shown.runs[chart])
+        text = payload["content"].removeprefix("\ufeff")
+        body = text.split("\n# ")[0]  # the table; the footer names the analysis' folder
+        assert not set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", body)) & ids, chart
+        read = pd.read_csv(io.StringIO(text), comment="#")
+        assert all(CJK.search(header) for header in read.columns), chart
+        assert len(read) == len(table)
+        footer = [line for line in text.splitlines() if line.startswith("# ")]
+        assert "results/sensitivity/no_policy" in footer[0]  # the analysis, not the batch
+        simulations = sum(found.manifest["simulations"].values())
+        assert f"每个情景 {simulations} 次模拟" in footer[1]
+        checked += len(read)
+    named = set(exports.excel_table(shown.charts[ac.MORRIS][1], ac.MORRIS, {}, "zh")["输入"])
+    bars = {y for trace in tornado.data if trace.type == "bar" for y in trace.y}
+    assert bars and bars <= named  # as the tornado names them
+    assert checked == 16 + 2
+
+
+def test_a_lever_effect_input_is_named_by_its_lever_and_hook():
+    """`input_labels` of lever inputs (`effect_key`, `take_up_key` of real levers): Chinese, no
+    id, two effects on one hook told apart."""
+    inputs = pd.Series(
+        [
+            "registration_ease.entry.0",
+            "first_time_founders.take_up",
+            "public_services_opening.entry.0",
+            "public_services_opening.entry.1",
+        ]
+    )
+    named = ac.input_labels(inputs, "zh", cut=None)
+    assert len(set(named.values())) == 4
+    for name in named.values():
+        assert CJK.search(name) and not re.search(r"[A-Za-z_]{2,}", name), name
+    assert named["registration_ease.entry.0"].endswith(t("sources.hook.entry", "zh"))
+    assert named["first_time_founders.take_up"].endswith(t("sources.what.take_up", "zh"))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -333,14 +478,22 @@ def test_the_page_in_chromium_in_both_languages(page, folders, tmp_path):
         assert t("attribution.col.department", "zh") in page.inner_text("#ac-levers-table")
         assert t("sensitivity.none", "zh", scenario="two_levers") in page.inner_text("#page")
         assert page.locator(".chart-card .csv-button").count() == 3
-        with page.expect_download() as download:  # the levers' table, as shown, in Chinese
-            page.click("#ac-levers-csv")
-        path = tmp_path / download.value.suggested_filename
-        download.value.save_as(path)
-        header, *rows = path.read_text(encoding="utf-8-sig").splitlines()
-        assert path.name == "shanxi_doubling_ac-levers.csv" and len(rows) == 2
-        assert t("attribution.col.department", "zh") in header
-        assert [row.split(",")[0] for row in rows] == ["registration_ease", "first_time_founders"]
+        for button in ("csv", "xlsx"):  # the levers' table as the charts download, in Chinese
+            with page.expect_download() as download:
+                page.click(f".lever-table .{button}-button")
+            path = tmp_path / download.value.suggested_filename
+            download.value.save_as(path)
+            assert path.name == f"shanxi_doubling_ac-levers.{button}"
+        sheet = openpyxl.load_workbook(path).active
+        levers = [row[1] for row in sheet.iter_rows(min_row=2, max_row=3, values_only=True)]
+        assert levers == [
+            cell.split("\n")[0]
+            for cell in page.locator(
+                "#ac-levers-table td[data-dash-column=lever]"
+            ).all_inner_texts()
+        ]
+        assert t("download.col.department", "zh") == sheet.cell(1, 5).value
+        assert "attribution-two_levers-lever" in sheet.cell(sheet.max_row - 1, 1).value  # footer
 
         page.click("#nav-overview")
         page.wait_for_selector("#overview-end .gtitle", timeout=15_000)

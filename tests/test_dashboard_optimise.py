@@ -7,13 +7,15 @@ in real headless Chromium in both languages.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from dashboard import figures
+from dashboard import exports, figures
 from dashboard.catalogue import load_view
 from dashboard.data import ResultsSource, load_results
 from dashboard.i18n import LANGS, t
@@ -158,6 +160,35 @@ def test_the_page_shows_the_frontier_the_answer_and_the_verified_mixes(searched,
     rows = summary[3].children.children[1].children
     assert len(rows) == len(found.verified)
     optimise.layout(view, rendered)  # the page's layout builds
+
+
+def test_the_frontier_downloads_in_chinese_without_ids(searched, tmp_path):
+    """Beside its own verification batch and beside another batch (`run.py dashboard --results
+    OTHER --optimisation SEARCH`): Chinese headers, a verified mix by its title, no True/False,
+    the footer naming the verification batch (3 runs; the other batch has 1)."""
+    other = tmp_path / "other"
+    done = run_cli("run", "scenarios/no_policy.yaml", "--runs=1", "--scale=5000",
+                   "--posterior=none", "--quiet", f"--out={other}")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = read_optimisation(searched)
+    titles = {s.name: s.title_zh for s in load_results(searched / "verification").scenarios}
+    for folder in (searched / "verification", other):
+        results = load_results(folder, searched)
+        rendered = optimise.render(View(results, "zh", {}))
+        table, runs = rendered.charts[optimise.FRONTIER][1], rendered.runs[optimise.FRONTIER]
+        payload = exports.download(table, optimise.FRONTIER, results, "zh", "csv", runs)
+        text = payload["content"].removeprefix("\ufeff")
+        footer = [line for line in text.splitlines() if line.startswith("# ")]
+        assert "verification" in footer[0] and "每个情景 3 次模拟" in footer[1]  # its runs
+        read = pd.read_csv(io.StringIO(text), comment="#")
+        assert all(re.search(r"[\u4e00-\u9fff]", header) for header in read.columns), folder
+        shown = set(read[t("download.col.scenario", "zh")].dropna())
+        assert shown == {titles[name] for name in found.verified["scenario"]}, folder
+        assert not set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) & {"True", "False", *titles}, (
+            folder
+        )
+        verdicts = set(read[t("download.col.meets_target", "zh")].dropna())
+        assert verdicts <= {t("download.yes", "zh"), t("download.no", "zh")}
 
 
 def levers_of(block: list) -> list[str]:

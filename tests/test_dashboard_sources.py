@@ -24,7 +24,7 @@ from dashboard import exports
 from dashboard.app import create_app
 from dashboard.catalogue import load_view
 from dashboard.data import load_results
-from dashboard.i18n import TEXT, t
+from dashboard.i18n import TEXT, label, t
 from dashboard.pages import PAGES, sources
 from dashboard.pages.base import View
 from dashboard.pages.levers import GROUP_BODY, GROUP_TITLE, lever_groups
@@ -83,6 +83,18 @@ def test_generic_columns_take_the_charts_unit():
     assert share.iloc[0].tolist() == [73.3, "实际经营的市场主体数"]
     count = exports.excel_table(pd.DataFrame({"p50": [2743645.0]}), "traj-registered", {}, "zh")
     assert count.iloc[0, 0] == 274.36 and count.columns[0] == "中位数（万户）"
+
+
+def test_yes_no_columns_are_words_in_the_language_with_their_gaps():
+    raw = pd.DataFrame({"used": [True, None, False], "distinct": [True, False, True]})
+    zh = exports.excel_table(raw, "bt-bands", {}, "zh")
+    assert list(zh.columns) == ["用于拟合", "区间不含0"]
+    assert zh["用于拟合"][0] == "是" and pd.isna(zh["用于拟合"][1]) and zh["用于拟合"][2] == "否"
+    assert exports.excel_table(raw, "bt-bands", {}, "en").iloc[:, 1].tolist() == [
+        "yes",
+        "no",
+        "yes",
+    ]
 
 
 # --- downloads and pages from real results ------------------------------------------------------
@@ -299,6 +311,36 @@ def test_the_sources_page_filters_in_both_languages(page, dashboard_url):
         page.fill("#sources-filter", "")
         page.wait_for_function("() => document.querySelector('#sources-count').innerText === ''")
         assert sum(r.is_visible() for r in rows.all()) == total
+    assert page.console_errors == []
+
+
+def test_a_unit_without_a_translation_shows_as_the_register_writes_it():
+    units = [row["unit"] for row in sources.rate_rows("en")]
+    assert units == [e.unit for e in base_rate_entries()]  # English: as written
+    assert label("furlongs a fortnight", "zh", "sources.unit") == "furlongs a fortnight"
+
+
+@pytest.mark.browser
+def test_the_chinese_sources_page_gives_units_and_basis_in_chinese(page, dashboard_url):
+    """The base rates' unit and basis columns on the Chinese page: no English word but acronyms;
+    the sources stay as written, and the page says so."""
+    _open(page, dashboard_url, "/sources")
+    page.wait_for_selector("#sources-rates-table tbody tr")
+    cells = {
+        column: page.locator(
+            f"#sources-rates-table tbody td:nth-child({sources.RATE_COLUMNS.index(column) + 1})"
+        ).all_inner_texts()
+        for column in ("unit", "basis")
+    }
+    entries = base_rate_entries()
+    assert len(cells["unit"]) == len(cells["basis"]) == len(entries)
+    print(f"\nbase rates checked: {len(entries)} rows")
+    for column, texts in cells.items():
+        assert all(CJK.search(text) for text in texts), column
+        words = set(LATIN_WORD.findall(" ".join(texts)))
+        allowed = ALLOWED_LATIN | {"CES"}  # constant elasticity of substitution
+        assert words <= allowed, (column, sorted(words - allowed))
+    assert "来源原文为英文" in page.inner_text("#page .note")
     assert page.console_errors == []
 
 

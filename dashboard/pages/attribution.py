@@ -10,13 +10,12 @@ them the page says which command makes them.
 from __future__ import annotations
 
 import pandas as pd
-from dash import Dash, Input, Output, State, dash_table, dcc, html
+from dash import dash_table, dcc, html
 from dash.dash_table.Format import Format, Group, Scheme
-from dash.exceptions import PreventUpdate
 
-from dashboard import components, figures, safety, stats
+from dashboard import components, figures, stats
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
-from dashboard.data import Results, ResultsError, ResultsSource, shown_first
+from dashboard.data import Results, ResultsError, shown_first
 from dashboard.i18n import join, label, pick, t
 from dashboard.pages.base import (
     Page,
@@ -24,14 +23,14 @@ from dashboard.pages.base import (
     View,
     chart_cards,
     control_id,
-    current_results,
-    view_of,
+    runs_of,
 )
 from dashboard.tables import LEVER_COLUMNS, lever_headers, lever_rows
 from model.experiments import (
     ENDS,
     SENSITIVITY_OUTPUTS,
     Attribution,
+    Lever,
     Sensitivity,
     lead_departments,
 )
@@ -39,11 +38,10 @@ from model.experiments import (
 SCENARIO, OUTCOME, OUTPUT = "ac-scenario", "ac-outcome", "ac-output"
 WATERFALL, MORRIS, SOBOL = "ac-waterfall", "ac-morris", "ac-sobol"
 SOURCE, LEVERS, SENSITIVITY = "ac-source", "ac-levers", "ac-sensitivity"
-LEVERS_CSV, LEVERS_DOWNLOAD = "ac-levers-csv", "ac-levers-download"
 OUTCOMES = ("operating", "registered")  # the gains the waterfall and the table show
 COUNT_OUTPUTS = ("end_operating", "additional_registered", "additional_operating")
 SHOWN_INPUTS = 15  # inputs in the tornado (all of them in its CSV)
-LEVER_TITLE_CHARACTERS = 30  # a lever's title in an input's name, cut beyond (the id follows)
+LEVER_TITLE_CHARACTERS = 30  # a lever's title in an input's name on a chart, cut beyond
 
 
 def scenarios(results: Results) -> list[str]:
@@ -125,7 +123,8 @@ def waterfall(view: View, attribution: Attribution | None, scenario: str, outcom
     )
     labels = player_labels(attribution, lang)
     figure = figures.waterfall_chart(steps, labels, lang, figures.with_subtitle(title, subtitle))
-    return figure, steps.assign(label=steps["player"].map(labels))
+    download = steps.drop(columns="measure")  # plotly's kind of bar: the rows say it
+    return figure, download.assign(player=steps["player"].map(labels))
 
 
 def source_block(view: View, attribution: Attribution | None, scenario: str) -> list:
@@ -206,14 +205,7 @@ def lever_table(view: View, attribution: Attribution | None, scenario: str, outc
         style_data_conditional=[{"if": {"filter_query": "{gain} is nil"}, "color": "#7f8c8d"}],
     )
     note = html.P(t("attribution.levers_note", lang), className="note")
-    download = html.Div(
-        className="chart-tools",
-        children=[
-            html.Button(t("chart.csv", lang), id=LEVERS_CSV, className="csv-button", n_clicks=0),
-            dcc.Download(id=LEVERS_DOWNLOAD),
-        ],
-    )
-    return [heading, note, table, download]
+    return [heading, note, table, components.download_tools(LEVERS, lang, image=False)]
 
 
 def levers_of(attribution: Attribution, outcome: str, lang: str) -> list[dict]:
@@ -222,46 +214,51 @@ def levers_of(attribution: Attribution, outcome: str, lang: str) -> list[dict]:
     return lever_rows(costs, summary, lever_facts(lang), outcome, lang)
 
 
-def levers_csv(view: View) -> pd.DataFrame | None:
-    """The rows of the levers' table (the attribution's order), headers in the language, ≈0 and
-    n/a written out."""
-    scenario, outcome, _output = chosen(view)
-    attribution = view.results.attributions().found.get((scenario, "lever"))
-    if attribution is None:
-        return None
-    table = pd.DataFrame(levers_of(attribution, outcome, view.lang), columns=["id", *LEVER_COLUMNS])
-    table = table.astype(object)
-    table["gain"] = table["gain"].where(table["gain"].notna(), "≈0")
-    missing = t("attribution.not_available", view.lang)
-    table["per_entity"] = table["per_entity"].where(table["per_entity"].notna(), missing)
-    return table.rename(columns=lever_headers(outcome, view.lang))
-
-
-def register(app: Dash, source: ResultsSource) -> None:
-    """The levers' table downloads as CSV, as the charts do."""
-
-    @app.callback(
-        Output(LEVERS_DOWNLOAD, "data"),
-        Input(LEVERS_CSV, "n_clicks"),
-        State("lang", "data"),
-        State("selections", "data"),
-        State("whatif-result", "data"),
-        prevent_initial_call=True,
-    )
-    @safety.guarded
-    def download_levers(n_clicks, lang, selections, whatif):
-        table = levers_csv(view_of(current_results(source), lang, selections, whatif))
-        if not n_clicks or table is None:
-            raise PreventUpdate
-        return components.csv_download(table, LEVERS)
+def levers_download(attribution: Attribution, outcome: str, lang: str) -> pd.DataFrame:
+    """The levers' table as its download gives it (`dashboard.exports`: headers, units, footer),
+    in the table's order: the Shapley gain as its mean, 90 % interval and whether that excludes
+    zero (the page's ≈0 where not), the fiscal cost and the yuan per additional entity (none
+    where the page says n/a)."""
+    shown = pd.DataFrame(levers_of(attribution, outcome, lang)).set_index("id")
+    costs = attribution.cost_effectiveness
+    levers = costs[costs["by"] == "lever"].set_index("key").loc[shown.index]
+    gain = f"additional_{outcome}"
+    return pd.DataFrame(
+        {
+            "rank": shown["rank"].astype("Int64"),
+            **{column: shown[column] for column in ("lever", "family", "articles", "department")},
+            gain: levers[f"{gain}_mean"],
+            "low": levers[f"{gain}_low"],
+            "high": levers[f"{gain}_high"],
+            "distinct": levers[f"{gain}_distinct"].astype(bool),
+            "fiscal_cost": levers["fiscal_cost_mean"],
+            f"cost_per_{gain}": shown["per_entity"].astype(float),
+        }
+    ).reset_index(drop=True)
 
 
 # --- sensitivity ------------------------------------------------------------------------------
 
 
-def input_labels(inputs: pd.Series, lang: str) -> dict[str, str]:
-    """An input's name: a world parameter's label; a lever effect as 'lever title · effect', the
-    title cut to LEVER_TITLE_CHARACTERS (the CSV keeps the input's id)."""
+def effect_label(lever: Lever, effect: str, lang: str) -> str:
+    """A lever's uncertain input (`effect_key`'s 'hook.index', or 'take_up') by what it acts on:
+    '新登记率（倍数）', numbered where the lever has several effects on that hook."""
+    if effect == "take_up":
+        return t("sources.what.take_up", lang)
+    hook, _, index = effect.partition(".")
+    name = label(hook, lang, "sources.hook")
+    same = [i for i, e in enumerate(lever.effects) if e.hook == hook]
+    if len(same) > 1 and index.isdigit() and int(index) in same:
+        return f"{name} {same.index(int(index)) + 1}"
+    return name
+
+
+def input_labels(
+    inputs: pd.Series, lang: str, cut: int | None = LEVER_TITLE_CHARACTERS
+) -> dict[str, str]:
+    """An input's name: a world parameter's label; a lever effect as 'lever title · effect'
+    (`effect_label`), the title cut to `cut` characters (the charts'; None: whole, the
+    downloads')."""
     catalogue = _catalogue()
     levers = {} if catalogue is None else {lv.id: lv for lv in catalogue.levers}
     named = {}
@@ -269,11 +266,22 @@ def input_labels(inputs: pd.Series, lang: str) -> dict[str, str]:
         lever, _, effect = name.partition(".")
         if effect and lever in levers:
             title = pick(levers[lever].title_zh, levers[lever].title_en, lang)
-            cut = title[: LEVER_TITLE_CHARACTERS - 1] + "…"
-            named[name] = f"{title if len(title) <= LEVER_TITLE_CHARACTERS else cut} · {effect}"
+            if cut is not None and len(title) > cut:
+                title = title[: cut - 1] + "…"
+            named[name] = f"{title} · {effect_label(levers[lever], effect, lang)}"
         else:
             named[name] = label(name, lang, "parameter")
     return named
+
+
+def sensitivity_download(view: View, table: pd.DataFrame) -> pd.DataFrame:
+    """A Morris or Sobol table as its chart downloads it: inputs and the scenario by the names
+    the page gives them (output, group and distribution: `dashboard.exports.id_names`)."""
+    titles = scenario_titles(view)
+    return table.assign(
+        scenario=table["scenario"].map(lambda name: titles.get(name, name)),
+        input=table["input"].map(input_labels(table["input"], view.lang, cut=None)),
+    )
 
 
 def sensitivity_charts(view: View, found: Sensitivity | None, scenario: str, output: str) -> dict:
@@ -302,7 +310,8 @@ def sensitivity_charts(view: View, found: Sensitivity | None, scenario: str, out
         tornado = figures.tornado_chart(
             shown, labels, lang, titles[MORRIS], axis=axis, chance=chance
         )
-    charts = {MORRIS: (tornado, morris.sort_values("mu_star", ascending=False))}
+    ranked_morris = morris.sort_values("mu_star", ascending=False)
+    charts = {MORRIS: (tornado, sensitivity_download(view, ranked_morris))}
     sobol = None if found.sobol is None else found.sobol[found.sobol["output"] == output]
     if sobol is None:
         text = t("sensitivity.no_sobol", lang, command=sensitivity_command(view, scenario))
@@ -312,7 +321,12 @@ def sensitivity_charts(view: View, found: Sensitivity | None, scenario: str, out
         figure = figures.message_figure(t("sensitivity.no_variance", lang), titles[SOBOL])
     else:
         figure = figures.sobol_chart(ranked, labels, lang, titles[SOBOL])
-    return charts | {SOBOL: (figure, sobol)}
+    return charts | {SOBOL: (figure, sensitivity_download(view, sobol))}
+
+
+def simulations(found: Sensitivity) -> int:
+    """The runs of a sensitivity analysis (Morris, Sobol and the chance runs)."""
+    return sum(found.manifest["simulations"].values())
 
 
 def sensitivity_block(
@@ -330,7 +344,7 @@ def sensitivity_block(
     line = t(
         "sensitivity.source",
         lang,
-        runs=sum(manifest["simulations"].values()),
+        runs=simulations(found),
         scale=f"{manifest['scale']:g}",
     )
     return [html.P(line, className="note"), html.P(t("sensitivity.note", lang), className="note")]
@@ -369,7 +383,17 @@ def render(view: View) -> Rendered:
         LEVERS: lever_table(view, levers, scenario, outcome),
         SENSITIVITY: sensitivity_block(view, analysis, scenario, problem),
     }
-    return Rendered(charts, blocks)
+    tables = {} if levers is None else {LEVERS: levers_download(levers, outcome, view.lang)}
+    runs = {
+        chart: runs_of(found.folder.name, found.manifest)
+        for chart, found in ((WATERFALL, family), (LEVERS, levers))
+        if found is not None
+    }
+    if analysis is not None:
+        folder = f"{results.folder.name}/sensitivity/{scenario}"
+        made = runs_of(folder, analysis.manifest, simulations(analysis))
+        runs |= {MORRIS: made, SOBOL: made}
+    return Rendered(charts, blocks, tables, runs)
 
 
 def _picker(lang: str, name: str, value: str, options: dict[str, str]) -> dcc.Dropdown:
@@ -384,12 +408,17 @@ def _picker(lang: str, name: str, value: str, options: dict[str, str]) -> dcc.Dr
     )
 
 
+def scenario_titles(view: View) -> dict[str, str]:
+    """Scenario → title in the language: the batch's, then the attributions'."""
+    titles = components.titles(view.results.scenarios, view.lang)
+    found = view.results.attributions().found
+    return titles | {s: scenario_title(a, view.lang) for (s, _level), a in found.items()}
+
+
 def controls(view: View) -> html.Div:
     lang = view.lang
     scenario, outcome, output = chosen(view)
-    titles = components.titles(view.results.scenarios, lang)  # the batch's, then the attributions'
-    found = view.results.attributions().found
-    titles |= {s: scenario_title(a, lang) for (s, _level), a in found.items()}
+    titles = scenario_titles(view)
     names = {n: titles.get(n, n) for n in scenarios(view.results)}
     outcomes = dcc.RadioItems(
         id=control_id(OUTCOME),
@@ -435,6 +464,6 @@ PAGE = Page(
     controls=(SCENARIO, OUTCOME, OUTPUT),
     chart_ids=(WATERFALL, MORRIS, SOBOL),
     blocks=(SOURCE, LEVERS, SENSITIVITY),
-    register=register,
+    tables=(LEVERS,),
     choices=choices,
 )

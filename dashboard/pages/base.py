@@ -86,21 +86,42 @@ def view_of(results: Results, lang: Any, selections: Any, whatif: Any) -> View:
     )
 
 
+def runs_of(folder: str, manifest: Mapping[str, Any], runs: int | None = None) -> dict[str, Any]:
+    """What a download's footer says of the runs behind a table that are not the batch's (an
+    attribution, a sensitivity analysis, a search's verification batch): their folder, program
+    version and commit, date, number (`runs` if the manifest has none) and scale."""
+    keys = ("program_version", "git_commit", "created", "scale")
+    return {"folder": folder, "runs": manifest.get("runs", runs)} | {
+        key: manifest.get(key) for key in keys
+    }
+
+
 @dataclass
 class Rendered:
-    """A page's charts (id → figure and data table) and other blocks (id → children)."""
+    """A page's charts (id → figure and data table), other blocks (id → children), the data
+    tables of its other downloads (id → table: a table the page shows, `Page.tables`) and, for
+    downloads made from other runs than the batch's, those runs (id → `runs_of`)."""
 
     charts: dict[str, tuple[go.Figure | dict | str, Any]]
     blocks: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def packed(self) -> Rendered:
         """The figures as JSON text, to keep: a tenth of a plotly figure's memory."""
         charts = {k: (pio.to_json(f, validate=False), t) for k, (f, t) in self.charts.items()}
-        return Rendered(charts, self.blocks)
+        return Rendered(charts, self.blocks, self.tables, self.runs)
 
     def unpacked(self) -> Rendered:
         """The figures of `packed` as dicts again, as Dash sends them."""
-        return Rendered({k: (json.loads(f), t) for k, (f, t) in self.charts.items()}, self.blocks)
+        charts = {k: (json.loads(f), t) for k, (f, t) in self.charts.items()}
+        return Rendered(charts, self.blocks, self.tables, self.runs)
+
+    def download_table(self, download_id: str) -> Any:
+        """The data table a download button of `download_id` (a chart or a table) gives."""
+        if download_id in self.charts:
+            return self.charts[download_id][1]
+        return self.tables.get(download_id)
 
 
 def chart_cards(rendered: Rendered, lang: str, ids: list[str] | None = None) -> list[html.Div]:
@@ -117,9 +138,9 @@ class Page:
 
     `controls` are the control names whose values re-render `chart_ids` (figures) and `blocks`
     (children), `choices(results)` their allowed values (control → values, `Many` for a
-    multi-select); `register(app,
-    source)` adds callbacks of the page's own; `whatif_input` says its charts follow the live
-    what-if run.
+    multi-select); `tables` the ids of the tables in its blocks that download as the charts do
+    (`components.download_tools`, their data in `Rendered.tables`); `register(app, source)` adds
+    callbacks of the page's own; `whatif_input` says its charts follow the live what-if run.
     """
 
     name: str  # the navigation link is `nav-<name>`, its text the i18n key `nav.<name>`
@@ -129,9 +150,15 @@ class Page:
     controls: tuple[str, ...] = ()
     chart_ids: tuple[str, ...] = ()
     blocks: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
     register: Callable[[Dash, ResultsSource], None] | None = None
     whatif_input: bool = False
     choices: Callable[[Results], Mapping[str, Collection]] = lambda _results: {}
+
+    @property
+    def downloads(self) -> tuple[str, ...]:
+        """The ids whose CSV and Excel buttons download a data table: charts, then tables."""
+        return self.chart_ids + self.tables
 
     @property
     def nav(self) -> str:

@@ -24,7 +24,15 @@ from dashboard.data import Results, ResultsSource, Search
 from dashboard.formats import fiscal_scale, format_money
 from dashboard.i18n import t
 from dashboard.pages import trajectories
-from dashboard.pages.base import Page, Rendered, View, chart_cards, current_results, view_of
+from dashboard.pages.base import (
+    Page,
+    Rendered,
+    View,
+    chart_cards,
+    current_results,
+    runs_of,
+    view_of,
+)
 from dashboard.tables import (
     MIX_COLUMNS,
     VERIFIED_COLUMNS,
@@ -80,7 +88,8 @@ def default_trial(search: Search) -> int | None:
 
 
 def frontier(search: Search, lang: str):
-    """The frontier chart and its data table (the front, verified columns where verified)."""
+    """The frontier chart and its data table (the front, verified columns where verified; a
+    verified mix by its title in the verification batch, whichever results the page shows)."""
     found, verified = search.found, verified_points(search)
     figure = figures.frontier_chart(
         found.front, verified, found.goal.target_p, lang, t("optimise.frontier", lang)
@@ -88,6 +97,9 @@ def frontier(search: Search, lang: str):
     table = found.front[FRONT_COLUMNS].merge(
         verified.drop(columns=["scenario", "path"]), on="trial", how="left"
     )
+    if search.verification is not None:
+        titles = components.titles(search.verification.scenarios, lang)
+        table["scenario"] = table["scenario"].map(lambda name: titles.get(name, name))
     return figure, table
 
 
@@ -210,7 +222,13 @@ def render(view: View) -> Rendered:
         SUMMARY: summary_block(search, lang),
         POINT: point_block(search, default_trial(search), lang),
     }
-    return Rendered({FRONTIER: frontier(search, lang)}, blocks)
+    verification = search.verification
+    runs = (
+        {}
+        if verification is None
+        else {FRONTIER: runs_of(verification.folder.name, verification.manifest)}
+    )
+    return Rendered({FRONTIER: frontier(search, lang)}, blocks, runs=runs)
 
 
 def layout(view: View, rendered: Rendered) -> html.Div:

@@ -63,7 +63,8 @@ FILTER_ROWS = """(text) => {
 
 def rate_rows(lang: str) -> list[dict]:
     """One row per base rate (model/world/data/base_rates.csv), in the file's order; the id
-    shown beside the name in English."""
+    shown beside the name in English; the unit in the language (`sources.unit.*`; one without a
+    translation as the register writes it)."""
     rows = []
     for e in base_rate_entries():
         name = label(e.name, lang, "parameter", "sources.parameter")
@@ -73,7 +74,7 @@ def rate_rows(lang: str) -> list[dict]:
                 "parameter": [name, " ", html.Code(e.name)] if lang == "en" else name,
                 "value": format_value(e.value),
                 "range": e.range_text,
-                "unit": e.unit,
+                "unit": label(e.unit, lang, "sources.unit"),
                 "basis": e.basis,
                 "source": e.source,
             }
