@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -161,9 +161,10 @@ def scenario_picker(
     )
 
 
-def titles(scenarios: Sequence, lang: str) -> dict[str, str]:
-    """Scenario name → title in the language, in the batch's order."""
-    return {s.name: pick(s.title_zh, s.title_en, lang) for s in scenarios}
+def titles(items: Iterable, lang: str, key: str = "name") -> dict[str, str]:
+    """Id → title in the language, in the items' order: a scenario by its name, a lever or
+    family of the catalogue by its `id` (`key`)."""
+    return {getattr(item, key): pick(item.title_zh, item.title_en, lang) for item in items}
 
 
 def labels(keys: Sequence[str], prefix: str, lang: str) -> dict[str, str]:

@@ -22,10 +22,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dashboard.catalogue import CatalogueUnavailable, load_view
-from dashboard.components import FILE_PREFIX
+from dashboard.components import FILE_PREFIX, titles
 from dashboard.data import Results
 from dashboard.formats import column_unit, in_column_unit
-from dashboard.i18n import label, labels_of, pick, t
+from dashboard.i18n import label, labels_of, t
 from dashboard.pages.cities import city_names
 
 BANDS = ("p05", "p50", "p95")
@@ -108,7 +108,7 @@ LABELLED = {
 def id_names(results: Results, lang: str) -> dict[str, Mapping[str, str]]:
     """Column → (id → name in the language) for the id columns of the charts' tables."""
     names: dict[str, Mapping[str, str]] = {
-        "scenario": {s.name: pick(s.title_zh, s.title_en, lang) for s in results.scenarios},
+        "scenario": titles(results.scenarios, lang),
         "city": city_names(lang),
     }
     names |= {column: labels_of(prefix, lang) for column, prefix in LABELLED.items()}
@@ -116,8 +116,8 @@ def id_names(results: Results, lang: str) -> dict[str, Mapping[str, str]]:
         catalogue = load_view()
     except CatalogueUnavailable:
         return names
-    names["lever"] = {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
-    names["family"] = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+    names["lever"] = titles(catalogue.levers, lang, key="id")
+    names["family"] = titles(catalogue.families, lang, key="id")
     names["department"] = {d: catalogue.department_name(d, lang) for d in catalogue.departments}
     return names
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard import components
 from dashboard.contract import BASELINE
 from dashboard.data import Results
 from dashboard.formats import (
@@ -37,7 +38,7 @@ from dashboard.formats import (
     format_percent,
     format_ratio,
 )
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from model.experiments import compare
 
 HEADLINE_SCENARIO = "as_enacted"  # 按现行文件: the plan as the document enacts it
@@ -158,7 +159,7 @@ def headline(results: Results, lang: str) -> Headline:
     name = headline_scenario(list(table["scenario"]))
     row = table.set_index("scenario").loc[name]
     nearest = nearest_scenario(table)
-    titles = {s.name: pick(s.title_zh, s.title_en, lang) for s in results.scenarios}
+    titles = components.titles(results.scenarios, lang)
     end = Band.of(row, "end_registered")
     target = float(row["target"])
     return Headline(

@@ -36,7 +36,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html
 
-from dashboard import safety
+from dashboard import components, safety
 from dashboard.catalogue import CatalogueUnavailable, load_view
 from dashboard.components import FILE_PREFIX
 from dashboard.contract import BASELINE, FORMAT_VERSION
@@ -51,7 +51,7 @@ from dashboard.formats import (
     money_scale,
 )
 from dashboard.headline import Headline, headline, overview_table
-from dashboard.i18n import DEFAULT_LANG, TEXT, pick, t
+from dashboard.i18n import DEFAULT_LANG, TEXT, t
 from dashboard.pages import cities, composition, overview, trajectories
 from dashboard.pages.base import View, current_results, main_scenario, render_page
 from dashboard.tables import (
@@ -203,7 +203,7 @@ def scenario_tables(results: Results, lang: str) -> dict[str, Table]:
 
 
 def _titles(results: Results, lang: str) -> dict[str, str]:
-    return {s.name: pick(s.title_zh, s.title_en, lang) for s in results.scenarios}
+    return components.titles(results.scenarios, lang)
 
 
 def city_table(results: Results, lang: str) -> Table:
@@ -303,8 +303,7 @@ def _category_name(catalogue, key: str, value: str, lang: str) -> str:
         return value
     if key == "department":
         return catalogue.department_name(value, lang)
-    titles = {lever.id: pick(lever.title_zh, lever.title_en, lang) for lever in catalogue.levers}
-    return titles.get(value, value)
+    return components.titles(catalogue.levers, lang, key="id").get(value, value)
 
 
 def parameter_sources() -> dict[str, list[str]]:

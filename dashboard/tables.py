@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard.catalogue import articles_text
+from dashboard.components import titles
 from dashboard.formats import (
     fiscal_scale,
     format_gain,
@@ -302,7 +303,7 @@ def mix_rows(mix: Mapping[str, tuple[float, str]], catalogue, lang: str) -> list
     """One dict of texts per lever of a mix (lever → (intensity, start 'YYYY-MM')), in the
     catalogue's order: title, family, intensity, start, articles and responsible departments
     (责任单位). `catalogue`: `dashboard.catalogue.CatalogueView`."""
-    families = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+    families = titles(catalogue.families, lang, key="id")
     rows = []
     for lever in (lv for lv in catalogue.levers if lv.id in mix):
         intensity, start = mix[lever.id]

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from dash import html
 
 from dashboard import live
+from dashboard.components import titles
 from dashboard.formats import format_gain, format_ratio_change
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 
 
 def _intensity(value: float) -> str:
@@ -86,4 +87,4 @@ def changes_table(result: Mapping, scenario_titles: Mapping[str, str], lang: str
 
 def lever_titles(catalogue, lang: str) -> dict[str, str]:
     """Lever id → its title in the language (`catalogue`: a CatalogueView)."""
-    return {lever.id: pick(lever.title_zh, lever.title_en, lang) for lever in catalogue.levers}
+    return titles(catalogue.levers, lang, key="id")

@@ -77,8 +77,8 @@ def player_labels(attribution: Attribution, lang: str) -> dict[str, str]:
     catalogue = _catalogue()
     titles = {}
     if catalogue is not None:
-        titles = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
-        titles |= {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
+        titles = components.titles(catalogue.families, lang, key="id")
+        titles |= components.titles(catalogue.levers, lang, key="id")
     names = (t("attribution.no_policy", lang), scenario_title(attribution, lang))
     ends = dict(zip(ENDS, names, strict=True))
     return ends | {p: titles.get(p, p) for p in attribution.manifest["attribution"]["players"]}
@@ -94,7 +94,7 @@ def lever_facts(lang: str) -> dict[str, dict[str, str]]:
     catalogue = _catalogue()
     if catalogue is None:
         return {}
-    families = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+    families = components.titles(catalogue.families, lang, key="id")
     lead = lead_departments()
     return {
         lv.id: {

@@ -186,7 +186,7 @@ def _category_names(
     if catalogue is None:
         return {k: k for k in ids}
     if key == "lever":
-        titles = {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
+        titles = components.titles(catalogue.levers, lang, key="id")
         return {k: titles.get(k, k) for k in ids}
     return {k: catalogue.department_name(k, lang) for k in ids}
 

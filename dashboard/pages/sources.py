@@ -21,7 +21,7 @@ from dash import Dash, Input, Output, dcc, html
 from dashboard import components
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
 from dashboard.data import Results, ResultsSource
-from dashboard.i18n import label, pick, t
+from dashboard.i18n import label, t
 from dashboard.pages import backtest
 from dashboard.pages.base import Page, Rendered, View
 from dashboard.pages.overview import overview_table
@@ -87,7 +87,7 @@ def lever_rows(catalogue: CatalogueView, lang: str) -> list[dict]:
     the catalogue's order: what it acts on (the hook) or is, value, range, source."""
     model_catalogue = load_catalogue()
     order = {lv.id: index for index, lv in enumerate(catalogue.levers)}
-    titles = {lv.id: pick(lv.title_zh, lv.title_en, lang) for lv in catalogue.levers}
+    titles = components.titles(catalogue.levers, lang, key="id")
     groups = (
         (effect_entries(model_catalogue), lambda e: t(f"sources.hook.{e.hook}", lang), ""),
         (take_up_entries(model_catalogue), lambda e: t("sources.what.take_up", lang), ""),
