@@ -176,7 +176,7 @@ def scenario_tables(results: Results, lang: str) -> dict[str, Table]:
     changes = change_cells(overview.paired_changes(results), lang)
     rows = [
         row | changes.get(row["name"], dict.fromkeys(CHANGE_COLUMNS, "–"))
-        for row in overview_rows(table, _titles(results, lang), lang)
+        for row in overview_rows(table, components.titles(results.scenarios, lang), lang)
     ]
     headers = overview_headers(lang)
     paired = BASELINE in results.scenario_names
@@ -200,10 +200,6 @@ def scenario_tables(results: Results, lang: str) -> dict[str, Table]:
             assumption_note,
         ),
     }
-
-
-def _titles(results: Results, lang: str) -> dict[str, str]:
-    return components.titles(results.scenarios, lang)
 
 
 def city_table(results: Results, lang: str) -> Table:
@@ -235,7 +231,7 @@ def city_table(results: Results, lang: str) -> Table:
             else:
                 cells.append("–")
         rows.append(cells)
-    titles = _titles(results, lang)
+    titles = components.titles(results.scenarios, lang)
     headers = [
         t("report.city.city", lang),
         t("report.city.registered", lang, year=year),
@@ -255,7 +251,7 @@ def city_targets_table(results: Results, lang: str) -> Table:
     years = [int(c.removeprefix("milestone_")) for c in table.columns if c.startswith("milestone_")]
     headers = city_target_headers(years, year, lang)
     rows = city_target_rows(table, cities.city_names(lang), lang)
-    title = _titles(results, lang)[scenario]
+    title = components.titles(results.scenarios, lang)[scenario]
     return Table(
         list(headers.values()),
         [[row[column] for column in headers] for row in rows],
@@ -293,7 +289,7 @@ def cost_by_tables(results: Results, lang: str) -> dict[str, Table]:
         headers = [t(f"report.by.{key}", lang)] + [
             t(f"overview.col.{c}", lang) for c in ("fiscal_cost", *COST_PER_ADDITIONAL)
         ]
-        title = _titles(results, lang)[scenario]
+        title = components.titles(results.scenarios, lang)[scenario]
         tables[f"by_{key}"] = Table(headers, rows, t(f"report.by.{key}_note", lang, scenario=title))
     return tables
 

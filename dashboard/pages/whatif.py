@@ -215,7 +215,7 @@ def render(view: View) -> Rendered:
 
 
 def _lever_options(catalogue: CatalogueView, lang: str) -> list[dict]:
-    families = {f.id: pick(f.title_zh, f.title_en, lang) for f in catalogue.families}
+    families = components.titles(catalogue.families, lang, key="id")
 
     def label(lever) -> str:
         title = pick(lever.title_zh, lever.title_en, lang)
