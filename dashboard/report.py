@@ -53,6 +53,7 @@ from dashboard.formats import (
 from dashboard.headline import Headline, headline, overview_table
 from dashboard.i18n import DEFAULT_LANG, TEXT, t
 from dashboard.pages import cities, composition, overview, trajectories
+from dashboard.pages import levers as levers_page
 from dashboard.pages.base import View, current_results, main_scenario, render_page
 from dashboard.tables import (
     ASSUMPTION_SHARE,
@@ -278,9 +279,10 @@ def cost_by_tables(results: Results, lang: str) -> dict[str, Table]:
         if key == "lever":
             table = table.head(TOP_LEVERS)
         scales = {c: money_scale(table[f"{c}_p50"], lang) for c in COST_PER_ADDITIONAL}
+        names = levers_page.category_names(catalogue, key, table[key], lang)
         rows: list[list[Cell]] = [
             [
-                _category_name(catalogue, key, row[key], lang),
+                names[row[key]],
                 format_money(row["fiscal_cost_p50"], lang, fiscal_scale(lang)),
                 *(format_money(row[f"{c}_p50"], lang, scales[c]) for c in COST_PER_ADDITIONAL),
             ]
@@ -292,14 +294,6 @@ def cost_by_tables(results: Results, lang: str) -> dict[str, Table]:
         title = components.titles(results.scenarios, lang)[scenario]
         tables[f"by_{key}"] = Table(headers, rows, t(f"report.by.{key}_note", lang, scenario=title))
     return tables
-
-
-def _category_name(catalogue, key: str, value: str, lang: str) -> str:
-    if catalogue is None:
-        return value
-    if key == "department":
-        return catalogue.department_name(value, lang)
-    return components.titles(catalogue.levers, lang, key="id").get(value, value)
 
 
 def parameter_sources() -> dict[str, list[str]]:

@@ -179,7 +179,7 @@ def _bars(table: pd.DataFrame, key: str, prefixes: Iterable[str]) -> pd.DataFram
     )
 
 
-def _category_names(
+def category_names(
     catalogue: CatalogueView | None, key: str, ids: Iterable[str], lang: str
 ) -> dict[str, str]:
     """Lever or department id → its name in the language (the id without a catalogue)."""
@@ -210,7 +210,7 @@ def cost_charts(view: View, catalogue: CatalogueView | None, scenario: str, grou
         ("fiscal", scenario, key),
         lambda: cost_by(results.fiscal(scenario), results.at_deadline(), key),
     )
-    names = _category_names(catalogue, key, table[key], lang)
+    names = category_names(catalogue, key, table[key], lang)
 
     def bars(series: dict[str, str], title: str) -> go.Figure:
         long = _bars(table, key, series)
