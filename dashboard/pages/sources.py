@@ -14,7 +14,8 @@ dash-ag-grid is not a dependency; one box searches all tables, in the page's lan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from dash import Dash, Input, Output, dcc, html
 
@@ -118,36 +119,46 @@ def _cell(row: dict, column: str, lang: str):
     return row[column]
 
 
-def table(table_id: str, columns: Sequence[str], rows: list[dict], lang: str) -> html.Table:
-    """An HTML table the filter searches: headers `sources.col.<column>`."""
-    head = html.Thead(html.Tr([html.Th(t(f"sources.col.{c}", lang)) for c in columns]))
+def table(
+    table_id: str,
+    columns: Sequence[str],
+    rows: list[dict],
+    headers: Mapping[str, str],
+    cell: Callable[[dict, str], Any],
+) -> html.Table:
+    """An HTML table the filter searches: a row per dict (its `id` on the row), `cell(row,
+    column)` in each column under `headers[column]`."""
+    head = html.Thead(html.Tr([html.Th(headers[c]) for c in columns]))
     body = html.Tbody(
         [
-            html.Tr([html.Td(_cell(row, c, lang)) for c in columns], **{"data-id": row["id"]})
+            html.Tr([html.Td(cell(row, c)) for c in columns], **{"data-id": row["id"]})
             for row in rows
         ]
     )
     return html.Table([head, body], id=table_id, className=TABLE_CLASS)
 
 
+def register_table(
+    table_id: str, columns: Sequence[str], rows: list[dict], lang: str
+) -> html.Table:
+    """A table of register rows: headers `sources.col.<column>`, the basis as a badge."""
+    headers = {c: t(f"sources.col.{c}", lang) for c in columns}
+    return table(table_id, columns, rows, headers, lambda row, c: _cell(row, c, lang))
+
+
 def shares_table(results: Results, lang: str) -> html.Table:
     """Per scenario, the share of its additional entities resting on assumed effects."""
     titles = components.titles(results.scenarios, lang)
-    headers = overview_headers(lang)
-    columns = ("scenario", *ASSUMPTION_SHARE)
-    rows = overview_rows(overview_table(results), titles, lang)
+    rows = [
+        row | {"id": row["name"]} for row in overview_rows(overview_table(results), titles, lang)
+    ]
 
-    def cell(value):
+    def cell(row: dict, column: str):
+        value = row[column]
         return f"{value[0]} {value[1]}" if isinstance(value, tuple) else value
 
-    head = html.Thead(html.Tr([html.Th(headers[c]) for c in columns]))
-    body = html.Tbody(
-        [
-            html.Tr([html.Td(cell(row[c])) for c in columns], **{"data-id": row["name"]})
-            for row in rows
-        ]
-    )
-    return html.Table([head, body], id=f"{SHARES}-table", className=TABLE_CLASS)
+    columns = ("scenario", *ASSUMPTION_SHARE)
+    return table(f"{SHARES}-table", columns, rows, overview_headers(lang), cell)
 
 
 def _counts(rows: list[dict], lang: str) -> str:
@@ -169,7 +180,7 @@ def render(view: View) -> Rendered:
         rows = lever_rows(catalogue, lang)
         levers = [
             html.P(_counts(rows, lang), className="note"),
-            table(f"{LEVERS}-table", LEVER_COLUMNS, rows, lang),
+            register_table(f"{LEVERS}-table", LEVER_COLUMNS, rows, lang),
         ]
     rates = rate_rows(lang)
     blocks = {
@@ -185,7 +196,9 @@ def render(view: View) -> Rendered:
         RATES: [
             html.H3(t("sources.rates", lang)),
             html.P(_counts(rates, lang), className="note"),
-            html.Div(table(f"{RATES}-table", RATE_COLUMNS, rates, lang), className="table-wrap"),
+            html.Div(
+                register_table(f"{RATES}-table", RATE_COLUMNS, rates, lang), className="table-wrap"
+            ),
         ],
         LEVERS: [html.H3(t("sources.levers", lang)), html.Div(levers, className="table-wrap")],
     }
