@@ -132,7 +132,7 @@ class Task(NamedTuple):
     scale: float
     until: str
     parameters: dict[str, float] | None
-    evidence_variant: bool = True
+    evidence_variant: bool
 
 
 def tasks_of(
