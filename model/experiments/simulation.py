@@ -49,7 +49,7 @@ def simulate(
         parameters=parameters,
         effects=effects,
     )
-    return _output(_model(policy, seed, scale, until, uncertainty, parameters).run(), draws)
+    return _output(_model(policy, seed, scale, until, uncertainty, parameters).run(), 0, draws)
 
 
 def simulate_with_evidence_only(
@@ -78,9 +78,9 @@ def simulate_with_evidence_only(
     variant = None
     while model.running:
         if model.t + 1 == fork:
-            variant = _timeseries(model.fork(evidence).run())
+            variant = _timeseries(model.fork([evidence]).run(), 0)
         model.step()
-    output = _output(model, draws)
+    output = _output(model, 0, draws)
     stocks = output.timeseries if variant is None else variant
     return output, stocks[["date", *EVIDENCE_ONLY]]
 
@@ -109,7 +109,7 @@ def simulate_each(
     outputs: dict[int, RunOutput] = {}
     for month in range(base.last_month + 2):  # base.t is month - 1
         for i in (i for i, fork in enumerate(forks) if fork == month):
-            outputs[i] = _output(_branch(base, built[i][0]).run(), built[i][1])
+            outputs[i] = _output(_branch(base, built[i][0]).run(), 0, built[i][1])
         if base.running:
             base.step()
     return [outputs[i] for i in range(len(built))]
@@ -128,8 +128,8 @@ def _first_own_month(policy: Policy, last_month: int) -> int:
 def _branch(base: DoublingModel, policy: Policy) -> DoublingModel:
     """A copy of the no-policy model `base` continued under `policy`, which has been in the same
     state and has paid nothing up to now: it pays its own cost lines from here on."""
-    variant = base.fork(policy)
-    variant.fiscal = Fiscal(policy.costs)
+    variant = base.fork([policy])
+    variant.fiscal = [Fiscal(policy.costs)]
     return variant
 
 
@@ -144,20 +144,22 @@ def _model(policy: Policy, seed: int, scale: float, until: str, uncertainty: boo
     )
 
 
-def _output(model: DoublingModel, draws: dict[str, float]) -> RunOutput:
-    by_city = pd.DataFrame(model.city_rows)
+def _output(model: DoublingModel, run: int, draws: dict[str, float]) -> RunOutput:
+    """Run `run`'s tables of a model that has run to its end."""
+    by_city = pd.DataFrame(model.city_values(run))
     by_city.insert(0, "date", by_city.pop("month").map(month_end))
     fiscal = pd.DataFrame(
         [
             {"lever": lever, "department": department, "cum_fiscal_cost": cost}
-            for (lever, department), cost in model.fiscal.by_lever.items()
+            for (lever, department), cost in model.fiscal[run].by_lever.items()
         ],
         columns=["lever", "department", "cum_fiscal_cost"],
     )
-    return RunOutput(_timeseries(model), by_city, fiscal, model.start_stock, draws)
+    start_stock = float(model.start_stock[run])
+    return RunOutput(_timeseries(model, run), by_city, fiscal, start_stock, draws)
 
 
-def _timeseries(model: DoublingModel) -> pd.DataFrame:
-    timeseries = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+def _timeseries(model: DoublingModel, run: int) -> pd.DataFrame:
+    timeseries = pd.DataFrame(model.values(run))
     timeseries.insert(0, "date", [month_end(t) for t in range(-1, model.last_month + 1)])
     return timeseries

@@ -27,21 +27,25 @@ LOG_TIERS = tuple(math.log(x) for x in TIERS_YUAN)
 
 @dataclass(frozen=True)
 class MonthDraws:
-    """The random numbers of every chain leader in month t, indexed by the leader's `index`."""
+    """The random numbers of every chain leader of a run in month t, indexed by the leader's
+    `index`."""
 
     revenue_change: list[float]  # change of log revenue
     referral_rows: list[int]  # supplier registrations referred, in rows
 
     @classmethod
-    def draw(cls, model: DoublingModel, t: int, leaders: int) -> MonthDraws:
-        v = model.rates
-        shocks = model.streams.get(streams.CHAIN_LEADERS, t).standard_normal(leaders)
-        change = v.chain_leader_growth_per_year / 12.0 + v.chain_leader_growth_sd_per_month * shocks
-        per_year = model.policy_state.chain_referrals  # [sectors, cities]
+    def draw(cls, model: DoublingModel, t: int, run: int) -> MonthDraws:
+        rates, run_streams = model.stacked_rates, model.streams.runs[run]
+        leaders = len(model.leader_city[run])
+        shocks = run_streams.get(streams.CHAIN_LEADERS, t).standard_normal(leaders)
+        growth = rates.by_run("chain_leader_growth_per_year")[run]
+        sd = rates.by_run("chain_leader_growth_sd_per_month")[run]
+        change = growth / 12.0 + sd * shocks
+        per_year = model.policy_state.chain_referrals[run, 0]  # [sectors, cities]
         if per_year.any():
             # each leader's count from its own uniform (common random numbers across scenarios)
-            u = model.streams.get(streams.CHAIN_LEADERS, t, "referral counts").random(leaders)
-            mean = per_year[model.leader_sector, model.leader_city] / 12.0 / model.scale
+            u = run_streams.get(streams.CHAIN_LEADERS, t, "referral counts").random(leaders)
+            mean = per_year[model.leader_sector[run], model.leader_city[run]] / 12.0 / model.scale
             rows = streams.poisson_quantile(u, mean).tolist()
         else:
             rows = [0] * leaders
@@ -49,12 +53,20 @@ class MonthDraws:
 
 
 class ChainLeader(mesa.Agent):
-    """A chain leader firm; counted as one real enterprise, operating, in every scale."""
+    """A chain leader firm of run `run` of the model's stack; counted as one real enterprise,
+    operating, in every scale."""
 
     def __init__(
-        self, model: DoublingModel, index: int, sector: int, city: int, log_revenue: float
+        self,
+        model: DoublingModel,
+        run: int,
+        index: int,
+        sector: int,
+        city: int,
+        log_revenue: float,
     ):
         super().__init__(model)
+        self.run = run
         self.index = index  # position in the month's draws
         self.sector = sector
         self.city = city
@@ -63,12 +75,12 @@ class ChainLeader(mesa.Agent):
 
     @property
     def employees(self) -> float:
-        per_million = self.model.rates.chain_leader_employees_per_million_yuan
-        return math.exp(self.log_revenue) / 1e6 * per_million
+        per_million = self.model.stacked_rates.by_run("chain_leader_employees_per_million_yuan")
+        return math.exp(self.log_revenue) / 1e6 * float(per_million[self.run])
 
     def step(self) -> None:
         """Grow, reward tier crossings, refer suppliers (this month's draws: model.chain_draws)."""
-        draws = self.model.chain_draws
+        draws = self.model.chain_draws[self.run]
         self.log_revenue += draws.revenue_change[self.index]
         tier = bisect.bisect_right(LOG_TIERS, self.log_revenue)
         if tier > self.tier:
@@ -77,5 +89,9 @@ class ChainLeader(mesa.Agent):
         rows = draws.referral_rows[self.index]
         if rows:
             self.model.pending_referrals.append(
-                (np.full(rows, self.sector, np.int8), np.full(rows, self.city, np.int8))
+                (
+                    np.full(rows, self.run, np.int16),
+                    np.full(rows, self.sector, np.int8),
+                    np.full(rows, self.city, np.int8),
+                )
             )

@@ -15,7 +15,6 @@ from model.world.kinds import (
     INDIVIDUAL,
     MICRO,
     OPERATING,
-    REGISTERED,
     ROW_KINDS,
     STATUS_NAMES,
 )
@@ -25,7 +24,8 @@ from model.world.parameters import RunRates, hazard_curves
 PEAK_ENTERPRISE_YEARS = (1, 2)
 
 # Failure curve of each row kind: 0 individual-business curve, 1 enterprise curve, 2 cooperative.
-CURVE_INDIVIDUAL, CURVE_ENTERPRISE, CURVE_COOPERATIVE = range(3)
+CURVE_NAMES = ("individual", "enterprise", "cooperative")
+CURVE_INDIVIDUAL, CURVE_ENTERPRISE, CURVE_COOPERATIVE = range(len(CURVE_NAMES))
 FAILURE_CURVE_OF_KIND = np.array([CURVE_ENTERPRISE] * ROW_KINDS, dtype=np.int8)
 FAILURE_CURVE_OF_KIND[INDIVIDUAL] = CURVE_INDIVIDUAL
 FAILURE_CURVE_OF_KIND[COOPERATIVE] = CURVE_COOPERATIVE
@@ -75,28 +75,61 @@ class Demography:
             conversion=HazardTable.constant(-np.log1p(-v.conversion_per_year) / 12.0),
         )
 
-    def __post_init__(self):
-        # Every status process on one stack of tables: opening, the failure curves, dormant exit
-        self._tables = HazardTables([self.opening, *self.failure, self.dormant_exit])
-        first_failure = 1
-        table_of = np.zeros((len(STATUS_NAMES), ROW_KINDS), dtype=np.intp)  # GONE: no process
-        table_of[REGISTERED] = 0
-        table_of[OPERATING] = first_failure + FAILURE_CURVE_OF_KIND
-        table_of[DORMANT] = first_failure + len(self.failure)
-        self._table_of = table_of
+    @property
+    def tables(self) -> list[HazardTable]:
+        """The status processes' tables, in the order of TABLE_OF: opening, the failure curves,
+        dormant exit."""
+        return [self.opening, *self.failure, self.dormant_exit]
 
-    def event_month(self, status, kind, origin, start, left, mult) -> np.ndarray:
+
+# The table of each [status, kind]'s process among Demography.tables (GONE: no process).
+TABLE_OF = np.zeros((len(STATUS_NAMES), ROW_KINDS), dtype=np.intp)
+TABLE_OF[OPERATING] = 1 + FAILURE_CURVE_OF_KIND
+TABLE_OF[DORMANT] = 1 + len(CURVE_NAMES)
+
+
+class DemographyStack:
+    """The demographies of the runs of a stack, solved together: every row's process on its run's
+    tables (`run`: one per row, or one for all rows)."""
+
+    def __init__(self, runs: list[Demography]):
+        self.runs = runs
+        self._tables_per_run = len(runs[0].tables)
+        self._tables = HazardTables([table for run in runs for table in run.tables])
+        self._conversion = HazardTables([run.conversion for run in runs])
+        self._kind_multiplier = np.stack([run.failure_kind_multiplier for run in runs])
+
+    def failure_kind_multiplier(self, kind: np.ndarray, run) -> np.ndarray:
+        """The failure multiplier of each row's kind (micro firms fail faster) in its run."""
+        return self._kind_multiplier[run if len(self.runs) > 1 else 0, kind]
+
+    def event_month(self, status, kind, origin, start, left, mult, run) -> np.ndarray:
         """Month of the pending event of entities in `status` (one for all, or one each: opening,
         failure on the curve of the entity's kind, dormant exit)."""
-        return self._tables.event_month(self._table(status, kind), origin, start, left, mult)
+        table = self._table(status, kind, run)
+        return self._tables.event_month(table, origin, start, left, mult)
 
-    def used(self, status, kind, origin, start, now: int, mult) -> np.ndarray:
+    def used(self, status, kind, origin, start, now: int, mult, run) -> np.ndarray:
         """Hazard of the status's process used from `start` to `now`."""
-        return self._tables.used(self._table(status, kind), origin, start, now, mult)
+        return self._tables.used(self._table(status, kind, run), origin, start, now, mult)
 
-    def _table(self, status, kind):
-        """The table of each entity's process: one for all if the status is one and its process
-        does not depend on the kind (every process but failure)."""
+    def conversion_month(self, start, left, mult, run) -> np.ndarray:
+        """Month of 个转企 of individual businesses exposed from `start` (its clock's origin)."""
+        return self._conversion.event_month(self._run(run), start, start, left, mult)
+
+    def conversion_used(self, start, now: int, mult, run) -> np.ndarray:
+        return self._conversion.used(self._run(run), start, start, now, mult)
+
+    def _run(self, run):
+        return run if len(self.runs) > 1 else 0
+
+    def _table(self, status, kind, run):
+        """The table of each entity's process: one for all if the runs are one, the status is one
+        and its process does not depend on the kind (every process but failure)."""
         if np.ndim(status) == 0 and status != OPERATING:
-            return self._table_of[status, 0]
-        return self._table_of[status, kind]
+            table = TABLE_OF[status, 0]
+        else:
+            table = TABLE_OF[status, kind]
+        if len(self.runs) == 1:
+            return table
+        return table + np.asarray(run, dtype=np.intp) * self._tables_per_run

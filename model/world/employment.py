@@ -49,20 +49,22 @@ def employed(demand: float, ceiling: float, rho: float) -> float:
 
 class Employment:
     """Persons demanded by the operating rows of a population (per row), entrants net of
-    displacement."""
+    displacement, by run of a stack (the runs' parameters given by run)."""
 
     def __init__(
         self,
         pop: Population,
         persons_by_kind: np.ndarray,
-        persons_at_median: float,
-        elasticity: float,
-        log_median_revenue: float,
-        displacement: float,
+        persons_at_median: np.ndarray,
+        elasticity: np.ndarray,
+        log_median_revenue: np.ndarray,
+        displacement: np.ndarray,
     ):
-        """persons_by_kind: persons of a row of each kind that is not an enterprise (0 for
-        enterprises); persons_at_median: of an enterprise of revenue exp(log_median_revenue)."""
+        """persons_by_kind: [run, kind] persons of a row of each kind that is not an enterprise
+        (0 for enterprises); persons_at_median, by run: of an enterprise of revenue
+        exp(log_median_revenue)."""
         self.pop = pop
+        self.runs = len(persons_by_kind)
         self.persons_by_kind = persons_by_kind
         self.persons_at_median = persons_at_median
         self.elasticity = elasticity
@@ -71,10 +73,14 @@ class Employment:
         self._entrant = np.zeros(0, dtype=bool)  # by row: registered from 2021-01 on
         self._seen = 0  # rows below this have their entrant status recorded
         self._any_entrant = False
-        self._by_kind = np.zeros(ROW_KINDS)  # Σ weight of operating rows, by kind
+        self._by_kind = np.zeros((self.runs, ROW_KINDS))  # Σ weight of operating rows
+        # Σ w (e d)^j of enterprises by [run, j, bucket]: buckets from _first_bucket on; each run
+        # sums over the buckets its own enterprises have reached (_low, _high), as one run would
         self._first_bucket = 0
-        self._moments = np.zeros((MOMENTS, 0))  # [j, bucket], enterprises
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # enterprises
+        self._moments = np.zeros((self.runs, MOMENTS, 0))
+        self._low = np.full(self.runs, np.iinfo(np.int64).max)  # none reached yet
+        self._high = np.full(self.runs, np.iinfo(np.int64).min)
+        self._pending: list[tuple[np.ndarray, ...]] = []  # enterprises
 
     def join(self, rows: np.ndarray) -> None:
         """Add the rows that are operating (after a change)."""
@@ -92,17 +98,28 @@ class Employment:
         if len(counted) == 0:
             return
         kind = pop.kind[counted]
+        run = pop.run[counted].astype(np.intp) if self.runs > 1 else None
+        cell = kind if run is None else run * ROW_KINDS + kind
         enterprise = _ENTERPRISE_KIND[kind]
+        size = self._by_kind.size
         if self._any_entrant:
-            weight = np.where(self._entrant[counted], sign * self.entrant_weight, sign)
-            self._by_kind += np.bincount(kind, weight, minlength=ROW_KINDS)
+            weight = np.where(
+                self._entrant[counted], sign * self._per_row(self.entrant_weight, run), sign
+            )
+            self._by_kind += np.bincount(cell, weight, minlength=size).reshape(self.runs, -1)
             weight = weight[enterprise]
         else:  # the starting stock: unweighted
-            self._by_kind += sign * np.bincount(kind, minlength=ROW_KINDS)
+            self._by_kind += sign * np.bincount(cell, minlength=size).reshape(self.runs, -1)
             weight = np.full(np.count_nonzero(enterprise), sign)
         if len(weight):
             counted = counted[enterprise]
-            self._pending.append((pop.log_rev0[counted], pop.growth[counted], weight))
+            enterprise_run = np.zeros(len(counted), np.intp) if run is None else run[enterprise]
+            self._pending.append(
+                (pop.log_rev0[counted], pop.growth[counted], weight, enterprise_run)
+            )
+
+    def _per_row(self, by_run: np.ndarray, run: np.ndarray | None):
+        return by_run[0] if run is None else by_run[run]
 
     def _see_new_rows(self) -> None:
         """Record whether rows appended since the last call are entrants (from their month of
@@ -117,38 +134,60 @@ class Employment:
         self._any_entrant = self._any_entrant or bool(new.any())
         self._seen = pop.n
 
-    def demand(self, t: int) -> float:
-        """Persons demanded in month t (months from 2021-01), per row."""
+    def demand(self, t: int) -> np.ndarray:
+        """Persons demanded in month t (months from 2021-01), per row, by run."""
         self._apply_pending()
         tau = t / 12.0
-        centre = (self._first_bucket + np.arange(self._moments.shape[1])) * BUCKET
         powers = tau ** np.arange(MOMENTS) / _FACTORIALS
-        enterprise = float(np.exp(self.elasticity * centre * tau) @ (powers @ self._moments))
-        return float(self._by_kind @ self.persons_by_kind) + self.persons_at_median * enterprise
+        demand = np.empty(self.runs)
+        for run in range(self.runs):
+            others = float(np.sum(self._by_kind[run] * self.persons_by_kind[run]))
+            if self._high[run] < self._low[run]:  # no enterprise yet
+                demand[run] = others
+                continue
+            first, last = self._low[run] - self._first_bucket, self._high[run] - self._first_bucket
+            moments = self._moments[run, :, first : last + 1]
+            centre = np.arange(self._low[run], self._high[run] + 1) * BUCKET
+            series = powers[0] * moments[0]
+            for j in range(1, MOMENTS):
+                series += powers[j] * moments[j]
+            growth = np.exp(self.elasticity[run] * centre * tau)
+            enterprise = float(np.sum(growth * series))
+            demand[run] = others + self.persons_at_median[run] * enterprise
+        return demand
 
     def _apply_pending(self) -> None:
         if not self._pending:
             return
-        log_rev0, growth, weight = (np.concatenate(x) for x in zip(*self._pending, strict=True))
+        log_rev0, growth, weight, run = (
+            np.concatenate(x) for x in zip(*self._pending, strict=True)
+        )
         self._pending.clear()
         log_rev0, growth = log_rev0.astype(np.float64), growth.astype(np.float64)
         bucket = np.rint(growth / BUCKET).astype(np.int64)
-        self._cover(int(bucket.min()), int(bucket.max()))
-        index = bucket - self._first_bucket
-        weight = weight * np.exp(self.elasticity * (log_rev0 - self.log_median))
-        offset = self.elasticity * (growth - bucket * BUCKET)
-        size = self._moments.shape[1]
+        self._cover(bucket, run)
+        size = self._moments.shape[2]
+        index = run * size + (bucket - self._first_bucket)
+        elasticity = self.elasticity[run]
+        weight = weight * np.exp(elasticity * (log_rev0 - self.log_median[run]))
+        offset = elasticity * (growth - bucket * BUCKET)
         for j in range(MOMENTS):
-            self._moments[j] += np.bincount(index, weight, minlength=size)
+            self._moments[:, j] += np.bincount(index, weight, self.runs * size).reshape(self.runs, -1)
             weight = weight * offset
 
-    def _cover(self, low: int, high: int) -> None:
-        """Widen the buckets to cover low..high."""
-        size = self._moments.shape[1]
-        if size and self._first_bucket <= low and high < self._first_bucket + size:
+    def _cover(self, bucket: np.ndarray, run: np.ndarray) -> None:
+        """Widen the runs' bucket ranges to the buckets of their enterprises, and the buckets
+        kept to the runs' ranges."""
+        np.minimum.at(self._low, run, bucket)
+        np.maximum.at(self._high, run, bucket)
+        reached = self._high >= self._low
+        first, last = int(self._low[reached].min()), int(self._high[reached].max())
+        size = self._moments.shape[2]
+        if size and self._first_bucket <= first and last < self._first_bucket + size:
             return
-        first = min(low, self._first_bucket) if size else low
-        last = max(high, self._first_bucket + size - 1) if size else high
-        moments = np.zeros((MOMENTS, last - first + 1))
-        moments[:, self._first_bucket - first : self._first_bucket - first + size] = self._moments
+        if size:
+            first, last = min(first, self._first_bucket), max(last, self._first_bucket + size - 1)
+        moments = np.zeros((self.runs, MOMENTS, last - first + 1))
+        offset = self._first_bucket - first
+        moments[:, :, offset : offset + size] = self._moments
         self._first_bucket, self._moments = first, moments

@@ -41,7 +41,7 @@ from model.world.kinds import (
     enterprise_kind,
     is_enterprise,
 )
-from model.world.parameters import RunRates
+from model.world.parameters import RateStack, RowRates
 
 if TYPE_CHECKING:
     from model.world.model import DoublingModel
@@ -107,6 +107,7 @@ class _HookValues:
     def __init__(self, m: DoublingModel, rows: np.ndarray):
         self._m, self._rows = m, rows
         self._cell: np.ndarray | None = None
+        self.run = m.run_of(rows)
 
     def __call__(self, hook: str) -> np.ndarray | np.float64:
         """The rows' values of `hook` (a field of PolicyState): one value for all rows when the
@@ -118,10 +119,15 @@ class _HookValues:
         return self.take(getattr(state, hook))
 
     def take(self, by_cell: np.ndarray) -> np.ndarray:
-        """The rows' values of a [kinds, sectors, cities] or [sectors, cities] array."""
+        """The rows' values of a [runs, kinds, sectors, cities] or [runs, 1, sectors, cities]
+        array."""
         if self._cell is None:
             self._cell = self._m.pop.cell[self._rows]
-        return by_cell.take(self._cell if by_cell.ndim == 3 else self._cell % by_cell.size)
+        per_run = by_cell[0].size
+        cell = self._cell if per_run == self._m.row_cells else self._cell % per_run
+        if np.ndim(self.run):
+            cell = cell + self.run * per_run
+        return by_cell.take(cell)
 
 
 def _failure_multiplier(
@@ -131,7 +137,7 @@ def _failure_multiplier(
     on, and the month it next changes by age (the end of a young-firm window; NEVER if none; None
     without windows)."""
     pop, state = m.pop, m.policy_state
-    fail = hooks("failure") * m.demography.failure_kind_multiplier[kind]
+    fail = hooks("failure") * m.demography.failure_kind_multiplier(kind, hooks.run)
     windows = list(state.failure_windows)
     if state.induced_quality_differs:
         induced = (pop.flags[rows] & INDUCED) > 0
@@ -142,7 +148,7 @@ def _failure_multiplier(
     age = month - born
     edge = np.full(len(rows), NEVER, dtype=np.int32)
     for window_mult, max_age in windows:
-        value = hooks.take(window_mult) if np.ndim(window_mult) == 3 else window_mult
+        value = hooks.take(window_mult) if np.ndim(window_mult) == 4 else window_mult  # by cell
         active = (age < max_age) & (value != 1.0)
         np.multiply(fail, value, out=fail, where=active)
         np.minimum(edge, born + max_age, out=edge, where=active)
@@ -216,7 +222,8 @@ def _solve_process(m: DoublingModel, rows, t: int, status, kind, origin, start, 
     pop.hazard_mult[rows] = mult
     if len(processes) == 1:  # one status for all rows
         status = processes[0][0]
-    due = m.demography.event_month(status, kind, origin, start, left, mult.astype(np.float64))
+    run = m.run_of(rows)
+    due = m.demography.event_month(status, kind, origin, start, left, mult.astype(np.float64), run)
     pop.due[rows] = np.minimum(due, NEVER)
     m.agenda.push(STATUS, rows, due, t)
     if boundary is not None:
@@ -247,18 +254,23 @@ def _settled(m: DoublingModel, rows, t: int, status, kind, origin, start, left):
     if not past.any():
         return start, left
     pop = m.pop
-    mult = pop.hazard_mult[rows]
+    mult, run = pop.hazard_mult[rows], m.run_of(rows)
     if past.all():
-        left -= m.demography.used(status, kind, origin, start, t, mult)
+        left -= m.demography.used(status, kind, origin, start, t, mult, run)
     else:
         left[past] -= m.demography.used(
-            status[past], kind[past], origin[past], start[past], t, mult[past]
+            status[past], kind[past], origin[past], start[past], t, mult[past], _part(run, past)
         )
     stored = np.maximum(left, 0.0, out=left).astype(np.float32)
     pop.hazard_left[rows] = stored
     start = np.maximum(start, t)
     pop.clock_start[rows] = start
     return start, stored.astype(np.float64)
+
+
+def _part(run: np.ndarray | int, part: np.ndarray) -> np.ndarray | int:
+    """The runs of part of some rows (`run`: theirs, or one for all)."""
+    return run[part] if np.ndim(run) else run
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -271,15 +283,17 @@ def register(m: DoublingModel, t: int) -> None:
     Levers set entry by the size class an entrant registers in (PolicyState.entry): an enterprise
     cell's registrations are multiplied by the mean multiplier over the classes new enterprises
     fall in, and the extra entrants fall in the classes the levers raise, in proportion to each
-    class's share of new enterprises times its rise.
+    class's share of new enterprises times its rise. Counts are by [run, entry kind, sector, city].
     """
     state = m.policy_state
-    base = m.entry_rows_per_month * (1.0 + m.rates.entry_trend_per_year) ** (t / 12.0)
-    uniform = m.streams.get(streams.ENTRY, t, "counts").random(base.shape)
+    trend = m.stacked_rates.by_run("entry_trend_per_year").tolist()
+    growth = np.array([(1.0 + rate) ** (t / 12.0) for rate in trend])
+    base = m.entry_rows_per_month * growth[:, None, None, None]
+    uniform = m.streams.uniforms(base.shape[1:], streams.ENTRY, t, "counts")
     n_base = streams.poisson_quantile(uniform, base)
-    # The no-policy entrants: the same counts in every scenario, so one sequential stream keeps
-    # their draws; where levers lower entry, the last ones of a cell stay away.
-    attributes = m.streams.get(streams.ENTRY, t, "attributes")
+    # The no-policy entrants: the same counts in every scenario, so one sequential stream (per
+    # run) keeps their draws; where levers lower entry, the last ones of a cell stay away.
+    attributes = [run.get(streams.ENTRY, t, "attributes") for run in m.streams.runs]
     groups = [Entrants(_cells_to_rows(n_base), 0, attributes)]
     if state.entry_differs:
         multiplier = _per_entry_kind(m, state.entry)
@@ -288,15 +302,16 @@ def register(m: DoublingModel, t: int) -> None:
             groups[0] = Entrants(
                 groups[0].cells, 0, attributes, keep=_first_of_cells(n_base, n_total)
             )
-        rise = np.maximum(state.entry[ENTERPRISE_KINDS_SLICE] - 1.0, 0.0)
+        rise = np.maximum(state.entry[:, ENTERPRISE_KINDS_SLICE] - 1.0, 0.0)
         induced = _cells_to_rows(np.maximum(n_total - n_base, 0))
-        groups.append(Entrants(induced, INDUCED, m.streams.key(streams.INDUCED_ENTRY, t), rise))
+        groups.append(Entrants(induced, INDUCED, m.streams.keys(streams.INDUCED_ENTRY, t), rise))
     if state.shells_registered:
-        u = m.streams.get(streams.SHELLS, t).random(base.shape)
-        share_of_city = base / base.sum(axis=(0, 1), keepdims=True)
-        gap = _gap_to_doubling_path(m, t)[None, None, :] * share_of_city
+        u = m.streams.uniforms(base.shape[1:], streams.SHELLS, t)
+        share_of_city = base / base.sum(axis=(1, 2), keepdims=True)
+        gap = _gap_to_doubling_path(m, t)[:, None, None, :] * share_of_city
         shells = streams.poisson_quantile(u, gap * _per_entry_kind(m, state.shell_share))
-        key, weights = m.streams.key(streams.SHELLS, t), state.shell_share[ENTERPRISE_KINDS_SLICE]
+        key = m.streams.keys(streams.SHELLS, t)
+        weights = state.shell_share[:, ENTERPRISE_KINDS_SLICE]
         groups.append(Entrants(_cells_to_rows(shells), SHELL | INDUCED | NEVER_OPENS, key, weights))
     for flags, purpose in ((REENTRANT, "attributes"), (REENTRANT | INDUCED, "induced")):
         founders = m.pending_reentries.pop((t, flags), [])
@@ -304,14 +319,14 @@ def register(m: DoublingModel, t: int) -> None:
             *cells, founder = (np.concatenate(x) for x in zip(*founders, strict=True))
             order = founder.argsort()  # founders in row order: the same in every scenario
             cells = [cell[order] for cell in cells]
-            key = m.streams.key(streams.REENTRY, t, purpose)
+            key = m.streams.keys(streams.REENTRY, t, purpose)
             groups.append(Entrants(tuple(cells), flags, key))
     if m.pending_referrals:
-        sector, city = (np.concatenate(x) for x in zip(*m.pending_referrals, strict=True))
+        run, sector, city = (np.concatenate(x) for x in zip(*m.pending_referrals, strict=True))
         m.pending_referrals.clear()
         entry_kind = np.full(len(sector), ENTRY_ENTERPRISE, dtype=np.int8)
-        key = m.streams.key(streams.CHAIN_LEADERS, t, "referrals")
-        groups.append(Entrants((entry_kind, sector, city), INDUCED, key))
+        key = m.streams.keys(streams.CHAIN_LEADERS, t, "referrals")
+        groups.append(Entrants((run, entry_kind, sector, city), INDUCED, key))
     _add_entities(m, t, groups)
 
 
@@ -320,31 +335,33 @@ DOUBLING_MONTHS = month_index(DEADLINE) + 1  # end-2020 to the deadline (十四�
 
 
 def _gap_to_doubling_path(m: DoublingModel, t: int) -> np.ndarray:
-    """Rows by which each city's register falls short of its doubling path in month t: the
-    path the annual assessments (目标责任考核, art. 47) hold it to, geometric from its end-2020
-    count to twice that at the deadline."""
+    """Rows by which each city's register falls short of its doubling path in month t, by [run,
+    city]: the path the annual assessments (目标责任考核, art. 47) hold it to, geometric from its
+    end-2020 count to twice that at the deadline."""
     path = m.city_start * 2.0 ** ((t + 1) / DOUBLING_MONTHS)
     return np.maximum(path - m.registered_by_city(), 0.0) / m.scale
 
 
 def _cells_to_rows(counts: np.ndarray):
-    """[entry kind, sector, city] counts -> one (entry kind, sector, city) triple per entity."""
+    """[run, entry kind, sector, city] counts -> one (run, entry kind, sector, city) per entity,
+    grouped by run."""
     flat = np.arange(counts.size).repeat(counts.ravel())
-    entry_kind, sector, city = np.unravel_index(flat, counts.shape)
-    return entry_kind.astype(np.int8), sector.astype(np.int8), city.astype(np.int8)
+    run, entry_kind, sector, city = np.unravel_index(flat, counts.shape)
+    return run.astype(np.int16), entry_kind.astype(np.int8), sector.astype(np.int8), city.astype(np.int8)
 
 
 @dataclass(frozen=True)
 class Entrants:
-    """One group of registrations: (entry kind, sector, city) per entity, its flags, where its
-    attributes are drawn from (a stream, in order, when the group is the same in every scenario;
-    else the key of draws by entity, streams.KeyedDraws), optionally for enterprises the [size
-    class, sector, city] weights of the class they register in (None: the class their revenue falls
-    in), and optionally which of the drawn entities register (None: all)."""
+    """One group of registrations: (run, entry kind, sector, city) per entity, its flags, where
+    its attributes are drawn from (a stream per run, in order, when the group is the same in every
+    scenario: the entities are then grouped by run; else the key of draws by entity of each run,
+    streams.KeyedDraws), optionally for enterprises the [run, size class, sector, city] weights of
+    the class they register in (None: the class their revenue falls in), and optionally which of
+    the drawn entities register (None: all)."""
 
-    cells: tuple[np.ndarray, ...]  # entry kind, sector, city
+    cells: tuple[np.ndarray, ...]  # run, entry kind, sector, city
     flags: int
-    draws: np.random.Generator | int
+    draws: list[np.random.Generator] | np.ndarray
     class_weights: np.ndarray | None = None
     keep: np.ndarray | None = None
 
@@ -364,33 +381,39 @@ def _class_bounds(median_yuan: float, sigma: float) -> np.ndarray:
     return np.concatenate([[0.0], ndtr(z), [1.0]])
 
 
-def _class_shares(v: RunRates) -> np.ndarray:
-    """Shares of new enterprises registering in each size class (micro, small, medium, 规上)."""
-    return np.diff(
-        _class_bounds(v.revenue_median_new_enterprise_yuan, v.revenue_sigma_new_enterprise)
-    )
+def _bounds_by_run(v: RateStack) -> np.ndarray:
+    """_class_bounds of each run's new enterprises, [run, bound]."""
+    medians = v.by_run("revenue_median_new_enterprise_yuan").tolist()
+    sigmas = v.by_run("revenue_sigma_new_enterprise").tolist()
+    return np.stack([_class_bounds(a, b) for a, b in zip(medians, sigmas, strict=True)])
 
 
 def _per_entry_kind(m: DoublingModel, by_kind: np.ndarray) -> np.ndarray:
-    """[row kinds, sectors, cities] values -> [entry kinds, sectors, cities]: an enterprise cell
-    gets the mean over size classes weighted by new enterprises' class shares."""
-    shares = _class_shares(m.rates)
-    enterprise = np.tensordot(shares, by_kind[ENTERPRISE_KINDS_SLICE], axes=1)
-    return np.stack([by_kind[INDIVIDUAL], enterprise, by_kind[COOPERATIVE]])
+    """[run, row kinds, sectors, cities] values -> [run, entry kinds, sectors, cities]: an
+    enterprise cell gets the mean over size classes weighted by new enterprises' class shares."""
+    shares = np.diff(_bounds_by_run(m.stacked_rates), axis=1)  # [run, size class]
+    classes = by_kind[:, ENTERPRISE_KINDS_SLICE]
+    enterprise = sum(
+        shares[:, k, None, None] * classes[:, k] for k in range(classes.shape[1])
+    )
+    return np.stack([by_kind[:, INDIVIDUAL], enterprise, by_kind[:, COOPERATIVE]], axis=1)
 
 
 def _revenue_in_classes(
-    v: RunRates, weights: np.ndarray, sector: np.ndarray, city: np.ndarray, draws
+    m: DoublingModel, weights: np.ndarray, run, sector: np.ndarray, city: np.ndarray, draws
 ) -> np.ndarray:
     """Log revenue of new enterprises whose size class is drawn with probability proportional to
-    class share x weights[class, sector, city], then the revenue within the class (the lognormal
-    of new enterprises truncated to the class)."""
-    bounds = _class_bounds(v.revenue_median_new_enterprise_yuan, v.revenue_sigma_new_enterprise)
-    mass = np.diff(bounds)[:, None] * weights[:, sector, city]  # [class, entity]
+    class share x weights[run, class, sector, city], then the revenue within the class (the
+    lognormal of new enterprises truncated to the class)."""
+    n = len(sector)
+    bounds = np.broadcast_to(_bounds_by_run(m.stacked_rates)[run], (n, len(LOG_SIZE_THRESHOLDS) + 2))
+    mass = np.diff(bounds, axis=1).T * weights[run, :, sector, city].T  # [class, entity]
     cumulative = np.cumsum(mass, axis=0)
-    pick = draws.random(len(sector)) * cumulative[-1]
+    pick = draws.random(n) * cumulative[-1]
     size_class = (pick[None, :] >= cumulative).sum(axis=0)
-    low, high = bounds[size_class], bounds[size_class + 1]
+    entity = np.arange(n)
+    low, high = bounds[entity, size_class], bounds[entity, size_class + 1]
+    v = m.stacked_rates.of(run)
     u = np.clip(low + (high - low) * draws.random(len(sector)), 1e-12, 1.0 - 1e-12)
     return np.log(v.revenue_median_new_enterprise_yuan) + v.revenue_sigma_new_enterprise * ndtri(u)
 
@@ -399,9 +422,10 @@ ENTITY_DRAWS = 8  # the draws draw_entities makes per entity
 
 
 def draw_entities(
-    v: RunRates, entry_kind, rng: np.random.Generator | streams.KeyedDraws, revenue=None
+    v: RowRates, entry_kind, rng: np.random.Generator | streams.KeyedDraws, revenue=None
 ):
-    """Kind, revenue, growth and hazard thresholds of new entities (all drawn from `rng`)."""
+    """Kind, revenue, growth and hazard thresholds of new entities (all drawn from `rng`; `v`:
+    the parameter values of their runs)."""
     n = len(entry_kind)
     individual = entry_kind == ENTRY_INDIVIDUAL
     enterprise = entry_kind == ENTRY_ENTERPRISE
@@ -433,29 +457,40 @@ def draw_entities(
     }
 
 
-def _new_entities(v: RunRates, t: int, group: Entrants) -> dict[str, np.ndarray]:
-    """Columns of one group of new registrations (all draws from the group's own stream)."""
-    entry_kind, sector, city = group.cells
+def _new_entities(m: DoublingModel, t: int, group: Entrants) -> dict[str, np.ndarray]:
+    """Columns of one group of new registrations (all draws from the group's own streams)."""
+    run, entry_kind, sector, city = group.cells
     flags, draws = group.flags, group.draws
-    if isinstance(draws, np.random.Generator):
-        drawn = draw_entities(v, entry_kind, draws)
+    rates = m.stacked_rates
+    if isinstance(draws, list):  # one stream per run, the entities grouped by run
+        ends = run.searchsorted(np.arange(len(draws) + 1))
+        parts = [
+            draw_entities(rates.of(r), entry_kind[ends[r] : ends[r + 1]], rng)
+            for r, rng in enumerate(draws)
+        ]
+        drawn = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     else:
-        ids = streams.ranked_ids(_cell_id(entry_kind, sector, city))
-        drawn = draw_entities(v, entry_kind, streams.KeyedDraws(draws, ids, block=ENTITY_DRAWS))
+        row_run = _runs_of(m, run)
+        ids = streams.ranked_ids(_cell_id(entry_kind, sector, city), _stacked(m, run))
+        keyed = streams.KeyedDraws(draws[row_run], ids, block=ENTITY_DRAWS)
+        drawn = draw_entities(rates.of(row_run), entry_kind, keyed)
     if group.class_weights is not None:  # enterprises register in the classes the weights favour
-        assert isinstance(draws, int), "class weights come with draws by entity"
-        key = draws
+        assert not isinstance(draws, list), "class weights come with draws by entity"
         firms = np.flatnonzero(entry_kind == ENTRY_ENTERPRISE)
-        ids = streams.ranked_ids(_cell_id(entry_kind[firms], sector[firms], city[firms]))
-        firm_draws = streams.KeyedDraws(key ^ 1, ids, block=2)
+        firm_run = _runs_of(m, run[firms])
+        ids = streams.ranked_ids(
+            _cell_id(entry_kind[firms], sector[firms], city[firms]), _stacked(m, run[firms])
+        )
+        firm_draws = streams.KeyedDraws((draws ^ np.uint64(1))[firm_run], ids, block=2)
         weights = group.class_weights
-        revenue = _revenue_in_classes(v, weights, sector[firms], city[firms], firm_draws)
+        revenue = _revenue_in_classes(m, weights, firm_run, sector[firms], city[firms], firm_draws)
         drawn["log_rev0"][firms] = revenue
         drawn["kind"][firms] = enterprise_kind(revenue)
     never = drawn.pop("never_opens") | bool(flags & NEVER_OPENS)
     # log revenue is anchored at t = 0: log_rev0 = log revenue(t) - growth * t / 12
     drawn["log_rev0"] = drawn["log_rev0"] - drawn["growth"] * t / 12.0
     columns = drawn | {
+        "run": run,
         "entry_kind": entry_kind,
         "sector": sector,
         "city": city,
@@ -466,10 +501,20 @@ def _new_entities(v: RunRates, t: int, group: Entrants) -> dict[str, np.ndarray]
     return columns if keep is None else {name: value[keep] for name, value in columns.items()}
 
 
+def _runs_of(m: DoublingModel, run: np.ndarray) -> np.ndarray | int:
+    """`run` (the runs of some entities) to index by-run arrays with: one for all in one run."""
+    return run if len(m.runs) > 1 else 0
+
+
+def _stacked(m: DoublingModel, run: np.ndarray) -> np.ndarray | None:
+    """`run` to rank entities within their run by (None: one run)."""
+    return run if len(m.runs) > 1 else None
+
+
 def _add_entities(m: DoublingModel, t: int, groups) -> None:
     """Append the month's registrations in one go: never-opening ones dormant from the start,
     the others waiting to open."""
-    parts = [_new_entities(m.rates, t, group) for group in groups if len(group.cells[0])]
+    parts = [_new_entities(m, t, group) for group in groups if len(group.cells[0])]
     parts = [part for part in parts if len(part["never"])]
     if not parts:
         return
@@ -483,11 +528,11 @@ def _add_entities(m: DoublingModel, t: int, groups) -> None:
     )
     add_rows(m, rows)
     flags = columns["flags"]
-    shells = int(np.count_nonzero(flags & SHELL))
-    m.shell_rows += shells
-    m.flows["new_shell"] += shells
-    m.flows["new_induced"] += int(np.count_nonzero(flags & INDUCED))
-    m.flows["new_registered"] += len(rows)
+    shells = rows[(flags & SHELL) > 0]
+    m.shell_rows += m.count_by_run(shells)
+    m.count_flow("new_shell", shells)
+    m.count_flow("new_induced", rows[(flags & INDUCED) > 0])
+    m.count_flow("new_registered", rows)
     m.count_event("registration", rows)
     left = np.where(never, columns["draw_dormant"], open_draw)
     start_process(m, rows, t, t, left, t)
@@ -511,7 +556,7 @@ def open_rows(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Registered entities start operating (开业); exposure to failure starts next month."""
     pop = m.pop
     opened = set_status(m, rows, REGISTERED, OPERATING)
-    m.flows["new_opened"] += len(rows)
+    m.count_flow("new_opened", rows)
     m.count_event_cells("opening", opened)
     start_process(m, rows, pop.born[rows], t + 1, pop.draw_fail[rows], t)
     individual = rows[pop.kind[rows] == INDIVIDUAL]
@@ -540,27 +585,28 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
     geometric, at least 2 months, mean 1 + delay_months.
     """
     pop = m.pop
-    base_share = m.rates.reentry_share
+    v = m.stacked_rates.of(m.run_of(rows))
+    base_share = np.broadcast_to(v.reentry_share, len(rows))
     kind = pop.kind[rows]
     share = np.minimum(1.0, base_share * _HookValues(m, rows)("reentry"))
-    if np.ndim(share) == 0:  # one value for all
-        share = np.full(len(rows), share)
     draw = pop.reentry_draw[rows].astype(np.float64)
     again = (draw < share).nonzero()[0]
-    waits = np.log1p(-draw[again] / share[again]) / np.log1p(-1.0 / m.rates.reentry_delay_months)
+    delay = np.broadcast_to(v.reentry_delay_months, len(rows))[again]
+    waits = np.log1p(-draw[again] / share[again]) / np.log1p(-1.0 / delay)
     ceased = ceased[again] if np.ndim(ceased) else ceased
     month = (ceased + 1 + np.maximum(np.ceil(waits), 1)).astype(np.int64)
-    flags = np.where(draw[again] >= base_share, REENTRANT | INDUCED, REENTRANT)
+    flags = np.where(draw[again] >= base_share[again], REENTRANT | INDUCED, REENTRANT)
     simulated = ((month >= 0) & (month <= m.last_month)).nonzero()[0]
     if len(simulated) == 0:
         return
     by_key = simulated[(month[simulated] * 256 + flags[simulated]).argsort(kind="stable")]
     month, flags, again = month[by_key], flags[by_key], again[by_key]  # by month, then flags
     founders, entry_kind = rows[again], ENTRY_KIND_OF_ROW_KIND[kind[again]]
-    sector, city = pop.sector[founders], pop.city[founders]
+    run, sector, city = pop.run[founders], pop.sector[founders], pop.city[founders]
     cuts = (((month[1:] != month[:-1]) | (flags[1:] != flags[:-1])).nonzero()[0] + 1).tolist()
     for begin, end in zip([0, *cuts], [*cuts, len(founders)], strict=True):
-        group = (entry_kind[begin:end], sector[begin:end], city[begin:end], founders[begin:end])
+        cells = (run, entry_kind, sector, city, founders)
+        group = tuple(column[begin:end] for column in cells)
         key = (int(month[begin]), int(flags[begin]))
         m.pending_reentries.setdefault(key, []).append(group)
 
@@ -568,8 +614,8 @@ def schedule_reentries(m: DoublingModel, rows: np.ndarray, ceased) -> None:
 def deregister(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     """Dormant entities leave the register: deregistration (注销, 简易注销) or revocation (吊销)."""
     set_status(m, rows, DORMANT, GONE)  # `due` keeps the month of exit
-    m.flows["new_exited"] += len(rows)
-    m.shell_rows -= int(np.count_nonzero(m.pop.flags[rows] & SHELL))
+    m.count_flow("new_exited", rows)
+    m.shell_rows -= m.count_by_run(rows[(m.pop.flags[rows] & SHELL) > 0])
 
 
 def schedule_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
@@ -577,7 +623,7 @@ def schedule_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     start = np.maximum(pop.conv_start[rows].astype(np.int32), t)
     mult = _HookValues(m, rows)("conversion")
     pop.conv_mult[rows] = mult
-    due = m.demography.conversion.event_month(start, start, pop.conv_left[rows], mult)
+    due = m.demography.conversion_month(start, pop.conv_left[rows], mult, m.run_of(rows))
     pop.conv_due[rows] = np.minimum(due, NEVER)
     m.agenda.push(CONVERSION, rows, due, t)
 
@@ -585,7 +631,8 @@ def schedule_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
 def refresh_conversion(m: DoublingModel, rows: np.ndarray, t: int) -> None:
     pop = m.pop
     start = pop.conv_start[rows].astype(np.int32)
-    used = m.demography.conversion.used(start, start, t, pop.conv_mult[rows].astype(np.float64))
+    mult = pop.conv_mult[rows].astype(np.float64)
+    used = m.demography.conversion_used(start, t, mult, m.run_of(rows))
     pop.conv_left[rows] = np.maximum(pop.conv_left[rows] - np.where(start < t, used, 0.0), 0.0)
     pop.conv_start[rows] = np.maximum(start, t)
     schedule_conversion(m, rows, t)
@@ -598,17 +645,20 @@ def convert(m: DoublingModel, t: int) -> None:
     incorporated, so its age and the hazard it has already survived carry over; from month t on it
     faces the enterprise failure curve at its own age, and it draws an enterprise's revenue growth.
     """
-    pop, v = m.pop, m.rates
+    pop = m.pop
     rows = np.sort(m.agenda.pop(CONVERSION, t))
     rows = rows[
         (pop.conv_due[rows] == t) & (pop.status[rows] == OPERATING) & (pop.kind[rows] == INDIVIDUAL)
     ]
     if len(rows) == 0:
         return
-    m.flows["new_individual_to_enterprise"] += len(rows)
+    m.count_flow("new_individual_to_enterprise", rows)
     m.count_event("conversion", rows)
-    cell = streams.ranked_ids(_cell_id(pop.sector[rows], pop.city[rows]))
-    draws = streams.KeyedDraws(m.streams.key(streams.CONVERSION, t), cell, block=1)
+    run = pop.run[rows]
+    cell = streams.ranked_ids(_cell_id(pop.sector[rows], pop.city[rows]), _stacked(m, run))
+    key = m.streams.keys(streams.CONVERSION, t)[_runs_of(m, run)]
+    draws = streams.KeyedDraws(key, cell, block=1)
+    v = m.stacked_rates.of(_runs_of(m, run))
     revenue = log_revenue(m, rows, t)  # individual businesses do not grow: the same revenue
     _settle_process(m, rows, t)  # the hazard used so far, on the individual-business curve
     pop.log_rev0[rows] = revenue
@@ -659,7 +709,7 @@ def _move_to_revenue_band(m: DoublingModel, rows: np.ndarray, t: int) -> np.ndar
     moved = rows[changed]
     set_kind(m, moved, new[changed])
     upgraded = moved[(new[changed] == ABOVE_SCALE) & (old[changed] != ABOVE_SCALE)]
-    m.flows["new_above_scale"] += len(upgraded)
+    m.count_flow("new_above_scale", upgraded)
     m.count_event("upgrade", upgraded)
     return moved
 
@@ -711,7 +761,7 @@ def apply_policy_change(m: DoublingModel, t: int, changed: dict[str, np.ndarray]
     pop = m.pop
     status = pop.status[: pop.n]
     kind = pop.kind[: pop.n]
-    cell = pop.cell[: pop.n]  # read before the last re-solve (set_growth) changes kinds
+    cell = m.cells_of(slice(0, pop.n))  # read before the last re-solve (set_growth) changes kinds
     if "opening" in changed:
         registered = _in_cells(status == REGISTERED, changed["opening"], cell)
         refresh_process(m, registered[(pop.flags[registered] & NEVER_OPENS) == 0], t)
@@ -736,6 +786,6 @@ def _either(changed: dict[str, np.ndarray], *hooks: str) -> np.ndarray | None:
 
 
 def _in_cells(selected: np.ndarray, cells: np.ndarray, cell: np.ndarray) -> np.ndarray:
-    """Rows where `selected` (over the population) is true whose flat [kind, sector, city] `cell`
-    is in `cells` (a mask over the cells)."""
+    """Rows where `selected` (over the population) is true whose flat [run, kind, sector, city]
+    `cell` is in `cells` (a mask over the cells)."""
     return np.flatnonzero(selected & cells.take(cell))

@@ -30,22 +30,24 @@ class CostLine:
 
 
 class Fiscal:
+    """The payments of one run (`run`: its index in the model's stack of runs)."""
+
     def __init__(self, lines: list[CostLine]):
         self.lines = lines
         self.total = 0.0
         self.by_lever: dict[tuple[str, str], float] = {(x.lever, x.department): 0.0 for x in lines}
 
-    def account(self, model: DoublingModel, t: int) -> None:
-        """Add this month's payments."""
+    def account(self, model: DoublingModel, t: int, run: int) -> None:
+        """Add this month's payments of run `run`."""
         for line in self.lines:
             price = line.yuan_per_unit(t)
             if price == 0:
                 continue
             if line.basis == "per_event":
                 assert line.event is not None, f"{line.lever}: a per_event cost names its event"
-                units = float((model.event_cells[line.event] * line.target).sum()) * model.scale
+                units = float((model.event_cells[line.event][run] * line.target).sum()) * model.scale
             elif line.basis == "per_entity_year":
-                operating = model.stock_rows[OPERATING]
+                operating = model.stock_rows[run, OPERATING]
                 units = (
                     float((operating * line.target[: operating.shape[0]]).sum())
                     * model.scale

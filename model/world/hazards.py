@@ -83,6 +83,7 @@ class HazardTable:
 
 
 SEARCH_ROWS = 512  # below: a binary search per row; above: a pass over the runs (faster then)
+TABLES_SEARCHED_APART = 8  # more tables (a stack of runs): one comparison with every run at once
 
 
 def _runs_below(bounds: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -146,7 +147,7 @@ class HazardTables:
         target += left / np.maximum(mult, 1e-12)
         # searchsorted(side="left") in the row's table: the count of its runs starting below
         by_table = self._run_cumulative_by_table
-        if len(target) < SEARCH_ROWS:
+        if len(target) < SEARCH_ROWS or len(self.tables) > TABLES_SEARCHED_APART:
             run = np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
         else:  # table by table
             run = np.empty(len(target), dtype=np.intp)

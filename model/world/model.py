@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -13,7 +15,7 @@ from model.world import events, streams
 from model.world.agenda import Agenda
 from model.world.agents import ChainLeader, MonthDraws
 from model.world.clock import month_index
-from model.world.demography import Demography
+from model.world.demography import Demography, DemographyStack
 from model.world.employment import Employment, employed
 from model.world.fiscal import Fiscal
 from model.world.geography import places
@@ -31,7 +33,7 @@ from model.world.kinds import (
     ROW_KINDS,
     SMALL,
 )
-from model.world.parameters import RunRates, run_rates
+from model.world.parameters import RateStack, RunRates, run_rates
 from model.world.policy_state import Policy, PolicyState
 from model.world.population import Population
 from model.world.starting_stock import add_starting_stock
@@ -47,12 +49,28 @@ ROWS_ADDED_PER_YEAR = 0.4
 CHAIN_LEADER_SECTORS = {"manufacturing": 0.6, "energy": 0.4}  # assumption: Shanxi's key chains
 
 
+@dataclass(frozen=True)
+class Run:
+    """One run of a stack: its seed, the policy in force (None: no policy) and its parameter
+    values in place of the base rates (e.g. its draw from the posterior)."""
+
+    seed: int
+    policy: Policy | None = None
+    parameters: dict[str, float] | None = None
+
+
 class DoublingModel(mesa.Model):
     """Market entities of Shanxi, month by month, under a policy (levers of 晋发〔2021〕67号).
 
     Entities are rows of a column store (model.world.population), `scale` real entities per row; chain
     leaders (链主) are Mesa agents. A step is one month; `datacollector` holds one row per month,
     starting with the end-2020 state.
+
+    One model can hold a stack of runs (`runs`: their seeds, policies and parameters; by default
+    the one run of `seed`, `policy` and `parameters`): their rows share the column store, each row
+    knowing its run, so a month costs about as many numpy calls for many runs as for one. A run's
+    results do not depend on the stack it is in: its draws come from its own streams, keyed by
+    entity where groups differ between runs, and every sum is taken run by run.
     """
 
     def __init__(
@@ -64,70 +82,88 @@ class DoublingModel(mesa.Model):
         policy: Policy | None = None,
         uncertainty: bool = True,
         parameters: dict[str, float] | None = None,
+        runs: Sequence[Run] | None = None,
     ):
-        super().__init__(rng=seed)
+        runs = list(runs) if runs is not None else [Run(seed, policy, parameters)]
+        super().__init__(rng=runs[0].seed)
         if not scale > 0:
             raise ValueError(f"scale must be positive, got {scale}")
-        self.seed = seed
+        self.runs = runs
         self.scale = float(scale)
         self.last_month = month_index(until, what="until")
-        self.streams = streams.Streams(seed)
-        self.rates = run_rates(seed, uncertainty, parameters)
+        self.streams = streams.StreamStack([run.seed for run in runs])
+        self.stacked_rates = RateStack(
+            [run_rates(run.seed, uncertainty, run.parameters) for run in runs]
+        )
         self.places = places()
-        self.demography = Demography.from_rates(self.rates)
-        self.policy = policy or Policy.none()
-        self.policy_state = PolicyState.neutral()
-        self.fiscal = Fiscal(self.policy.costs)
+        self.demography = DemographyStack(
+            [Demography.from_rates(rates) for rates in self.stacked_rates.runs]
+        )
+        self.policies = [run.policy or Policy.none() for run in runs]
+        self.policy_state = PolicyState.stacked([PolicyState.neutral()] * len(runs))
+        self.fiscal = [Fiscal(policy.costs) for policy in self.policies]
         self.t = -1
-        self.start_stock = self.rates.start_stock_total
+        self.start_stock = self.stacked_rates.by_run("start_stock_total")
 
         n_sectors, n_cities = len(self.places.sectors), len(self.places.cities)
-        self._cell_shape = (4, ROW_KINDS, n_sectors, n_cities)
-        self._cells = ROW_KINDS * n_sectors * n_cities  # [kind, sector, city] cells of rows
+        self._cell_shape = (len(runs), 4, ROW_KINDS, n_sectors, n_cities)
+        self.row_cells = ROW_KINDS * n_sectors * n_cities  # [kind, sector, city] cells of rows
         self.stock_rows = np.zeros(self._cell_shape, dtype=np.int64)
         self.event_cells: dict[str, np.ndarray] = {}
-        self.flows: dict[str, int] = {}
+        self.flows: dict[str, np.ndarray] = {}
         self._reset_month()
         self.pending_reentries: dict[tuple[int, int], list] = {}  # (month, flags) -> founders
         self.pending_referrals: list = []
         self.entry_rows_per_month = self._entry_rows_per_month()
 
         years = (self.last_month + 1) / 12
-        expected_rows = self.start_stock / self.scale * (1 + ROWS_ADDED_PER_YEAR * years)
+        expected_rows = self.start_stock.sum() / self.scale * (1 + ROWS_ADDED_PER_YEAR * years)
         self.pop = Population(int(expected_rows), n_sectors, n_cities)
-        self.employment = employment_of(self.pop, self.rates)
+        self.employment = employment_of(self.pop, self.stacked_rates)
         self.agenda = Agenda(self.last_month)
-        add_starting_stock(self, self.start_stock, self.streams.get(streams.POPULATION))
-        self._add_chain_leaders()
-        self.shell_rows = 0  # shells (空壳) still in the register
+        for run in range(len(runs)):
+            rng = self.streams.runs[run].get(streams.POPULATION)
+            add_starting_stock(self, run, float(self.start_stock[run]), rng)
+        self.leader_sector: list[np.ndarray] = []  # by run, by the leaders' `index`
+        self.leader_city: list[np.ndarray] = []
+        for run in range(len(runs)):
+            self._add_chain_leaders(run)
+        self.leaders = np.array([len(city) for city in self.leader_city])  # by run
+        self.shell_rows = np.zeros(len(runs), dtype=np.int64)  # shells (空壳) in the register
         self.city_start = self.registered_by_city()  # the base of each city's doubling path
 
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in VALUES}
         )
-        self.city_rows: list[dict] = []
+        self.city_rows: list[np.ndarray] = []  # [run, city, n_registered | n_operating], yearly
         self._collect()
+
+    @property
+    def rates(self) -> RunRates:
+        """The parameter values of a model of one run."""
+        (rates,) = self.stacked_rates.runs
+        return rates
 
     # --- set-up ----------------------------------------------------------------------------
 
     def _entry_rows_per_month(self) -> np.ndarray:
-        """No-policy registrations per month in 2021-01, by [entry kind, sector, city], in rows."""
-        v = self.rates
-        per_month = v.entry_rate_per_year * self.start_stock / 12.0 / self.scale
-        kind_share = np.array(
-            [v.entry_share_individual, v.entry_share_enterprise, v.entry_share_cooperative]
-        )
-        kind_share = kind_share / kind_share.sum()
+        """No-policy registrations per month in 2021-01, by [run, entry kind, sector, city], in
+        rows."""
+        v = self.stacked_rates
+        per_month = v.by_run("entry_rate_per_year") * self.start_stock / 12.0 / self.scale
+        shares = ("entry_share_individual", "entry_share_enterprise", "entry_share_cooperative")
+        kind_share = np.stack([v.by_run(name) for name in shares], axis=1)
+        kind_share = kind_share / kind_share.sum(axis=1, keepdims=True)
         return (
-            per_month
-            * kind_share[:, None, None]
-            * self.places.sector_shares[:, :, None]
-            * self.places.city_shares[:, None, :]
+            per_month[:, None, None, None]
+            * kind_share[:, :, None, None]
+            * self.places.sector_shares[None, :, :, None]
+            * self.places.city_shares[None, :, None, :]
         )
 
-    def _add_chain_leaders(self) -> None:
-        v = self.rates
-        rng = self.streams.get(streams.CHAIN_LEADERS, "start")
+    def _add_chain_leaders(self, run: int) -> None:
+        v = self.stacked_rates.runs[run]
+        rng = self.streams.runs[run].get(streams.CHAIN_LEADERS, "start")
         count = int(v.chain_leader_count)
         sectors = [self.places.sectors.index(name) for name in CHAIN_LEADER_SECTORS]
         sector = rng.choice(sectors, count, p=list(CHAIN_LEADER_SECTORS.values()))
@@ -137,43 +173,75 @@ class DoublingModel(mesa.Model):
         median, sigma = v.chain_leader_revenue_median_yuan, v.chain_leader_revenue_sigma
         log_revenue = np.log(median) + sigma * rng.standard_normal(count)
         for index, (s, c, r) in enumerate(zip(sector, city, log_revenue, strict=True)):
-            ChainLeader(self, index, int(s), int(c), float(r))
-        self.leader_sector, self.leader_city = sector, city  # by the leaders' `index`
+            ChainLeader(self, run, index, int(s), int(c), float(r))
+        self.leader_sector.append(sector)
+        self.leader_city.append(city)
 
     # --- bookkeeping used by the events -----------------------------------------------------
 
+    def run_of(self, rows: np.ndarray) -> np.ndarray | int:
+        """The run of each of `rows` (0 for all in a model of one run)."""
+        return self.pop.run[rows].astype(np.intp) if len(self.runs) > 1 else 0
+
+    def cells_of(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's flat [run, kind, sector, city] cell."""
+        cell = self.pop.cell[rows].astype(np.intp)
+        if len(self.runs) > 1:
+            cell += self.pop.run[rows].astype(np.intp) * self.row_cells
+        return cell
+
     def count_stock(self, rows: np.ndarray, sign: int) -> None:
-        """Add (sign 1) or take out (-1) rows in the stock counts by [status, kind, sector, city]."""
+        """Add (sign 1) or take out (-1) rows in the stock counts by [run, status, kind, sector,
+        city]."""
         flat = self.pop.status[rows].astype(np.intp)
-        flat *= self._cells
+        flat *= self.row_cells
         flat += self.pop.cell[rows]
+        if len(self.runs) > 1:
+            flat += self.pop.run[rows].astype(np.intp) * (len(self.stock_rows[0]) * self.row_cells)
         np.add.at(self.stock_rows.reshape(-1), flat, sign)
 
     def move_stock(self, rows: np.ndarray, old: int, new: int) -> np.ndarray:
         """Move rows, all in status `old`, to status `new` in the stock counts; returns the rows'
-        count by [kind, sector, city] cell (flat)."""
-        counts = np.bincount(self.pop.cell[rows], minlength=self._cells)
-        stock = self.stock_rows.reshape(len(self.stock_rows), -1)
-        stock[old] -= counts
-        stock[new] += counts
+        count by [run, kind, sector, city] cell (flat)."""
+        counts = np.bincount(self.cells_of(rows), minlength=len(self.runs) * self.row_cells)
+        counts = counts.reshape(len(self.runs), -1)
+        stock = self.stock_rows.reshape(*self.stock_rows.shape[:2], -1)
+        stock[:, old] -= counts
+        stock[:, new] += counts
         return counts
 
     def count_event_cells(self, name: str, counts: np.ndarray) -> None:
-        """Count events `name` this month from their count by [kind, sector, city] cell (flat)."""
-        self.event_cells[name].reshape(-1)[: len(counts)] += counts
+        """Count events `name` this month from their count by [run, kind, sector, city] cell."""
+        self.event_cells[name].reshape(len(self.runs), -1)[:, : counts.shape[1]] += counts
 
     def count_event(self, name: str, rows: np.ndarray) -> None:
-        """Count rows having event `name` this month by [kind, sector, city] (for fiscal costs)."""
+        """Count rows having event `name` this month by [run, kind, sector, city] (for fiscal
+        costs)."""
         if len(rows):  # chain leaders come after the row kinds: the same flat index as pop.cell
-            np.add.at(self.event_cells[name].reshape(-1), self.pop.cell[rows], 1.0)
+            cells = self.event_cells[name]
+            flat = self.pop.cell[rows].astype(np.intp)
+            if len(self.runs) > 1:
+                flat += self.pop.run[rows].astype(np.intp) * cells[0].size
+            np.add.at(cells.reshape(-1), flat, 1.0)
+
+    def count_by_run(self, rows: np.ndarray) -> np.ndarray:
+        """How many of `rows` each run has."""
+        if len(self.runs) == 1:
+            return np.array([len(rows)])
+        return np.bincount(self.pop.run[rows], minlength=len(self.runs))
+
+    def count_flow(self, name: str, rows: np.ndarray) -> None:
+        """Count `rows` in flow `name` of this month, by run."""
+        self.flows[name] += self.count_by_run(rows)
 
     def count_chain_event(self, name: str, leader: ChainLeader, count: int) -> None:
         """Chain-leader events count as real entities: divide by scale to express them in rows."""
-        self.event_cells[name][CHAIN_LEADER, leader.sector, leader.city] += count / self.scale
+        cells = self.event_cells[name]
+        cells[leader.run, CHAIN_LEADER, leader.sector, leader.city] += count / self.scale
 
     def _reset_month(self) -> None:
-        self.flows = dict.fromkeys(FLOWS, 0)
-        shape = (ROW_KINDS + 1, *self._cell_shape[2:])  # row kinds and chain leaders
+        self.flows = {name: np.zeros(len(self.runs), dtype=np.int64) for name in FLOWS}
+        shape = (len(self.runs), ROW_KINDS + 1, *self._cell_shape[3:])  # with chain leaders
         self.event_cells = {name: np.zeros(shape) for name in CELL_EVENTS}
 
     # --- the month ---------------------------------------------------------------------------
@@ -185,29 +253,31 @@ class DoublingModel(mesa.Model):
         self.t += 1
         t = self.t
         self._reset_month()
-        if t in self.policy.states:
-            state = self.policy.states[t]
+        if any(t in policy.states for policy in self.policies):
+            state = PolicyState.stacked([policy.state_at(t) for policy in self.policies])
             changed = state.changed_cells(self.policy_state)
             self.policy_state = state
             events.apply_policy_change(self, t, changed)
         events.rehazard(self, t)
         events.move_size(self, t)
         events.convert(self, t)
-        self.chain_draws = MonthDraws.draw(self, t, len(self.agents))
-        self.agents.shuffle_do("step")
+        self.chain_draws = [MonthDraws.draw(self, t, run) for run in range(len(self.runs))]
+        self.agents.do("step")
         events.register(self, t)
         events.status_events(self, t)
-        self.fiscal.account(self, t)
+        for run, fiscal in enumerate(self.fiscal):
+            fiscal.account(self, t, run)
         self._collect()
         if t >= self.last_month:
             self.running = False
 
-    def fork(self, policy: Policy) -> DoublingModel:
-        """A copy of this model to continue under `policy`, which must have put the same states
-        in force up to this month (the model reads its policy only through `policy.states`; the
-        copy keeps this policy's cost lines, which a variant of the same levers shares)."""
+    def fork(self, policies: Sequence[Policy]) -> DoublingModel:
+        """A copy of this model to continue its runs under `policies` (one per run), which must
+        have put the same states in force up to this month (the model reads its policies only
+        through their states; the copy keeps these policies' cost lines, which a variant of the
+        same levers shares)."""
         variant = copy.deepcopy(self)
-        variant.policy = policy
+        variant.policies = list(policies)
         return variant
 
     def run(self) -> DoublingModel:
@@ -223,86 +293,109 @@ class DoublingModel(mesa.Model):
         if self.t % 12 == 11 or self.t == -1:
             self._collect_cities()
 
-    def _tally(self) -> dict[str, float]:
+    def _tally(self) -> dict[str, np.ndarray]:
+        """The values of the month (model.columns.VALUES), by run."""
         s = self.scale
-        by_status_kind = self.stock_rows.sum(axis=(2, 3)).tolist()  # [status][kind], exact ints
-        rows = (by_status_kind[x] for x in PRESENT)
-        present = [sum(counts) for counts in zip(*rows, strict=True)]  # by kind
-        leaders = len(self.agents)
+        by_status_kind = self.stock_rows.sum(axis=(3, 4))  # [run, status, kind], exact ints
+        present = by_status_kind[:, list(PRESENT)].sum(axis=1)  # [run, kind]
+        leaders = self.leaders
+        enterprises = present[:, MICRO : ABOVE_SCALE + 1].sum(axis=1)
         report = {
-            "n_registered": sum(present) * s + leaders,
-            "n_operating": sum(by_status_kind[OPERATING]) * s + leaders,
-            "n_dormant": sum(by_status_kind[DORMANT]) * s,
-            "n_individual": present[INDIVIDUAL] * s,
-            "n_enterprise": sum(present[MICRO : ABOVE_SCALE + 1]) * s + leaders,
-            "n_micro": present[MICRO] * s,
-            "n_small": present[SMALL] * s,
-            "n_medium": present[MEDIUM] * s,
-            "n_above_scale": present[ABOVE_SCALE] * s,
+            "n_registered": present.sum(axis=1) * s + leaders,
+            "n_operating": by_status_kind[:, OPERATING].sum(axis=1) * s + leaders,
+            "n_dormant": by_status_kind[:, DORMANT].sum(axis=1) * s,
+            "n_individual": present[:, INDIVIDUAL] * s,
+            "n_enterprise": enterprises * s + leaders,
+            "n_micro": present[:, MICRO] * s,
+            "n_small": present[:, SMALL] * s,
+            "n_medium": present[:, MEDIUM] * s,
+            "n_above_scale": present[:, ABOVE_SCALE] * s,
             "n_chain_leader": leaders,
-            "n_cooperative": present[COOPERATIVE] * s,
+            "n_cooperative": present[:, COOPERATIVE] * s,
             "n_shell": self.shell_rows * s,
             "n_employed": self._employed(),
-            "cum_fiscal_cost": self.fiscal.total,
+            "cum_fiscal_cost": np.array([fiscal.total for fiscal in self.fiscal]),
         }
         report.update({name: value * s for name, value in self.flows.items()})
-        return {name: float(value) for name, value in report.items()}
+        return {name: np.asarray(value, dtype=np.float64) for name, value in report.items()}
 
-    def _employed(self) -> float:
+    def _employed(self) -> np.ndarray:
         """Persons working in operating entities and chain leaders (model.world.employment):
         entrants' persons net of displacement, below the labour ceiling."""
-        leaders = sum(agent.employees for agent in self.agents)
+        leaders = np.zeros(len(self.runs))
+        for agent in self.agents:
+            leaders[agent.run] += agent.employees
         demand = self.employment.demand(max(self.t, 0)) * self.scale + leaders
-        v = self.rates
-        return employed(demand, v.labour_ceiling_persons, v.labour_ceiling_sharpness)
+        v = self.stacked_rates
+        ceiling = v.by_run("labour_ceiling_persons")
+        sharpness = v.by_run("labour_ceiling_sharpness")
+        return np.array(
+            [employed(*values) for values in zip(demand.tolist(), ceiling, sharpness, strict=True)]
+        )
 
     def registered_by_city(self) -> np.ndarray:
-        """Registered entities (real, chain leaders included) by city."""
-        present = self.stock_rows[list(PRESENT)].sum(axis=(0, 1, 2))
+        """Registered entities (real, chain leaders included) by [run, city]."""
+        present = self.stock_rows[:, list(PRESENT)].sum(axis=(1, 2, 3))
         return present * self.scale + self._leaders_by_city()
 
     def _leaders_by_city(self) -> np.ndarray:
-        return np.bincount(self.leader_city, minlength=self.stock_rows.shape[3])
+        cities = self.stock_rows.shape[-1]
+        return np.array([np.bincount(city, minlength=cities) for city in self.leader_city])
 
     def _collect_cities(self) -> None:
         registered = self.registered_by_city()
-        operating = self.stock_rows[OPERATING].sum(axis=(0, 1)) * self.scale
+        operating = self.stock_rows[:, OPERATING].sum(axis=(1, 2)) * self.scale
         operating = operating + self._leaders_by_city()
-        for index, city in enumerate(self.places.cities):
-            self.city_rows.append(
-                {
-                    "month": self.t,
-                    "city": city,
-                    "n_registered": float(registered[index]),
-                    "n_operating": float(operating[index]),
-                }
-            )
+        self.city_rows.append(np.stack([registered, operating], axis=-1).astype(np.float64))
+
+    # --- one run's results -------------------------------------------------------------------
+
+    def values(self, run: int) -> dict[str, list[float]]:
+        """Run `run`'s values (model.columns.VALUES), month by month from end-2020."""
+        table = self.datacollector.model_vars
+        return {name: [float(month[run]) for month in table[name]] for name in VALUES}
+
+    def city_values(self, run: int) -> list[dict]:
+        """Run `run`'s registered and operating entities by city at each year's end (and end-2020)."""
+        months = [-1, *range(11, self.t + 1, 12)]
+        return [
+            {
+                "month": month,
+                "city": city,
+                "n_registered": float(values[run, index, 0]),
+                "n_operating": float(values[run, index, 1]),
+            }
+            for month, values in zip(months, self.city_rows, strict=True)
+            for index, city in enumerate(self.places.cities)
+        ]
 
 
-def employment_of(pop: Population, v: RunRates) -> Employment:
+def employment_of(pop: Population, v: RateStack) -> Employment:
     """The running sums of persons demanded, with the persons of each kind from the base rates."""
-    persons_by_kind = np.zeros(ROW_KINDS)
-    persons_by_kind[[INDIVIDUAL, COOPERATIVE]] = v.employees_individual, v.employees_cooperative
+    persons_by_kind = np.zeros((len(v.runs), ROW_KINDS))
+    persons_by_kind[:, INDIVIDUAL] = v.by_run("employees_individual")
+    persons_by_kind[:, COOPERATIVE] = v.by_run("employees_cooperative")
     return Employment(
         pop,
         persons_by_kind,
         employees_at_median_new_revenue(v),
-        v.employment_revenue_elasticity,
-        float(np.log(v.revenue_median_new_enterprise_yuan)),
-        v.entrant_displacement_share,
+        v.by_run("employment_revenue_elasticity"),
+        np.log(v.by_run("revenue_median_new_enterprise_yuan")),
+        v.by_run("entrant_displacement_share"),
     )
 
 
-def employees_at_median_new_revenue(v: RunRates) -> float:
-    """Persons in a new enterprise of median revenue, such that new enterprises average
+def employees_at_median_new_revenue(v: RateStack) -> np.ndarray:
+    """Persons in a new enterprise of median revenue, by run, such that new enterprises average
     `employees_new_enterprise` (a lognormal revenue raised to the elasticity has mean
     exp(elasticity^2 sigma^2 / 2) times its median)."""
-    spread = (v.employment_revenue_elasticity * v.revenue_sigma_new_enterprise) ** 2 / 2
-    return v.employees_new_enterprise / np.exp(spread)
+    elasticity = v.by_run("employment_revenue_elasticity")
+    spread = (elasticity * v.by_run("revenue_sigma_new_enterprise")) ** 2 / 2
+    return v.by_run("employees_new_enterprise") / np.exp(spread)
 
 
 def _reporter(name: str):
-    def report(model: DoublingModel) -> float:
+    def report(model: DoublingModel) -> np.ndarray:
         return model.report[name]
 
     report.__name__ = name

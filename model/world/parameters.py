@@ -7,7 +7,7 @@ the values the calibration fits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cache
 
@@ -148,6 +148,45 @@ def run_rates(seed: int, uncertainty: bool, overrides: dict[str, float] | None =
             values[name] = getattr(base, name).draw(draws)
     _check_names(overrides or {}, "parameter overrides", complete=False)
     return Rates(**(values | (overrides or {})))
+
+
+class RateStack:
+    """The parameter values of the runs of a stack: by run (float64 arrays), and for rows of the
+    stack by their run (`of`). A value the runs share is given as one float64 for all, so that a
+    stack's rows compute exactly what one run's rows compute."""
+
+    def __init__(self, runs: Sequence[RunRates]):
+        self.runs = list(runs)
+        self._by_run = {name: np.array([getattr(r, name) for r in runs]) for name in NAMES}
+        self._shared = {
+            name: values[0]
+            for name, values in self._by_run.items()
+            if (values.view(np.uint64) == values.view(np.uint64)[0]).all()
+        }
+
+    def by_run(self, name: str) -> np.ndarray:
+        return self._by_run[name]
+
+    def value(self, name: str, run: np.ndarray | int) -> np.ndarray | np.float64:
+        """The value of parameter `name` for each of `run` (one float64 if the runs share it)."""
+        shared = self._shared.get(name)
+        return shared if shared is not None else self._by_run[name][run]
+
+    def of(self, run: np.ndarray | int) -> RowRates:
+        """The parameter values of rows of runs `run` (an array, one per row, or one run)."""
+        return RowRates(self, run)
+
+
+class RowRates:
+    """The parameter values of some rows of a stack, read as attributes (as of a `RunRates`)."""
+
+    def __init__(self, stack: RateStack, run: np.ndarray | int):
+        self._stack, self._run = stack, run
+
+    def __getattr__(self, name: str) -> np.ndarray | np.float64:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._stack.value(name, self._run)
 
 
 @cache

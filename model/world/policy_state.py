@@ -59,6 +59,29 @@ class PolicyState:
             chain_referrals=np.zeros((s, c)),
         )
 
+    @classmethod
+    def stacked(cls, states: list[PolicyState]) -> PolicyState:
+        """The states of the runs of a stack as one state with a leading run axis: every cell hook
+        [runs, kinds, sectors, cities], the [sectors, cities] hooks [runs, 1, sectors, cities],
+        and each young-firm window's multiplier [runs, kinds, sectors, cities] (the runs' windows
+        must have the same ages: the runs of a stack share their levers)."""
+        first = states[0]
+        shape = first.failure.shape
+        ages = [age for _, age in first.failure_windows]
+        if any([age for _, age in state.failure_windows] != ages for state in states):
+            raise ValueError("the runs of a stack have young-firm windows of different ages")
+        values = {}
+        for f in fields(cls):
+            if f.name == "failure_windows":
+                continue
+            arrays = [getattr(state, f.name) for state in states]
+            values[f.name] = np.stack([a if a.ndim == len(shape) else a[None] for a in arrays])
+        windows = [
+            (np.stack([np.broadcast_to(state.failure_windows[i][0], shape) for state in states]), age)
+            for i, age in enumerate(ages)
+        ]
+        return cls(failure_windows=windows, **values)
+
     @functools.cached_property
     def entry_differs(self) -> bool:
         """Whether levers change registrations anywhere."""
@@ -131,6 +154,11 @@ class Policy:
     @classmethod
     def none(cls) -> Policy:
         return cls(states={0: PolicyState.neutral()})
+
+    def state_at(self, month: int) -> PolicyState:
+        """The state in force in `month` (no policy before the first key)."""
+        keys = [key for key in self.states if key <= month]
+        return self.states[max(keys)] if keys else PolicyState.neutral()
 
     def first_difference(self, other: Policy) -> int | None:
         """The first month in which the two policies put different states in force (None:

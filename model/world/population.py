@@ -40,6 +40,7 @@ class Population:
     """Struct of numpy arrays with amortised growth: one attribute per column, annotated with
     its dtype. Months are int16 month indices (0 = 2021-01); NEVER = not within any horizon."""
 
+    run: Int16  # the row's run among the runs of a stack (model.world.model.Run)
     kind: Int8  # model.world.kinds: INDIVIDUAL .. COOPERATIVE
     cell: Int16  # flat [kind, sector, city] index (PolicyState's cell arrays), kept with kind
     status: Int8  # REGISTERED, OPERATING, DORMANT, GONE

@@ -29,7 +29,7 @@ from model.world.kinds import (
     REGISTERED,
     is_enterprise,
 )
-from model.world.parameters import RunRates
+from model.world.parameters import RowRates
 
 if TYPE_CHECKING:
     from model.world.model import DoublingModel
@@ -49,7 +49,7 @@ def _vector_choice(cumulative: np.ndarray, entry_kind: np.ndarray, u: np.ndarray
     return np.searchsorted(shifted, u + kind, side="right") - kind * categories
 
 
-def _registration_months(v: RunRates, rng, n: int) -> np.ndarray:
+def _registration_months(v: RowRates, rng, n: int) -> np.ndarray:
     """Registration months before 2021 (-1 = 2020-12) of past entries: age a months with
     probability in proportion to (1 + entry_trend_pre_2021_per_year)^(-a/12), the entries of that
     month relative to those of 2020-12 (a geometric law: the whole part of an exponential age)."""
@@ -58,34 +58,34 @@ def _registration_months(v: RunRates, rng, n: int) -> np.ndarray:
     return -1 - age.astype(np.int32)
 
 
-def _histories(m: DoublingModel, drawn: dict, rng) -> dict[str, np.ndarray]:
+def _histories(m: DoublingModel, run: int, drawn: dict, rng) -> dict[str, np.ndarray]:
     """Registration, opening, failure and exit months of entities in the register at the end of
     2020 (see _group_histories), for rows grouped by entry kind: each group is drawn apart, so
     that every call solves a single failure curve (Demography's path without masks)."""
     kind = drawn["kind"]
     edges = [0, *(np.flatnonzero(np.diff(FAILURE_CURVE_OF_KIND[kind])) + 1), len(kind)]
     parts = [
-        _group_histories(m, {name: drawn[name][a:b] for name in ("kind", *DRAWS)}, rng)
+        _group_histories(m, run, {name: drawn[name][a:b] for name in ("kind", *DRAWS)}, rng)
         for a, b in itertools.pairwise(edges)
     ]
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
-def _group_histories(m: DoublingModel, drawn: dict, rng) -> dict[str, np.ndarray]:
+def _group_histories(m: DoublingModel, run: int, drawn: dict, rng) -> dict[str, np.ndarray]:
     """A past entry (month and history) is drawn, and drawn again while it has left the register
     by the end of 2020 (rejection sampling, kind by kind: the density of age a is the entries of
     a months ago times the probability of still being registered at age a). Redrawn thresholds
     are written into `drawn`. A round tries several candidates per entity when few are left, so
     the tail takes few rounds."""
-    kind = drawn["kind"]
-    history = _history(m, kind, _registration_months(m.rates, rng, len(kind)), drawn)
+    kind, v = drawn["kind"], m.stacked_rates.of(run)
+    history = _history(m, run, kind, _registration_months(v, rng, len(kind)), drawn)
     todo = np.flatnonzero(~history.pop("kept"))
     while len(todo):
         candidates = max(CANDIDATE_ROWS // len(todo), 1)
         each = np.repeat(todo, candidates)
         fresh = {name: rng.standard_exponential(len(each)) for name in THRESHOLDS}
-        fresh["never_opens"] = rng.random(len(each)) < m.rates.never_open_share
-        trial = _history(m, kind[each], _registration_months(m.rates, rng, len(each)), fresh)
+        fresh["never_opens"] = rng.random(len(each)) < v.never_open_share
+        trial = _history(m, run, kind[each], _registration_months(v, rng, len(each)), fresh)
         kept = trial.pop("kept").reshape(len(todo), candidates)
         found = kept.any(axis=1)
         chosen = np.flatnonzero(found) * candidates + kept.argmax(axis=1)[found]  # first kept
@@ -96,41 +96,43 @@ def _group_histories(m: DoublingModel, drawn: dict, rng) -> dict[str, np.ndarray
     return history
 
 
-def _history(m: DoublingModel, kind, born, drawn: dict) -> dict[str, np.ndarray]:
+def _history(m: DoublingModel, run: int, kind, born, drawn: dict) -> dict[str, np.ndarray]:
     """Months of opening, ceasing to operate and exit of entities registered in month `born`, and
     whether each is still in the register at the end of 2020 (`kept`). An entity dormant by then
     is kept if its dormant-exit threshold exceeds the hazard accumulated up to 2020-12 (its exit
     month is in 2021 or later); the exit month is solved only for those (NEVER for the others)."""
     demo, one = m.demography, np.ones(len(born))
-    mult = demo.failure_kind_multiplier[kind]
+    mult = demo.failure_kind_multiplier(kind, run)
     never = drawn["never_opens"]
     opened = np.where(
-        never, NEVER, demo.event_month(REGISTERED, kind, born, born, drawn["open_draw"], one)
+        never, NEVER, demo.event_month(REGISTERED, kind, born, born, drawn["open_draw"], one, run)
     )
-    ceased = demo.event_month(OPERATING, kind, born, opened + 1, drawn["draw_fail"], mult)
+    ceased = demo.event_month(OPERATING, kind, born, opened + 1, drawn["draw_fail"], mult, run)
     ceased = np.where(never, born, ceased)
     dormant = ceased < 0
-    used = demo.used(DORMANT, kind[dormant], ceased[dormant], ceased[dormant], 0, one[dormant])
+    at = ceased[dormant]
+    used = demo.used(DORMANT, kind[dormant], at, at, 0, one[dormant], run)
     kept = ~dormant
     kept[dormant] = drawn["draw_dormant"][dormant] > used
     exited = np.full(len(born), NEVER, dtype=np.int32)
     solve = dormant & kept
+    at = ceased[solve]
     exited[solve] = demo.event_month(
-        DORMANT, kind[solve], ceased[solve], ceased[solve], drawn["draw_dormant"][solve], one[solve]
+        DORMANT, kind[solve], at, at, drawn["draw_dormant"][solve], one[solve], run
     )
     return {"born": born, "opened": opened, "ceased": ceased, "exited": exited, "kept": kept}
 
 
-def add_starting_stock(m: DoublingModel, total: float, rng: np.random.Generator) -> None:
-    """Append the end-2020 stock (total real entities, `m.scale` per row) to the population, in
-    chunks so that the working arrays stay small beside the population itself."""
+def add_starting_stock(m: DoublingModel, run: int, total: float, rng: np.random.Generator) -> None:
+    """Append run `run`'s end-2020 stock (total real entities, `m.scale` per row) to the
+    population, in chunks so that the working arrays stay small beside the population itself."""
     rows = int(round(total / m.scale))
     for begin in range(0, rows, CHUNK_ROWS):
-        _add_chunk(m, min(CHUNK_ROWS, rows - begin), rng)
+        _add_chunk(m, run, min(CHUNK_ROWS, rows - begin), rng)
 
 
-def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
-    v, places = m.rates, m.places
+def _add_chunk(m: DoublingModel, run: int, n: int, rng: np.random.Generator) -> None:
+    v, places = m.stacked_rates.of(run), m.places
     share_individual, share_cooperative = v.start_share_individual, v.start_share_cooperative
     shares = [share_individual, 1.0 - share_individual - share_cooperative, share_cooperative]
     counts = rng.multinomial(n, shares)  # rows grouped by entry kind (see _histories)
@@ -146,7 +148,7 @@ def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
     enterprise = (entry_kind == ENTRY_ENTERPRISE).astype(np.int8)
     log_revenue = median[enterprise] + sigma[enterprise] * rng.standard_normal(n)
     drawn = events.draw_entities(v, entry_kind, rng, revenue=log_revenue)
-    history = _histories(m, drawn, rng)
+    history = _histories(m, run, drawn, rng)
     born, opened, ceased = history["born"], history["opened"], history["ceased"]
     never = drawn.pop("never_opens")
     status = np.where(
@@ -162,8 +164,9 @@ def _add_chunk(m: DoublingModel, n: int, rng: np.random.Generator) -> None:
         np.where(dormant_now, drawn["draw_dormant"], drawn.pop("open_draw")),
     )
     due = np.where(operating_now, ceased, np.where(dormant_now, history["exited"], opened))
-    mult = np.where(operating_now, m.demography.failure_kind_multiplier[drawn["kind"]], 1.0)
+    mult = np.where(operating_now, m.demography.failure_kind_multiplier(drawn["kind"], run), 1.0)
     rows = m.pop.append(
+        run=np.full(n, run, dtype=np.int16),
         sector=sector,
         city=city,
         flags=np.where(never, NEVER_OPENS, 0).astype(np.uint8),

@@ -48,6 +48,21 @@ class Streams:
         return np.random.SeedSequence(words)
 
 
+class StreamStack:
+    """The streams of the runs of a stack, one `Streams` per run (by seed)."""
+
+    def __init__(self, seeds: list[int]):
+        self.runs = [Streams(seed) for seed in seeds]
+
+    def uniforms(self, shape: tuple[int, ...], purpose: int, *key: int | str) -> np.ndarray:
+        """[run, *shape] uniforms, each run's from its own stream (purpose, *key)."""
+        return np.stack([streams.get(purpose, *key).random(shape) for streams in self.runs])
+
+    def keys(self, purpose: int, *key: int | str) -> np.ndarray:
+        """Each run's key for KeyedDraws (uint64, by run)."""
+        return np.array([streams.key(purpose, *key) for streams in self.runs], dtype=np.uint64)
+
+
 _GOLDEN_GAMMA = 0x9E3779B97F4A7C15
 MAX_DRAWS_PER_ENTITY = 64
 
@@ -77,10 +92,11 @@ def rank_in_cell(cell: np.ndarray) -> np.ndarray:
     return rank
 
 
-def ranked_ids(cell: np.ndarray) -> np.ndarray:
+def ranked_ids(cell: np.ndarray, run: np.ndarray | None = None) -> np.ndarray:
     """Identity of each entity of a group: its cell and its rank among the group's entities of
-    that cell, in the order given."""
-    rank = rank_in_cell(cell)
+    that cell (and of its `run`, for the runs of a stack), in the order given."""
+    ranked = cell if run is None else (run.astype(np.int64) << 40) | np.asarray(cell, np.int64)
+    rank = rank_in_cell(ranked)
     return (np.asarray(cell).astype(np.uint64) << np.uint64(32)) | rank.astype(np.uint64)
 
 
@@ -89,11 +105,12 @@ _STEPS = np.array([_times_gamma(j) for j in range(MAX_DRAWS_PER_ENTITY)], dtype=
 
 class KeyedDraws:
     """The draws of identified entities, called like a numpy Generator for one value each: the
-    j-th call gives entity i a value that depends only on (key, i's id, j). The first `block`
-    draws of every entity are made at once."""
+    j-th call gives entity i a value that depends only on (its key, i's id, j). `key`: one for
+    all entities, or one each (the key of its run). The first `block` draws of every entity are
+    made at once."""
 
-    def __init__(self, key: int, ids: np.ndarray, block: int = 12):
-        counters = np.uint64(key) + ids * _times_gamma(MAX_DRAWS_PER_ENTITY)
+    def __init__(self, key: int | np.ndarray, ids: np.ndarray, block: int = 12):
+        counters = np.asarray(key, dtype=np.uint64) + ids * _times_gamma(MAX_DRAWS_PER_ENTITY)
         steps = _STEPS[:block]
         words = _splitmix64(counters[None, :] + steps[:, None])
         self._uniforms = (words >> np.uint64(11)) * 2.0**-53  # [draw, entity]
