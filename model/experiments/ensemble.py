@@ -58,6 +58,8 @@ from model.world.clock import month_index
 from model.world.posterior import Posterior, load_posterior
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from model.policy.scenario import Scenario
 
 MODEL_DIR = Path(model.__file__).resolve().parent
@@ -124,7 +126,7 @@ class Settings:
 
 
 class Task(NamedTuple):
-    """The arguments of one call of `simulate_run`."""
+    """One scenario × run of a batch (simulated in a stack of runs: `stacks_of`)."""
 
     scenario: Scenario
     run: int
@@ -159,35 +161,65 @@ def run_seeds(seed: int, runs: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
 
 
-def simulate_run(
-    scenario,
-    run: int,
-    seed: int,
-    scale: float,
-    until: str,
-    parameters: dict[str, float] | None,
-    evidence_variant: bool = True,
-) -> RunRecord:
-    """One scenario × run, its tables as the simulation made them, and (`evidence_variant`) the end
-    values of its evidence-only variant, simulated in the same task with the same seed and
-    parameter values, else NaN (the work function of the executor; `assemble` conforms the
-    records, once per block)."""
-    # imported here: drivers of remote runs never need Mesa
-    from model.experiments.simulation import simulate, simulate_with_evidence_only
+STACK_RUNS = 50  # runs of a scenario simulated in one model at most (model.world.model, `runs`)
+STACK_ROWS = 1_000_000  # ... and starting rows of one model at most (250 MB: BYTES_PER_ROW)
 
-    if evidence_variant:
-        output, variant = simulate_with_evidence_only(
-            scenario, seed=seed, scale=scale, until=until, parameters=parameters
-        )
+
+def stacks_of(tasks: Sequence[Task]) -> list[tuple[Task, ...]]:
+    """The tasks in stacks simulated together (simulate_stack): consecutive runs of one scenario
+    in one block (`store.block_of`) with or without their evidence-only variant, at most
+    STACK_RUNS runs and STACK_ROWS starting rows. A run's results do not depend on its stack."""
+    stacks: list[list[Task]] = []
+    for task in tasks:
+        last = stacks[-1] if stacks else None
+        if last is None or len(last) >= _runs_per_stack(task.scale) or _key(last[0]) != _key(task):
+            stacks.append([task])
+        else:
+            last.append(task)
+    return [tuple(stack) for stack in stacks]
+
+
+def _key(task: Task) -> tuple:
+    return (block_of(task.scenario.name, task.run), task.evidence_variant)
+
+
+def _runs_per_stack(scale: float) -> int:
+    from model.world.parameters import base_rates
+
+    rows_per_run = base_rates().start_stock_total.high / scale
+    return max(1, min(STACK_RUNS, int(STACK_ROWS / rows_per_run)))
+
+
+def simulate_stack(tasks: Sequence[Task]) -> list[RunRecord]:
+    """Runs of one scenario (a stack of `stacks_of`) simulated together, their tables as the
+    simulation made them, and (`evidence_variant`) the end values of their evidence-only variants,
+    simulated with the same seeds and parameter values, else NaN (the work function of the
+    executor; `assemble` conforms the records, once per block)."""
+    # imported here: drivers of remote runs never need Mesa
+    from model.experiments import simulation
+
+    first = tasks[0]
+    simulated = simulation.simulate_stack(
+        first.scenario,
+        seeds=[task.seed for task in tasks],
+        parameters=[task.parameters for task in tasks],
+        scale=first.scale,
+        until=first.until,
+        evidence_variant=first.evidence_variant,
+    )
+    return [_record(task, *result) for task, result in zip(tasks, simulated, strict=True)]
+
+
+def _record(task: Task, output, variant: pd.DataFrame | None) -> RunRecord:
+    if variant is None:
+        evidence_only = dict.fromkeys(EVIDENCE_ONLY.values(), math.nan)
+    else:
         end = end_row(variant)
         evidence_only = {column: float(end[stock]) for stock, column in EVIDENCE_ONLY.items()}
-    else:
-        output = simulate(scenario, seed=seed, scale=scale, until=until, parameters=parameters)
-        evidence_only = dict.fromkeys(EVIDENCE_ONLY.values(), math.nan)
     return RunRecord(
-        scenario=scenario.name,
-        run=run,
-        seed=seed,
+        scenario=task.scenario.name,
+        run=task.run,
+        seed=task.seed,
         timeseries=output.timeseries,
         by_city=output.by_city,
         fiscal=output.fiscal,
@@ -243,10 +275,10 @@ def same_code(manifest: Mapping[str, Any]) -> bool:
 
 
 def _run_here(tasks: Sequence[Task], progress: Callable[[int, int], None] | None) -> BatchTables:
-    """The tasks in this process, in order; `progress(done, total)` after each run."""
+    """The tasks in this process, in order; `progress(done, total)` after each stack of runs."""
     records = []
-    for task in tasks:
-        records.append(simulate_run(*task))
+    for stack in stacks_of(tasks):
+        records.extend(simulate_stack(stack))
         if progress:
             progress(len(records), len(tasks))
     return assemble(records)
@@ -282,8 +314,9 @@ def run_batch(
     blocks = _blocks(settings.tasks(scenarios))
     todo = {name: tasks for name, tasks in blocks.items() if not partial.has(name)}
     total, left = (sum(map(len, b.values())) for b in (blocks, todo))
+    stacks = len(stacks_of([task for block in todo.values() for task in block]))
     try:
-        with open_executor(tasks=left, cluster=cluster) as executor:
+        with open_executor(tasks=stacks, cluster=cluster) as executor:
             require_same_code(executor, identity["code_fingerprint"])
             partial.start(identity)
             with progress_bar(total, total - left, quiet) as bar:
@@ -453,15 +486,17 @@ def _run_blocks(
     """Run the tasks of `blocks`; save each block as soon as its last run has finished. Every run
     must come from the model code `code` (a worker restarted mid-batch may load other code)."""
     waiting: dict[str, list[RunRecord]] = {}
-    tasks = [task for block in blocks.values() for task in block]
-    for record in executor.map_unordered(simulate_run, tasks):
-        require_run_code(record.code_fingerprint, code, f"run {record.run} of {record.scenario}")
-        name = block_of(record.scenario, record.run)
+    stacks = stacks_of([task for block in blocks.values() for task in block])
+    for records in executor.map_unordered(simulate_stack, ((stack,) for stack in stacks)):
+        for record in records:
+            where = f"run {record.run} of {record.scenario}"
+            require_run_code(record.code_fingerprint, code, where)
+        name = block_of(records[0].scenario, records[0].run)
         done = waiting.setdefault(name, [])
-        done.append(record)
+        done.extend(records)
         if len(done) == len(blocks[name]):
             partial.save(name, waiting.pop(name))
-        bar.update(1)
+        bar.update(len(records))
 
 
 def _scenario_entry(scenario) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ import pandas as pd
 from model.columns import EVIDENCE_ONLY
 from model.world.clock import month_end
 from model.world.fiscal import Fiscal
-from model.world.model import DoublingModel
+from model.world.model import DoublingModel, Run
 from model.world.policy_state import Policy
 
 
@@ -62,27 +61,78 @@ def simulate_with_evidence_only(
     parameters: dict[str, float] | None = None,
 ) -> tuple[RunOutput, pd.DataFrame]:
     """`simulate(scenario)` and, month by month, the EVIDENCE_ONLY stocks (`date` and those
-    columns) of its evidence-only variant: `simulate(scenario, evidence_only=True)` with the same
-    seed (common random numbers), without building the starting stock again. The variant is a copy
-    of the run's model at the end of the last month before their policies differ, continued under
-    the evidence-only policy; the run is its own variant when they never differ (no levers, or
-    none with an effect sourced `assumption:`)."""
+    columns) of its evidence-only variant (simulate_stack with the variant, for one run)."""
+    [(output, stocks)] = simulate_stack(
+        scenario,
+        seeds=[seed],
+        parameters=[parameters],
+        scale=scale,
+        until=until,
+        uncertainty=uncertainty,
+        evidence_variant=True,
+    )
+    assert stocks is not None
+    return output, stocks
+
+
+def simulate_stack(
+    scenario,
+    *,
+    seeds: Sequence[int],
+    parameters: Sequence[dict[str, float] | None],
+    scale: float,
+    until: str,
+    uncertainty: bool = True,
+    evidence_variant: bool = False,
+) -> list[tuple[RunOutput, pd.DataFrame | None]]:
+    """`simulate(scenario, seed=seeds[r], parameters=parameters[r], ...)` for every r, bit for
+    bit, in one model (a stack of runs: model.world.model), each with, if `evidence_variant`, the
+    EVIDENCE_ONLY stocks month by month (`date` and those columns) of its evidence-only variant:
+    `simulate(scenario, evidence_only=True)` with the same seed (common random numbers), without
+    building the starting stock again (else None). The variants are a copy of the model at the end
+    of the last month before any run's policies differ, continued under the evidence-only
+    policies (a run's two policies put the same states in force until they differ); the runs are
+    their own variants when they never differ (no levers, or none with an effect sourced
+    `assumption:`)."""
     from model.policy.monthly_rates import build_policy
 
-    policy_of = functools.partial(
-        build_policy, scenario, seed=seed, uncertainty=uncertainty, parameters=parameters
-    )
-    (policy, draws), (evidence, _) = policy_of(), policy_of(evidence_only=True)
-    model = _model(policy, seed, scale, until, uncertainty, parameters)
-    fork = policy.first_difference(evidence)
+    built = [
+        build_policy(scenario, seed=seed, uncertainty=uncertainty, parameters=values)
+        for seed, values in zip(seeds, parameters, strict=True)
+    ]
+    runs = [
+        Run(seed, policy, values)
+        for seed, values, (policy, _) in zip(seeds, parameters, built, strict=True)
+    ]
+    model = DoublingModel(scale=scale, until=until, uncertainty=uncertainty, runs=runs)
+    fork, evidence = None, []
+    if evidence_variant:
+        evidence = [
+            build_policy(
+                scenario, seed=run.seed, uncertainty=uncertainty, parameters=run.parameters,
+                evidence_only=True,
+            )[0]
+            for run in runs
+        ]  # fmt: skip
+        differences = (
+            policy.first_difference(ev) for (policy, _), ev in zip(built, evidence, strict=True)
+        )
+        fork = min((month for month in differences if month is not None), default=None)
     variant = None
     while model.running:
         if model.t + 1 == fork:
-            variant = _timeseries(model.fork([evidence]).run(), 0)
+            variant = model.fork(evidence).run()
         model.step()
-    output = _output(model, 0, draws)
-    stocks = output.timeseries if variant is None else variant
-    return output, stocks[["date", *EVIDENCE_ONLY]]
+    outputs = [_output(model, r, draws) for r, (_, draws) in enumerate(built)]
+    if not evidence_variant:
+        return [(output, None) for output in outputs]
+    return [
+        (output, (output.timeseries if variant is None else _timeseries(variant, r))[STOCKS])
+        for r, output in enumerate(outputs)
+    ]
+
+
+STOCKS = ["date", *EVIDENCE_ONLY]  # the columns of a variant's stocks
 
 
 def simulate_each(

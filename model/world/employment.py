@@ -172,7 +172,9 @@ class Employment:
         weight = weight * np.exp(elasticity * (log_rev0 - self.log_median[run]))
         offset = elasticity * (growth - bucket * BUCKET)
         for j in range(MOMENTS):
-            self._moments[:, j] += np.bincount(index, weight, self.runs * size).reshape(self.runs, -1)
+            self._moments[:, j] += np.bincount(index, weight, self.runs * size).reshape(
+                self.runs, -1
+            )
             weight = weight * offset
 
     def _cover(self, bucket: np.ndarray, run: np.ndarray) -> None:

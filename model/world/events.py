@@ -270,7 +270,7 @@ def _settled(m: DoublingModel, rows, t: int, status, kind, origin, start, left):
 
 def _part(run: np.ndarray | int, part: np.ndarray) -> np.ndarray | int:
     """The runs of part of some rows (`run`: theirs, or one for all)."""
-    return run[part] if np.ndim(run) else run
+    return run[part] if isinstance(run, np.ndarray) else run
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -347,7 +347,12 @@ def _cells_to_rows(counts: np.ndarray):
     grouped by run."""
     flat = np.arange(counts.size).repeat(counts.ravel())
     run, entry_kind, sector, city = np.unravel_index(flat, counts.shape)
-    return run.astype(np.int16), entry_kind.astype(np.int8), sector.astype(np.int8), city.astype(np.int8)
+    return (
+        run.astype(np.int16),
+        entry_kind.astype(np.int8),
+        sector.astype(np.int8),
+        city.astype(np.int8),
+    )
 
 
 @dataclass(frozen=True)
@@ -393,9 +398,7 @@ def _per_entry_kind(m: DoublingModel, by_kind: np.ndarray) -> np.ndarray:
     enterprise cell gets the mean over size classes weighted by new enterprises' class shares."""
     shares = np.diff(_bounds_by_run(m.stacked_rates), axis=1)  # [run, size class]
     classes = by_kind[:, ENTERPRISE_KINDS_SLICE]
-    enterprise = sum(
-        shares[:, k, None, None] * classes[:, k] for k in range(classes.shape[1])
-    )
+    enterprise = sum(shares[:, k, None, None] * classes[:, k] for k in range(classes.shape[1]))
     return np.stack([by_kind[:, INDIVIDUAL], enterprise, by_kind[:, COOPERATIVE]], axis=1)
 
 
@@ -406,7 +409,9 @@ def _revenue_in_classes(
     class share x weights[run, class, sector, city], then the revenue within the class (the
     lognormal of new enterprises truncated to the class)."""
     n = len(sector)
-    bounds = np.broadcast_to(_bounds_by_run(m.stacked_rates)[run], (n, len(LOG_SIZE_THRESHOLDS) + 2))
+    bounds = np.broadcast_to(
+        _bounds_by_run(m.stacked_rates)[run], (n, len(LOG_SIZE_THRESHOLDS) + 2)
+    )
     mass = np.diff(bounds, axis=1).T * weights[run, :, sector, city].T  # [class, entity]
     cumulative = np.cumsum(mass, axis=0)
     pick = draws.random(n) * cumulative[-1]

@@ -45,7 +45,9 @@ class Fiscal:
                 continue
             if line.basis == "per_event":
                 assert line.event is not None, f"{line.lever}: a per_event cost names its event"
-                units = float((model.event_cells[line.event][run] * line.target).sum()) * model.scale
+                units = (
+                    float((model.event_cells[line.event][run] * line.target).sum()) * model.scale
+                )
             elif line.basis == "per_entity_year":
                 operating = model.stock_rows[run, OPERATING]
                 units = (

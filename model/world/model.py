@@ -179,11 +179,11 @@ class DoublingModel(mesa.Model):
 
     # --- bookkeeping used by the events -----------------------------------------------------
 
-    def run_of(self, rows: np.ndarray) -> np.ndarray | int:
+    def run_of(self, rows: np.ndarray | slice) -> np.ndarray | int:
         """The run of each of `rows` (0 for all in a model of one run)."""
         return self.pop.run[rows].astype(np.intp) if len(self.runs) > 1 else 0
 
-    def cells_of(self, rows: np.ndarray) -> np.ndarray:
+    def cells_of(self, rows: np.ndarray | slice) -> np.ndarray:
         """Each row's flat [run, kind, sector, city] cell."""
         cell = self.pop.cell[rows].astype(np.intp)
         if len(self.runs) > 1:
@@ -203,8 +203,8 @@ class DoublingModel(mesa.Model):
     def move_stock(self, rows: np.ndarray, old: int, new: int) -> np.ndarray:
         """Move rows, all in status `old`, to status `new` in the stock counts; returns the rows'
         count by [run, kind, sector, city] cell (flat)."""
-        counts = np.bincount(self.cells_of(rows), minlength=len(self.runs) * self.row_cells)
-        counts = counts.reshape(len(self.runs), -1)
+        flat = np.bincount(self.cells_of(rows), minlength=len(self.runs) * self.row_cells)
+        counts = flat.reshape(len(self.runs), -1)
         stock = self.stock_rows.reshape(*self.stock_rows.shape[:2], -1)
         stock[:, old] -= counts
         stock[:, new] += counts

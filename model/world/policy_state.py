@@ -77,7 +77,10 @@ class PolicyState:
             arrays = [getattr(state, f.name) for state in states]
             values[f.name] = np.stack([a if a.ndim == len(shape) else a[None] for a in arrays])
         windows = [
-            (np.stack([np.broadcast_to(state.failure_windows[i][0], shape) for state in states]), age)
+            (
+                np.stack([np.broadcast_to(state.failure_windows[i][0], shape) for state in states]),
+                age,
+            )
             for i, age in enumerate(ages)
         ]
         return cls(failure_windows=windows, **values)
