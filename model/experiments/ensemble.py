@@ -162,7 +162,7 @@ def run_seeds(seed: int, runs: int) -> list[int]:
 
 
 STACK_RUNS = 50  # runs of a scenario simulated in one model at most (model.world.model, `runs`)
-STACK_ROWS = 1_000_000  # ... and starting rows of one model at most (250 MB: BYTES_PER_ROW)
+STACK_ROWS = 400_000  # ... and starting rows of one model at most (100 MB: BYTES_PER_ROW)
 
 
 def stacks_of(tasks: Sequence[Task]) -> list[tuple[Task, ...]]:

@@ -83,7 +83,7 @@ class HazardTable:
 
 
 SEARCH_ROWS = 512  # below: a binary search per row; above: a pass over the runs (faster then)
-TABLES_SEARCHED_APART = 8  # more tables (a stack of runs): one comparison with every run at once
+TABLES_SEARCHED_APART = 8  # more tables (a stack of runs): one binary search of all rows at once
 
 
 def _runs_below(bounds: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -94,6 +94,22 @@ def _runs_below(bounds: np.ndarray, target: np.ndarray) -> np.ndarray:
     for bound in bounds.tolist():
         run += target > bound
     return run
+
+
+def _runs_below_each(bounds: np.ndarray, table: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """bounds[table[i]].searchsorted(target[i], side="left") for every row i, `bounds` holding
+    sorted rows: a binary search of every row at once."""
+    width = bounds.shape[1]
+    flat, first = bounds.ravel(), table * width
+    low = np.zeros(len(target), dtype=np.intp)
+    high = np.full(len(target), width, dtype=np.intp)
+    for _ in range(width.bit_length()):
+        searching = low < high
+        middle = (low + high) >> 1
+        below = flat.take(first + np.minimum(middle, width - 1)) < target
+        low = np.where(below & searching, middle + 1, low)
+        high = np.where(~below & searching, middle, high)
+    return low
 
 
 def _event_month(target, run, offset, runs, age_start, origin) -> np.ndarray:
@@ -147,8 +163,10 @@ class HazardTables:
         target += left / np.maximum(mult, 1e-12)
         # searchsorted(side="left") in the row's table: the count of its runs starting below
         by_table = self._run_cumulative_by_table
-        if len(target) < SEARCH_ROWS or len(self.tables) > TABLES_SEARCHED_APART:
+        if len(target) < SEARCH_ROWS:
             run = np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
+        elif len(self.tables) > TABLES_SEARCHED_APART:
+            run = _runs_below_each(by_table, table, target)
         else:  # table by table
             run = np.empty(len(target), dtype=np.intp)
             for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):
