@@ -27,29 +27,44 @@ LOG_TIERS = tuple(math.log(x) for x in TIERS_YUAN)
 
 @dataclass(frozen=True)
 class MonthDraws:
-    """The random numbers of every chain leader of a run in month t, indexed by the leader's
-    `index`."""
+    """The random numbers of every chain leader of the stack in month t, by the leader's
+    `position`, keyed by its run and its index among the run's leaders."""
 
     revenue_change: list[float]  # change of log revenue
     referral_rows: list[int]  # supplier registrations referred, in rows
 
     @classmethod
-    def draw(cls, model: DoublingModel, t: int, run: int) -> MonthDraws:
-        rates, run_streams = model.stacked_rates, model.streams.runs[run]
-        leaders = len(model.leader_city[run])
-        shocks = run_streams.get(streams.CHAIN_LEADERS, t).standard_normal(leaders)
+    def draw(cls, model: DoublingModel, t: int) -> MonthDraws:
+        leaders = model.leaders
+        run, index = leaders.run, leaders.index.astype(np.uint64)
+        rates, n = model.stacked_rates, len(run)
+        shocks = streams.KeyedDraws(model.streams.keys(streams.CHAIN_LEADERS, t)[run], index)
         growth = rates.by_run("chain_leader_growth_per_year")[run]
         sd = rates.by_run("chain_leader_growth_sd_per_month")[run]
-        change = growth / 12.0 + sd * shocks
-        per_year = model.policy_state.chain_referrals[run, 0]  # [sectors, cities]
+        change = growth / 12.0 + sd * shocks.standard_normal(n)
+        per_year = model.policy_state.chain_referrals[run, 0, leaders.sector, leaders.city]
         if per_year.any():
             # each leader's count from its own uniform (common random numbers across scenarios)
-            u = run_streams.get(streams.CHAIN_LEADERS, t, "referral counts").random(leaders)
-            mean = per_year[model.leader_sector[run], model.leader_city[run]] / 12.0 / model.scale
-            rows = streams.poisson_quantile(u, mean).tolist()
+            keys = model.streams.keys(streams.CHAIN_LEADERS, t, "referral counts")[run]
+            u = streams.KeyedDraws(keys, index, block=1).random(n)
+            rows = streams.poisson_quantile(u, per_year / 12.0 / model.scale).tolist()
         else:
-            rows = [0] * leaders
+            rows = [0] * n
         return cls(change.tolist(), rows)
+
+
+@dataclass(frozen=True)
+class Leaders:
+    """The chain leaders of a stack as arrays, by their `position` (grouped by run)."""
+
+    run: np.ndarray
+    index: np.ndarray  # among the leaders of its run
+    sector: np.ndarray
+    city: np.ndarray
+
+    def by_run_and_city(self, runs: int, cities: int) -> np.ndarray:
+        """How many leaders each [run, city] has."""
+        return np.bincount(self.run * cities + self.city, minlength=runs * cities).reshape(runs, -1)
 
 
 class ChainLeader(mesa.Agent):
@@ -59,34 +74,29 @@ class ChainLeader(mesa.Agent):
     def __init__(
         self,
         model: DoublingModel,
+        position: int,
         run: int,
-        index: int,
         sector: int,
         city: int,
         log_revenue: float,
     ):
         super().__init__(model)
+        self.position = position  # in the stack's leaders (model.leaders) and the month's draws
         self.run = run
-        self.index = index  # position in the month's draws
         self.sector = sector
         self.city = city
         self.log_revenue = log_revenue
         self.tier = bisect.bisect_right(LOG_TIERS, log_revenue)
 
-    @property
-    def employees(self) -> float:
-        per_million = self.model.stacked_rates.by_run("chain_leader_employees_per_million_yuan")
-        return math.exp(self.log_revenue) / 1e6 * float(per_million[self.run])
-
     def step(self) -> None:
         """Grow, reward tier crossings, refer suppliers (this month's draws: model.chain_draws)."""
-        draws = self.model.chain_draws[self.run]
-        self.log_revenue += draws.revenue_change[self.index]
+        draws = self.model.chain_draws
+        self.log_revenue += draws.revenue_change[self.position]
         tier = bisect.bisect_right(LOG_TIERS, self.log_revenue)
         if tier > self.tier:
             self.model.count_chain_event("tier_crossing", self, tier - self.tier)
             self.tier = tier
-        rows = draws.referral_rows[self.index]
+        rows = draws.referral_rows[self.position]
         if rows:
             self.model.pending_referrals.append(
                 (

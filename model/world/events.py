@@ -291,9 +291,9 @@ def register(m: DoublingModel, t: int) -> None:
     base = m.entry_rows_per_month * growth[:, None, None, None]
     uniform = m.streams.uniforms(base.shape[1:], streams.ENTRY, t, "counts")
     n_base = streams.poisson_quantile(uniform, base)
-    # The no-policy entrants: the same counts in every scenario, so one sequential stream (per
-    # run) keeps their draws; where levers lower entry, the last ones of a cell stay away.
-    attributes = [run.get(streams.ENTRY, t, "attributes") for run in m.streams.runs]
+    # The no-policy entrants: the same counts, so the same entities, in every scenario; where
+    # levers lower entry, the last ones of a cell stay away.
+    attributes = m.streams.keys(streams.ENTRY, t, "attributes")
     groups = [Entrants(_cells_to_rows(n_base), 0, attributes)]
     if state.entry_differs:
         multiplier = _per_entry_kind(m, state.entry)
@@ -306,7 +306,7 @@ def register(m: DoublingModel, t: int) -> None:
         induced = _cells_to_rows(np.maximum(n_total - n_base, 0))
         groups.append(Entrants(induced, INDUCED, m.streams.keys(streams.INDUCED_ENTRY, t), rise))
     if state.shells_registered:
-        u = m.streams.uniforms(base.shape[1:], streams.SHELLS, t)
+        u = m.streams.uniforms(base.shape[1:], streams.SHELLS, t, "counts")
         share_of_city = base / base.sum(axis=(1, 2), keepdims=True)
         gap = _gap_to_doubling_path(m, t)[:, None, None, :] * share_of_city
         shells = streams.poisson_quantile(u, gap * _per_entry_kind(m, state.shell_share))
@@ -357,16 +357,14 @@ def _cells_to_rows(counts: np.ndarray):
 
 @dataclass(frozen=True)
 class Entrants:
-    """One group of registrations: (run, entry kind, sector, city) per entity, its flags, where
-    its attributes are drawn from (a stream per run, in order, when the group is the same in every
-    scenario: the entities are then grouped by run; else the key of draws by entity of each run,
-    streams.KeyedDraws), optionally for enterprises the [run, size class, sector, city] weights of
-    the class they register in (None: the class their revenue falls in), and optionally which of
-    the drawn entities register (None: all)."""
+    """One group of registrations: (run, entry kind, sector, city) per entity, its flags, the key
+    of its draws by entity in each run (streams.KeyedDraws), optionally for enterprises the [run,
+    size class, sector, city] weights of the class they register in (None: the class their
+    revenue falls in), and optionally which of the drawn entities register (None: all)."""
 
     cells: tuple[np.ndarray, ...]  # run, entry kind, sector, city
     flags: int
-    draws: list[np.random.Generator] | np.ndarray
+    draws: np.ndarray  # uint64 key by run
     class_weights: np.ndarray | None = None
     keep: np.ndarray | None = None
 
@@ -466,21 +464,11 @@ def _new_entities(m: DoublingModel, t: int, group: Entrants) -> dict[str, np.nda
     """Columns of one group of new registrations (all draws from the group's own streams)."""
     run, entry_kind, sector, city = group.cells
     flags, draws = group.flags, group.draws
-    rates = m.stacked_rates
-    if isinstance(draws, list):  # one stream per run, the entities grouped by run
-        ends = run.searchsorted(np.arange(len(draws) + 1))
-        parts = [
-            draw_entities(rates.of(r), entry_kind[ends[r] : ends[r + 1]], rng)
-            for r, rng in enumerate(draws)
-        ]
-        drawn = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    else:
-        row_run = _runs_of(m, run)
-        ids = streams.ranked_ids(_cell_id(entry_kind, sector, city), _stacked(m, run))
-        keyed = streams.KeyedDraws(draws[row_run], ids, block=ENTITY_DRAWS)
-        drawn = draw_entities(rates.of(row_run), entry_kind, keyed)
+    row_run = _runs_of(m, run)
+    ids = streams.ranked_ids(_cell_id(entry_kind, sector, city), _stacked(m, run))
+    keyed = streams.KeyedDraws(draws[row_run], ids, block=ENTITY_DRAWS)
+    drawn = draw_entities(m.stacked_rates.of(row_run), entry_kind, keyed)
     if group.class_weights is not None:  # enterprises register in the classes the weights favour
-        assert not isinstance(draws, list), "class weights come with draws by entity"
         firms = np.flatnonzero(entry_kind == ENTRY_ENTERPRISE)
         firm_run = _runs_of(m, run[firms])
         ids = streams.ranked_ids(

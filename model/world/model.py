@@ -13,7 +13,7 @@ from model.columns import FLOWS, VALUES
 from model.defaults import DEFAULT_UNTIL
 from model.world import events, streams
 from model.world.agenda import Agenda
-from model.world.agents import ChainLeader, MonthDraws
+from model.world.agents import ChainLeader, Leaders, MonthDraws
 from model.world.clock import month_index
 from model.world.demography import Demography, DemographyStack
 from model.world.employment import Employment, employed
@@ -124,11 +124,9 @@ class DoublingModel(mesa.Model):
         for run in range(len(runs)):
             rng = self.streams.runs[run].get(streams.POPULATION)
             add_starting_stock(self, run, float(self.start_stock[run]), rng)
-        self.leader_sector: list[np.ndarray] = []  # by run, by the leaders' `index`
-        self.leader_city: list[np.ndarray] = []
-        for run in range(len(runs)):
-            self._add_chain_leaders(run)
-        self.leaders = np.array([len(city) for city in self.leader_city])  # by run
+        self.leaders = self._add_chain_leaders()
+        self.leaders_by_city = self.leaders.by_run_and_city(len(runs), n_cities)
+        self.leader_count = self.leaders_by_city.sum(axis=1)
         self.shell_rows = np.zeros(len(runs), dtype=np.int64)  # shells (空壳) in the register
         self.city_start = self.registered_by_city()  # the base of each city's doubling path
 
@@ -161,21 +159,27 @@ class DoublingModel(mesa.Model):
             * self.places.city_shares[None, :, None, :]
         )
 
-    def _add_chain_leaders(self, run: int) -> None:
-        v = self.stacked_rates.runs[run]
-        rng = self.streams.runs[run].get(streams.CHAIN_LEADERS, "start")
-        count = int(v.chain_leader_count)
-        sectors = [self.places.sectors.index(name) for name in CHAIN_LEADER_SECTORS]
-        sector = rng.choice(sectors, count, p=list(CHAIN_LEADER_SECTORS.values()))
-        city = rng.choice(
-            len(self.places.cities), count, p=self.places.city_shares[ENTRY_ENTERPRISE]
-        )
-        median, sigma = v.chain_leader_revenue_median_yuan, v.chain_leader_revenue_sigma
-        log_revenue = np.log(median) + sigma * rng.standard_normal(count)
-        for index, (s, c, r) in enumerate(zip(sector, city, log_revenue, strict=True)):
-            ChainLeader(self, run, index, int(s), int(c), float(r))
-        self.leader_sector.append(sector)
-        self.leader_city.append(city)
+    def _add_chain_leaders(self) -> Leaders:
+        """Each run's chain leaders (drawn from its own stream), as agents and as arrays."""
+        columns: dict[str, list[np.ndarray]] = {"run": [], "index": [], "sector": [], "city": []}
+        for run, v in enumerate(self.stacked_rates.runs):
+            rng = self.streams.runs[run].get(streams.CHAIN_LEADERS, "start")
+            count = int(v.chain_leader_count)
+            sectors = [self.places.sectors.index(name) for name in CHAIN_LEADER_SECTORS]
+            sector = rng.choice(sectors, count, p=list(CHAIN_LEADER_SECTORS.values()))
+            city = rng.choice(
+                len(self.places.cities), count, p=self.places.city_shares[ENTRY_ENTERPRISE]
+            )
+            median, sigma = v.chain_leader_revenue_median_yuan, v.chain_leader_revenue_sigma
+            log_revenue = np.log(median) + sigma * rng.standard_normal(count)
+            first = len(self.agents)
+            for index, (s, c, r) in enumerate(zip(sector, city, log_revenue, strict=True)):
+                ChainLeader(self, first + index, run, int(s), int(c), float(r))
+            for name, values in zip(
+                columns, (np.full(count, run), np.arange(count), sector, city), strict=True
+            ):
+                columns[name].append(values)
+        return Leaders(**{name: np.concatenate(parts) for name, parts in columns.items()})
 
     # --- bookkeeping used by the events -----------------------------------------------------
 
@@ -261,7 +265,7 @@ class DoublingModel(mesa.Model):
         events.rehazard(self, t)
         events.move_size(self, t)
         events.convert(self, t)
-        self.chain_draws = [MonthDraws.draw(self, t, run) for run in range(len(self.runs))]
+        self.chain_draws = MonthDraws.draw(self, t)
         self.agents.do("step")
         events.register(self, t)
         events.status_events(self, t)
@@ -298,7 +302,7 @@ class DoublingModel(mesa.Model):
         s = self.scale
         by_status_kind = self.stock_rows.sum(axis=(3, 4))  # [run, status, kind], exact ints
         present = by_status_kind[:, list(PRESENT)].sum(axis=1)  # [run, kind]
-        leaders = self.leaders
+        leaders = self.leader_count
         enterprises = present[:, MICRO : ABOVE_SCALE + 1].sum(axis=1)
         report = {
             "n_registered": present.sum(axis=1) * s + leaders,
@@ -322,11 +326,12 @@ class DoublingModel(mesa.Model):
     def _employed(self) -> np.ndarray:
         """Persons working in operating entities and chain leaders (model.world.employment):
         entrants' persons net of displacement, below the labour ceiling."""
-        leaders = np.zeros(len(self.runs))
-        for agent in self.agents:
-            leaders[agent.run] += agent.employees
-        demand = self.employment.demand(max(self.t, 0)) * self.scale + leaders
         v = self.stacked_rates
+        revenue = np.exp(np.array([agent.log_revenue for agent in self.agents]))
+        run = self.leaders.run
+        persons = revenue / 1e6 * v.by_run("chain_leader_employees_per_million_yuan")[run]
+        leaders = np.bincount(run, persons, minlength=len(self.runs))
+        demand = self.employment.demand(max(self.t, 0)) * self.scale + leaders
         ceiling = v.by_run("labour_ceiling_persons")
         sharpness = v.by_run("labour_ceiling_sharpness")
         return np.array(
@@ -336,16 +341,12 @@ class DoublingModel(mesa.Model):
     def registered_by_city(self) -> np.ndarray:
         """Registered entities (real, chain leaders included) by [run, city]."""
         present = self.stock_rows[:, list(PRESENT)].sum(axis=(1, 2, 3))
-        return present * self.scale + self._leaders_by_city()
-
-    def _leaders_by_city(self) -> np.ndarray:
-        cities = self.stock_rows.shape[-1]
-        return np.array([np.bincount(city, minlength=cities) for city in self.leader_city])
+        return present * self.scale + self.leaders_by_city
 
     def _collect_cities(self) -> None:
         registered = self.registered_by_city()
         operating = self.stock_rows[:, OPERATING].sum(axis=(1, 2)) * self.scale
-        operating = operating + self._leaders_by_city()
+        operating = operating + self.leaders_by_city
         self.city_rows.append(np.stack([registered, operating], axis=-1).astype(np.float64))
 
     # --- one run's results -------------------------------------------------------------------

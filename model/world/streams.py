@@ -1,10 +1,12 @@
-"""Random streams keyed by purpose and month, so that scenarios sharing a seed share their draws
-(common random numbers): the no-policy entrants of March 2023 are the same entities in every scenario.
+"""Random numbers keyed by run, purpose and month, so that scenarios sharing a seed share their
+draws (common random numbers): the no-policy entrants of March 2023 are the same entities in every
+scenario.
 
-Draws for groups of entities whose membership differs between scenarios (entrants, converters)
-are keyed by entity (`KeyedDraws`): an entity's draws depend on its cell and its rank in the cell,
-not on how many entities other cells have, so a lever acting on one cell leaves the others as
-they were.
+The draws of a month are keyed by entity (`KeyedDraws`): an entity's draws depend on its run's key
+for the purpose and month, its cell and its rank in the cell, not on how many entities other cells
+(or other runs of a stack) have, so a lever acting on one cell leaves the others as they were, and
+one call draws for every run of a stack. Generators (`Streams.get`) serve what is drawn once per
+run: its parameters, lever effects, starting stock and chain leaders.
 """
 
 from __future__ import annotations
@@ -49,20 +51,31 @@ class Streams:
 
 
 class StreamStack:
-    """The streams of the runs of a stack, one `Streams` per run (by seed)."""
+    """The streams of the runs of a stack: a `Streams` per run (by seed), and the keys of the
+    months' draws of every run at once."""
 
     def __init__(self, seeds: list[int]):
         self.runs = [Streams(seed) for seed in seeds]
-
-    def uniforms(self, shape: tuple[int, ...], purpose: int, *key: int | str) -> np.ndarray:
-        """[run, *shape] uniforms, each run's from its own stream (purpose, *key)."""
-        return np.stack([streams.get(purpose, *key).random(shape) for streams in self.runs])
+        self._root = np.array([streams.key(0) for streams in self.runs], dtype=np.uint64)
 
     def keys(self, purpose: int, *key: int | str) -> np.ndarray:
-        """Each run's key for KeyedDraws (uint64, by run)."""
-        return np.array([streams.key(purpose, *key) for streams in self.runs], dtype=np.uint64)
+        """Each run's key for KeyedDraws (uint64, by run): its root key and the words of
+        (purpose, *key) mixed by SplitMix64."""
+        word = 0
+        for part in (purpose, *key):
+            value = zlib.crc32(part.encode()) if isinstance(part, str) else int(part) + 1_000_000
+            word = (word * _FNV_PRIME ^ value) % 2**64
+        return _splitmix64(self._root + _times_gamma(word))
+
+    def uniforms(self, shape: tuple[int, ...], purpose: int, *key: int | str) -> np.ndarray:
+        """[run, *shape] uniforms keyed by (purpose, *key) and the position in `shape`."""
+        cells = int(np.prod(shape))
+        keys = np.repeat(self.keys(purpose, *key), cells)
+        ids = np.tile(np.arange(cells, dtype=np.uint64), len(self.runs))
+        return KeyedDraws(keys, ids, block=1).random(len(ids)).reshape(len(self.runs), *shape)
 
 
+_FNV_PRIME = 0x100000001B3  # FNV-1's 64-bit prime, to fold the words of a key into one
 _GOLDEN_GAMMA = 0x9E3779B97F4A7C15
 MAX_DRAWS_PER_ENTITY = 64
 
