@@ -37,8 +37,9 @@ def vectorised(scale: float, until: str) -> dict[str, float]:
     built = time.perf_counter()
     model.run()
     ended, ended_cpu = time.perf_counter(), time.process_time()
-    series = model.datacollector.get_model_vars_dataframe()
-    steps = _agent_steps(list(series["n_registered"] - series["n_chain_leader"]), scale)
+    series = model.values(0)
+    registered = zip(series["n_registered"], series["n_chain_leader"], strict=True)
+    steps = _agent_steps([total - leaders for total, leaders in registered], scale)
     return {
         "seconds": ended - began,
         "cpu_seconds": ended_cpu - began_cpu,

@@ -101,8 +101,8 @@ class PerAgentModel(mesa.Model):
     def __init__(self, *, seed: int, scale: float, until: str = DEFAULT_UNTIL):
         super().__init__(rng=seed + 1)
         start = DoublingModel(seed=seed, scale=scale, until=until, uncertainty=False)
-        self.rates, self.demography, self.scale = start.rates, start.demography, scale
-        self.entry_rows_per_month = start.entry_rows_per_month
+        self.rates, self.demography, self.scale = start.rates, start.demography.runs[0], scale
+        self.entry_rows_per_month = start.entry_rows_per_month[0]
         self.last_month, self.t = start.last_month, -1
         self.reentries: dict[int, list] = {}
         pop = start.pop

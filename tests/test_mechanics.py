@@ -109,7 +109,7 @@ def _registrations_by_kind(state: PolicyState, months: int = 12) -> np.ndarray:
     total = np.zeros(ROW_KINDS)
     for _ in range(months):
         model.step()
-        total += model.event_cells["registration"][:ROW_KINDS].sum(axis=(1, 2))
+        total += model.event_cells["registration"][0, :ROW_KINDS].sum(axis=(1, 2))
     return total
 
 
@@ -220,8 +220,8 @@ def test_shells_fill_a_share_of_each_citys_gap_to_its_doubling_path():
     n_cities = len(places().cities)
     shells, gaps = np.zeros(n_cities), np.zeros(n_cities)
     for t in range(36):
-        path = model.city_start * 2.0 ** ((t + 1) / 60)
-        gaps += np.maximum(path - model.registered_by_city(), 0.0)
+        path = model.city_start[0] * 2.0 ** ((t + 1) / 60)  # the model's one run
+        gaps += np.maximum(path - model.registered_by_city()[0], 0.0)
         model.step()
         pop = model.pop
         new = np.flatnonzero((pop.born[: pop.n] == t) & ((pop.flags[: pop.n] & SHELL) > 0))
@@ -237,8 +237,8 @@ def _shells(name: str, seed: int = 6) -> tuple[np.ndarray, np.ndarray]:
     policy, _ = build_policy(load_scenario(scenario_file(name)), seed=seed)
     model = DoublingModel(seed=seed, scale=100.0, policy=policy)
     model.run()
-    table = model.datacollector.get_model_vars_dataframe()
-    return table["n_shell"].to_numpy(), table["new_shell"].to_numpy()
+    table = model.values(0)
+    return np.array(table["n_shell"]), np.array(table["new_shell"])
 
 
 def test_quota_pressure_pads_more_and_the_clean_up_takes_shells_out_from_its_start():

@@ -18,10 +18,10 @@ FLOWS = ("new_registered", "new_opened", "new_exited")
 
 def _vectorised(seed: int) -> dict[str, float]:
     model = DoublingModel(seed=seed, scale=SCALE, until=UNTIL, uncertainty=False).run()
-    series = model.datacollector.get_model_vars_dataframe()
-    out = {name: series[name].iloc[-1] for name in COMPARED}
+    series = model.values(0)
+    out = {name: series[name][-1] for name in COMPARED}
     out["n_registered"] -= model.report["n_chain_leader"]  # the reference has no chain leaders
-    out |= {name: series[name].iloc[1:].sum() for name in FLOWS}
+    out |= {name: sum(series[name][1:]) for name in FLOWS}
     return out
 
 

@@ -98,4 +98,4 @@ def test_shell_registrations_never_operate():
     row = place(model, kind=INDIVIDUAL, status=DORMANT, flags=SHELL | NEVER_OPENS)
     model.run()
     assert model.pop.status[row] in (DORMANT, GONE)
-    assert model.datacollector.get_model_vars_dataframe()["new_opened"].sum() == 0
+    assert sum(model.values(0)["new_opened"]) == 0

@@ -99,7 +99,7 @@ def test_stored_cells_and_stock_counts_are_those_of_the_population():
     for _ in range(24):
         model.step()
         pop, n = model.pop, model.pop.n
-        shape = model.stock_rows.shape
+        shape = model.stock_rows.shape[1:]  # a stack of one run
         cell = np.ravel_multi_index((pop.kind[:n], pop.sector[:n], pop.city[:n]), shape[1:])
         np.testing.assert_array_equal(pop.cell[:n], cell)
         flat = pop.status[:n].astype(np.intp) * (ROW_KINDS * shape[2] * shape[3]) + cell

@@ -96,14 +96,16 @@ def _runs_below(bounds: np.ndarray, target: np.ndarray) -> np.ndarray:
     return run
 
 
-def _runs_below_each(bounds: np.ndarray, table: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """bounds[table[i]].searchsorted(target[i], side="left") for every row i, `bounds` holding
-    sorted rows: a binary search of every row at once."""
+def _runs_below_each(
+    bounds: np.ndarray, count: np.ndarray, table: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """bounds[table[i], :count[i]].searchsorted(target[i], side="left") for every row i, each row
+    of `bounds` sorted over its first `count`: a binary search of every row at once."""
     width = bounds.shape[1]
     flat, first = bounds.ravel(), table * width
     low = np.zeros(len(target), dtype=np.intp)
-    high = np.full(len(target), width, dtype=np.intp)
-    for _ in range(width.bit_length()):
+    high = count.astype(np.intp)
+    for _ in range(int(high.max()).bit_length()):
         searching = low < high
         middle = (low + high) >> 1
         below = flat.take(first + np.minimum(middle, width - 1)) < target
@@ -166,7 +168,7 @@ class HazardTables:
         if len(target) < SEARCH_ROWS:
             run = np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
         elif len(self.tables) > TABLES_SEARCHED_APART:
-            run = _runs_below_each(by_table, table, target)
+            run = _runs_below_each(by_table, self._run_count.take(table), table, target)
         else:  # table by table
             run = np.empty(len(target), dtype=np.intp)
             for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):

@@ -291,8 +291,14 @@ class DoublingModel(mesa.Model):
 
     # --- reporting ---------------------------------------------------------------------------
 
+    @property
+    def report(self) -> dict[str, float]:
+        """This month's values (model.columns.VALUES) of a model of one run."""
+        (run,) = range(len(self.runs))
+        return {name: float(values[run]) for name, values in self.tally.items()}
+
     def _collect(self) -> None:
-        self.report = self._tally()
+        self.tally = self._tally()
         self.datacollector.collect(self)
         if self.t % 12 == 11 or self.t == -1:
             self._collect_cities()
@@ -379,25 +385,24 @@ def employment_of(pop: Population, v: RateStack) -> Employment:
     return Employment(
         pop,
         persons_by_kind,
-        employees_at_median_new_revenue(v),
+        np.array([employees_at_median_new_revenue(rates) for rates in v.runs]),
         v.by_run("employment_revenue_elasticity"),
         np.log(v.by_run("revenue_median_new_enterprise_yuan")),
         v.by_run("entrant_displacement_share"),
     )
 
 
-def employees_at_median_new_revenue(v: RateStack) -> np.ndarray:
-    """Persons in a new enterprise of median revenue, by run, such that new enterprises average
+def employees_at_median_new_revenue(v: RunRates) -> float:
+    """Persons in a new enterprise of median revenue, such that new enterprises average
     `employees_new_enterprise` (a lognormal revenue raised to the elasticity has mean
     exp(elasticity^2 sigma^2 / 2) times its median)."""
-    elasticity = v.by_run("employment_revenue_elasticity")
-    spread = (elasticity * v.by_run("revenue_sigma_new_enterprise")) ** 2 / 2
-    return v.by_run("employees_new_enterprise") / np.exp(spread)
+    spread = (v.employment_revenue_elasticity * v.revenue_sigma_new_enterprise) ** 2 / 2
+    return v.employees_new_enterprise / np.exp(spread)
 
 
 def _reporter(name: str):
     def report(model: DoublingModel) -> np.ndarray:
-        return model.report[name]
+        return model.tally[name]
 
     report.__name__ = name
     return report

@@ -135,7 +135,7 @@ def _persons_at_opening(model: DoublingModel) -> float:
         + pop.growth[rows] * pop.born[rows] / 12.0
         - np.log(v.revenue_median_new_enterprise_yuan)
     )
-    per_firm = employees_at_median_new_revenue(model.stacked_rates)[0] * np.exp(
+    per_firm = employees_at_median_new_revenue(v) * np.exp(
         v.employment_revenue_elasticity * log_ratio
     )
     return float(per_firm.mean())
