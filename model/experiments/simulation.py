@@ -179,7 +179,7 @@ def _branch(base: DoublingModel, policy: Policy) -> DoublingModel:
     """A copy of the no-policy model `base` continued under `policy`, which has been in the same
     state and has paid nothing up to now: it pays its own cost lines from here on."""
     variant = base.fork([policy])
-    variant.fiscal = [Fiscal(policy.costs)]
+    variant.fiscal = Fiscal([policy.costs])
     return variant
 
 
@@ -200,8 +200,8 @@ def _output(model: DoublingModel, run: int, draws: dict[str, float]) -> RunOutpu
     by_city.insert(0, "date", by_city.pop("month").map(month_end))
     fiscal = pd.DataFrame(
         [
-            {"lever": lever, "department": department, "cum_fiscal_cost": cost}
-            for (lever, department), cost in model.fiscal[run].by_lever.items()
+            {"lever": lever, "department": department, "cum_fiscal_cost": float(cost[run])}
+            for (lever, department), cost in model.fiscal.by_lever.items()
         ],
         columns=["lever", "department", "cum_fiscal_cost"],
     )

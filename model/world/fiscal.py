@@ -30,33 +30,40 @@ class CostLine:
 
 
 class Fiscal:
-    """The payments of one run (`run`: its index in the model's stack of runs)."""
+    """The payments of the runs of a stack, by run: line i of every run pays for the same cost of
+    the same lever (the runs of a stack share their levers), each run at its own price."""
 
-    def __init__(self, lines: list[CostLine]):
-        self.lines = lines
-        self.total = 0.0
-        self.by_lever: dict[tuple[str, str], float] = {(x.lever, x.department): 0.0 for x in lines}
+    def __init__(self, lines_by_run: list[list[CostLine]]):
+        self.lines = lines_by_run[0]
+        shape = [
+            [(x.lever, x.department, x.basis, x.event) for x in lines] for lines in lines_by_run
+        ]
+        if any(lines != shape[0] for lines in shape):
+            raise ValueError("the runs of a stack pay for different levers")
+        self._prices = [
+            [line.yuan_per_unit for line in lines] for lines in zip(*lines_by_run, strict=True)
+        ]
+        runs = len(lines_by_run)
+        self.total = np.zeros(runs)
+        self.by_lever = {(x.lever, x.department): np.zeros(runs) for x in self.lines}
 
-    def account(self, model: DoublingModel, t: int, run: int) -> None:
-        """Add this month's payments of run `run`."""
-        for line in self.lines:
-            price = line.yuan_per_unit(t)
-            if price == 0:
+    def account(self, model: DoublingModel, t: int) -> None:
+        """Add this month's payments."""
+        runs = len(self.total)
+        for line, prices in zip(self.lines, self._prices, strict=True):
+            price = np.array([price(t) for price in prices])
+            if not price.any():
                 continue
             if line.basis == "per_event":
                 assert line.event is not None, f"{line.lever}: a per_event cost names its event"
-                units = (
-                    float((model.event_cells[line.event][run] * line.target).sum()) * model.scale
-                )
+                events = model.event_cells[line.event] * line.target
+                units = events.reshape(runs, -1).sum(axis=1) * model.scale
             elif line.basis == "per_entity_year":
-                operating = model.stock_rows[run, OPERATING]
-                units = (
-                    float((operating * line.target[: operating.shape[0]]).sum())
-                    * model.scale
-                    / 12.0
-                )
+                operating = model.stock_rows[:, OPERATING]
+                entities = operating * line.target[: operating.shape[1]]
+                units = entities.reshape(runs, -1).sum(axis=1) * model.scale / 12.0
             else:
-                units = 1.0 / 12.0
+                units = np.full(runs, 1.0 / 12.0)
             cost = units * price
             self.by_lever[(line.lever, line.department)] += cost
             self.total += cost

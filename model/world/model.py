@@ -101,7 +101,7 @@ class DoublingModel(mesa.Model):
         )
         self.policies = [run.policy or Policy.none() for run in runs]
         self.policy_state = PolicyState.stacked([PolicyState.neutral()] * len(runs))
-        self.fiscal = [Fiscal(policy.costs) for policy in self.policies]
+        self.fiscal = Fiscal([policy.costs for policy in self.policies])
         self.t = -1
         self.start_stock = self.stacked_rates.by_run("start_stock_total")
 
@@ -269,8 +269,7 @@ class DoublingModel(mesa.Model):
         self.agents.do("step")
         events.register(self, t)
         events.status_events(self, t)
-        for run, fiscal in enumerate(self.fiscal):
-            fiscal.account(self, t, run)
+        self.fiscal.account(self, t)
         self._collect()
         if t >= self.last_month:
             self.running = False
@@ -324,7 +323,7 @@ class DoublingModel(mesa.Model):
             "n_cooperative": present[:, COOPERATIVE] * s,
             "n_shell": self.shell_rows * s,
             "n_employed": self._employed(),
-            "cum_fiscal_cost": np.array([fiscal.total for fiscal in self.fiscal]),
+            "cum_fiscal_cost": self.fiscal.total.copy(),
         }
         report.update({name: value * s for name, value in self.flows.items()})
         return {name: np.asarray(value, dtype=np.float64) for name, value in report.items()}
