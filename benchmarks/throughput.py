@@ -1,9 +1,9 @@
 """Benchmark of batch throughput (issue 9; never a timed test): runs per core-minute and batches.
 
 Measures, on this machine (best with it otherwise idle):
-1. in this process, one core: wall and CPU seconds per run of `simulate_run` (no_policy and
-   as_enacted, one warm-up run each, then `--in-process-runs` runs each) at scale 200 and at scale
-   40, and runs per core-minute (of CPU time; of wall time in brackets);
+1. in this process, one core: wall and CPU seconds per run (no_policy and as_enacted, one warm-up
+   run each, then `--in-process-runs` runs each, in stacks as a batch runs them) at scale 200 and
+   at scale 40, and runs per core-minute (of CPU time; of wall time in brackets);
 2. a batch of N runs (no_policy + as_enacted, N/2 runs each, scale 200) through
    `run.py run ... --workers 2 --quiet` as a subprocess: wall time, and peak memory of the whole
    process tree (the driver, its Dask nanny and worker processes): the largest sum of their RSS,
@@ -17,7 +17,7 @@ Prints the machine and a markdown table of the figures against the issue's targe
     uv run python -m benchmarks.throughput [--runs 10000] [--quick]
 
 `--runs N`: the batch size (default 10,000, the issue's; `--runs 400` for a quick check).
-`--quick`: 5 in-process runs per scenario instead of 30, and a batch of 200 unless `--runs` is given.
+`--quick`: 5 in-process runs per scenario instead of 48, and a batch of 200 unless `--runs` is given.
 """
 
 from __future__ import annotations
@@ -56,10 +56,11 @@ def _scenario_paths() -> list[str]:
 
 
 def in_process(scale: float, runs: int, variant: bool = False) -> dict[str, tuple[float, float]]:
-    """Wall and CPU seconds per run of `simulate_run` in this process, by scenario (after a warm-up
-    run), as a batch runs all but its first `--evidence-runs` (`variant`: as it runs those, with
-    the evidence-only variant). CPU time is the core's time, whatever else the machine runs."""
-    from model.experiments.ensemble import Settings, simulate_run
+    """Wall and CPU seconds per run in this process, by scenario (after a warm-up run), as a batch
+    runs all but its first `--evidence-runs` (`variant`: as it runs those, with the evidence-only
+    variant): in stacks of runs (`stacks_of`, `simulate_stack`). CPU time is the core's time,
+    whatever else the machine runs."""
+    from model.experiments.ensemble import Settings, simulate_stack, stacks_of
     from model.policy.scenario import load_scenario
 
     evidence_runs = runs + 1 if variant else 0
@@ -68,10 +69,10 @@ def in_process(scale: float, runs: int, variant: bool = False) -> dict[str, tupl
     seconds = {}
     for path, name in zip(_scenario_paths(), SCENARIOS, strict=True):
         first, *timed = tasks[path]
-        simulate_run(*first)  # imports, caches
+        simulate_stack([first])  # imports, caches
         wall, cpu = time.perf_counter(), time.process_time()
-        for task in timed:
-            simulate_run(*task)
+        for stack in stacks_of(timed):
+            simulate_stack(stack)
         seconds[name] = ((time.perf_counter() - wall) / runs, (time.process_time() - cpu) / runs)
     return seconds
 
@@ -192,10 +193,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, help="runs in each batch (default 10,000)")
     parser.add_argument("--quick", action="store_true", help="5 in-process runs, batches of 200")
-    parser.add_argument("--in-process-runs", type=int, help="per scenario and scale (default 30)")
+    parser.add_argument("--in-process-runs", type=int, help="per scenario and scale (default 48)")
     args = parser.parse_args()
     runs = args.runs or (200 if args.quick else TARGETS["batch_runs"])
-    in_runs = args.in_process_runs or (5 if args.quick else 30)
+    in_runs = args.in_process_runs or (5 if args.quick else 48)
     if runs < 2 or in_runs < 1:
         parser.error("--runs must be at least 2, --in-process-runs at least 1")
     print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, {platform.platform()}, "

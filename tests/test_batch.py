@@ -77,12 +77,13 @@ def test_a_run_and_its_variant_build_one_starting_stock(monkeypatch, scenarios):
 
     class Counted(simulation.DoublingModel):
         def __init__(self, **settings):
-            built.append(settings["seed"])
+            built.append([run.seed for run in settings["runs"]])
             super().__init__(**settings)
 
     monkeypatch.setattr(simulation, "DoublingModel", Counted)
-    record = ensemble.simulate_run(scenarios[1], 0, 5, SMALL["scale"], SMALL["until"], None)
-    assert built == [5]
+    task = ensemble.Task(scenarios[1], 0, 5, SMALL["scale"], SMALL["until"], None, True)
+    [record] = ensemble.simulate_stack([task])
+    assert built == [[5]]
     end = record.timeseries["n_registered"].iloc[-1]
     assert 0 < record.evidence_only["evidence_only_registered"] < end
 
@@ -155,15 +156,15 @@ def test_a_stopped_batch_resumes_to_the_same_results(tmp_path, monkeypatch, smal
     out = tmp_path / "out"
     paths = [ROOT / p for p in SCENARIOS]
     monkeypatch.setattr(ensemble, "open_executor", _in_process)
-    real_run, done = ensemble.simulate_run, []
+    real_run, done = ensemble.simulate_stack, []
 
-    def stopping_run(*args):
-        if len(done) == 3:
+    def stopping_run(tasks):  # stops in the second stack: one of two runs of each scenario
+        if done:
             raise KeyboardInterrupt
-        done.append(args[:2])
-        return real_run(*args)
+        done.append(tasks)
+        return real_run(tasks)
 
-    monkeypatch.setattr(ensemble, "simulate_run", stopping_run)
+    monkeypatch.setattr(ensemble, "simulate_stack", stopping_run)
     with pytest.raises(KeyboardInterrupt):
         ensemble.run_batch(paths, **SMALL, out=out, quiet=True)
     assert not out.exists()  # never a half-written batch that looks finished
@@ -172,9 +173,14 @@ def test_a_stopped_batch_resumes_to_the_same_results(tmp_path, monkeypatch, smal
     kept = os.stat(partial.path("no_policy-000000") / "timeseries.parquet").st_mtime_ns
 
     calls = []
-    monkeypatch.setattr(ensemble, "simulate_run", lambda *a: calls.append(a) or real_run(*a))
+    monkeypatch.setattr(
+        ensemble, "simulate_stack", lambda tasks: calls.extend(tasks) or real_run(tasks)
+    )
     ensemble.run_batch(paths, **SMALL, out=out, quiet=True, command=["test"])
-    assert [(task[0].name, task[1]) for task in calls] == [("as_enacted", 0), ("as_enacted", 1)]
+    assert [(task.scenario.name, task.run) for task in calls] == [
+        ("as_enacted", 0),
+        ("as_enacted", 1),
+    ]
     published = out / "timeseries.parquet" / "no_policy-000000.parquet"
     assert os.stat(published).st_mtime_ns == kept  # the finished block was not written again
     assert_same_tables(out, small)

@@ -56,7 +56,7 @@ def _busy_worker(client, batch: subprocess.Popen, partial, timeout: float = 60) 
             raise AssertionError(f"the batch ended before a worker was killed: {stderr}")
         if partial.is_dir():
             for address, keys in client.processing().items():
-                if any(str(key).startswith("simulate_run") for key in keys):
+                if any(str(key).startswith("simulate_stack") for key in keys):
                     return address
         time.sleep(0.05)
     raise AssertionError(f"the batch gave no worker a run within {timeout} s")
@@ -119,7 +119,7 @@ def test_a_batch_survives_a_worker_killed_in_the_middle(cluster, tmp_path):
         stop_process(local)
     # The scheduler lost the worker unexpectedly while it held runs of the batch, and ran them again
     assert len(removed) == 1 and not removed[0]["expected"], removed
-    assert any(str(key).startswith("simulate_run") for key in removed[0]["processing-tasks"])
+    assert any(str(key).startswith("simulate_stack") for key in removed[0]["processing-tasks"])
     manifests = [json.loads((x / MANIFEST).read_text(encoding="utf-8")) for x in (out, reference)]
     assert manifests[0]["run_seeds"] == manifests[1]["run_seeds"]
     assert_same_tables(out, reference)  # the same model code, then every table

@@ -96,22 +96,20 @@ def _runs_below(bounds: np.ndarray, target: np.ndarray) -> np.ndarray:
     return run
 
 
-def _runs_below_each(
-    bounds: np.ndarray, count: np.ndarray, table: np.ndarray, target: np.ndarray
-) -> np.ndarray:
-    """bounds[table[i], :count[i]].searchsorted(target[i], side="left") for every row i, each row
-    of `bounds` sorted over its first `count`: a binary search of every row at once."""
+def _runs_below_each(bounds: np.ndarray, most: int, table: np.ndarray, target: np.ndarray):
+    """bounds[table[i]].searchsorted(target[i], side="left") for every row i: a branchless binary
+    search of every row at once. Each row of `bounds` is sorted and padded with inf to its width, a
+    power of two; `most`: the largest count of finite bounds among the rows' tables."""
     width = bounds.shape[1]
-    flat, first = bounds.ravel(), table * width
-    low = np.zeros(len(target), dtype=np.intp)
-    high = count.astype(np.intp)
-    for _ in range(int(high.max()).bit_length()):
-        searching = low < high
-        middle = (low + high) >> 1
-        below = flat.take(first + np.minimum(middle, width - 1)) < target
-        low = np.where(below & searching, middle + 1, low)
-        high = np.where(~below & searching, middle, high)
-    return low
+    first = table * width
+    position = first.copy()
+    step = (1 << most.bit_length()) >> 1  # the search's span, a power of two > most, halved
+    flat = bounds.ravel()
+    while step:
+        position += step * (flat.take(position + (step - 1)) < target)
+        step >>= 1
+    position -= first
+    return position
 
 
 def _event_month(target, run, offset, runs, age_start, origin) -> np.ndarray:
@@ -141,7 +139,7 @@ class HazardTables:
         self._length = MAX_AGE_MONTHS + 1  # of each table's cumulative hazard
         self._cumulative = np.concatenate([table.cumulative for table in tables])
         self._run_count = np.array([len(table._run_start) for table in tables])
-        self._runs = int(self._run_count.max())
+        self._runs = 1 << int(self._run_count.max()).bit_length()  # a power of two, > every count
         shape = (len(tables), self._runs)
         by_table = np.full(shape, np.inf)  # padding beyond a table's last run
         hazard, start = np.ones(shape), np.zeros(shape, dtype=np.intp)
@@ -168,7 +166,8 @@ class HazardTables:
         if len(target) < SEARCH_ROWS:
             run = np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
         elif len(self.tables) > TABLES_SEARCHED_APART:
-            run = _runs_below_each(by_table, self._run_count.take(table), table, target)
+            most = int(self._run_count.take(table).max())
+            run = _runs_below_each(by_table, most, table, target)
         else:  # table by table
             run = np.empty(len(target), dtype=np.intp)
             for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):
