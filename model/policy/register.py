@@ -5,7 +5,8 @@ range, unit, source, and the code that uses it: `run.py register --out docs/para
 "Used by" is read from the source code itself (a static scan with `ast`, nothing is run), so it
 cannot drift from what the model does:
 - a base rate is used by every function of model/world and model/policy that reads the attribute of
-  that name (`v.entry_rate_per_year`);
+  that name (`v.entry_rate_per_year`) or asks the runs' values of it (`rates.by_run("entry_rate_per_year")`,
+  model.world.parameters.RateStack);
 - a lever effect acts through its hook: a cell hook's PolicyState field is used by the functions of
   model/world that read it from the policy state (`state.entry`, `m.policy_state.chain_referrals`)
   or ask the hook values of some rows for it (`hooks("opening")`, events._HookValues); a global hook
@@ -40,6 +41,7 @@ MODEL_DIR = Path(__file__).resolve().parent.parent  # the `model` package
 WORLD, POLICY = MODEL_DIR / "world", MODEL_DIR / "policy"
 NOT_USERS = ("parameters.py", "policy_state.py", "register.py")  # where names are only defined
 HOOK_VALUES = "_HookValues"  # model.world.events: the hook values of some rows, by field name
+RATE_STACK_READS = ("by_run", "value")  # model.world.parameters.RateStack: a parameter by name
 
 
 # --- the static scan ---------------------------------------------------------------------------
@@ -117,8 +119,14 @@ def _users(folders: tuple[Path, ...], match: Match) -> dict[str, tuple[str, ...]
 
 
 def _attribute(node: ast.AST, _bound: set[str]) -> str | None:
-    """`anything.NAME` -> NAME."""
-    return node.attr if isinstance(node, ast.Attribute) else None
+    """`anything.NAME`, `….by_run("NAME")`, `….value("NAME", …)` -> NAME."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute):
+        argument = node.args[0]
+        if node.func.attr in RATE_STACK_READS and isinstance(argument, ast.Constant):
+            return str(argument.value)
+    return None
 
 
 def _policy_state_field(node: ast.AST, bound: set[str]) -> str | None:

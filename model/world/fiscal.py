@@ -40,9 +40,7 @@ class Fiscal:
         ]
         if any(lines != shape[0] for lines in shape):
             raise ValueError("the runs of a stack pay for different levers")
-        self._prices = [
-            [line.yuan_per_unit for line in lines] for lines in zip(*lines_by_run, strict=True)
-        ]
+        self._lines_by_run = lines_by_run
         runs = len(lines_by_run)
         self.total = np.zeros(runs)
         self.by_lever = {(x.lever, x.department): np.zeros(runs) for x in self.lines}
@@ -50,8 +48,8 @@ class Fiscal:
     def account(self, model: DoublingModel, t: int) -> None:
         """Add this month's payments."""
         runs = len(self.total)
-        for line, prices in zip(self.lines, self._prices, strict=True):
-            price = np.array([price(t) for price in prices])
+        for i, line in enumerate(self.lines):
+            price = np.array([lines[i].yuan_per_unit(t) for lines in self._lines_by_run])
             if not price.any():
                 continue
             if line.basis == "per_event":

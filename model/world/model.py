@@ -149,8 +149,14 @@ class DoublingModel(mesa.Model):
         rows."""
         v = self.stacked_rates
         per_month = v.by_run("entry_rate_per_year") * self.start_stock / 12.0 / self.scale
-        shares = ("entry_share_individual", "entry_share_enterprise", "entry_share_cooperative")
-        kind_share = np.stack([v.by_run(name) for name in shares], axis=1)
+        kind_share = np.stack(
+            [
+                v.by_run("entry_share_individual"),
+                v.by_run("entry_share_enterprise"),
+                v.by_run("entry_share_cooperative"),
+            ],
+            axis=1,
+        )
         kind_share = kind_share / kind_share.sum(axis=1, keepdims=True)
         return (
             per_month[:, None, None, None]
@@ -258,7 +264,7 @@ class DoublingModel(mesa.Model):
         t = self.t
         self._reset_month()
         if any(t in policy.states for policy in self.policies):
-            state = PolicyState.stacked([policy.state_at(t) for policy in self.policies])
+            state = self._state_in_force(t)
             changed = state.changed_cells(self.policy_state)
             self.policy_state = state
             events.apply_policy_change(self, t, changed)
@@ -273,6 +279,10 @@ class DoublingModel(mesa.Model):
         self._collect()
         if t >= self.last_month:
             self.running = False
+
+    def _state_in_force(self, t: int) -> PolicyState:
+        """The states the runs' policies put in force in month t, stacked."""
+        return PolicyState.stacked([policy.state_at(t) for policy in self.policies])
 
     def fork(self, policies: Sequence[Policy]) -> DoublingModel:
         """A copy of this model to continue its runs under `policies` (one per run), which must
