@@ -51,6 +51,7 @@ from model.experiments.store import (
     RunRecord,
     assemble,
     block_of,
+    block_start,
     check_target,
     write_results,
 )
@@ -166,21 +167,17 @@ STACK_ROWS = 400_000  # ... and starting rows of one model at most (100 MB: BYTE
 
 
 def stacks_of(tasks: Sequence[Task]) -> list[tuple[Task, ...]]:
-    """The tasks in stacks simulated together (simulate_stack): consecutive runs of one scenario
-    in one block (`store.block_of`) with or without their evidence-only variant, at most
-    STACK_RUNS runs and STACK_ROWS starting rows. A run's results do not depend on its stack."""
-    stacks: list[list[Task]] = []
+    """The tasks in stacks simulated together (simulate_stack): the same runs of every scenario
+    (they share their starting stocks and their months before any lever), at most STACK_RUNS runs
+    and STACK_ROWS starting rows, of one block of runs (`store.BLOCK_RUNS`), all with or all
+    without their evidence-only variant. A run's results do not depend on its stack."""
+    stacks: dict[tuple[int, int, bool], list[Task]] = {}
     for task in tasks:
-        last = stacks[-1] if stacks else None
-        if last is None or len(last) >= _runs_per_stack(task.scale) or _key(last[0]) != _key(task):
-            stacks.append([task])
-        else:
-            last.append(task)
-    return [tuple(stack) for stack in stacks]
-
-
-def _key(task: Task) -> tuple:
-    return (block_of(task.scenario.name, task.run), task.evidence_variant)
+        per_stack = _runs_per_stack(task.scale)
+        block = block_start(task.run)
+        key = (block, (task.run - block) // per_stack, task.evidence_variant)
+        stacks.setdefault(key, []).append(task)
+    return [tuple(stack) for stack in stacks.values()]
 
 
 def _runs_per_stack(scale: float) -> int:
@@ -190,24 +187,34 @@ def _runs_per_stack(scale: float) -> int:
     return max(1, min(STACK_RUNS, int(STACK_ROWS / rows_per_run)))
 
 
-def simulate_stack(tasks: Sequence[Task]) -> list[RunRecord]:
-    """Runs of one scenario (a stack of `stacks_of`) simulated together, their tables as the
-    simulation made them, and (`evidence_variant`) the end values of their evidence-only variants,
-    simulated with the same seeds and parameter values, else NaN (the work function of the
-    executor; `assemble` conforms the records, once per block)."""
+def simulate_stack(
+    tasks: Sequence[Task], progress: Callable[[float], None] | None = None
+) -> list[RunRecord]:
+    """A stack of `stacks_of` simulated together: each task's tables as the simulation made them,
+    and (`evidence_variant`) the end values of its evidence-only variant, simulated with the same
+    seed and parameter values, else NaN (the work function of the executor; `assemble` conforms
+    the records, once per block). `progress(share)` as the months are simulated."""
     # imported here: drivers of remote runs never need Mesa
     from model.experiments import simulation
 
+    scenarios = {task.scenario.name: task.scenario for task in tasks}
+    runs = [task for task in tasks if task.scenario.name == tasks[0].scenario.name]
     first = tasks[0]
     simulated = simulation.simulate_stack(
-        first.scenario,
-        seeds=[task.seed for task in tasks],
-        parameters=[task.parameters for task in tasks],
+        list(scenarios.values()),
+        seeds=[task.seed for task in runs],
+        parameters=[task.parameters for task in runs],
         scale=first.scale,
         until=first.until,
         evidence_variant=first.evidence_variant,
+        progress=progress,
     )
-    return [_record(task, *result) for task, result in zip(tasks, simulated, strict=True)]
+    results = {
+        (scenario, task.run): result
+        for scenario, outputs in zip(scenarios, simulated, strict=True)
+        for task, result in zip(runs, outputs, strict=True)
+    }
+    return [_record(task, *results[(task.scenario.name, task.run)]) for task in tasks]
 
 
 def _record(task: Task, output, variant: pd.DataFrame | None) -> RunRecord:
@@ -275,12 +282,23 @@ def same_code(manifest: Mapping[str, Any]) -> bool:
 
 
 def _run_here(tasks: Sequence[Task], progress: Callable[[int, int], None] | None) -> BatchTables:
-    """The tasks in this process, in order; `progress(done, total)` after each stack of runs."""
-    records = []
+    """The tasks in this process, in order; `progress(done, total)` as runs are done (a stack's
+    runs in proportion to its months simulated)."""
+    records: list[RunRecord] = []
+    shown = [0]
+
+    def show(done: int) -> None:
+        if progress and done > shown[0]:
+            shown[0] = done
+            progress(done, len(tasks))
+
     for stack in stacks_of(tasks):
-        records.extend(simulate_stack(stack))
-        if progress:
-            progress(len(records), len(tasks))
+
+        def stack_progress(share: float, done: int = len(records), size: int = len(stack)) -> None:
+            show(done + int(share * size))
+
+        records.extend(simulate_stack(stack, stack_progress))
+        show(len(records))
     return assemble(records)
 
 
@@ -489,13 +507,14 @@ def _run_blocks(
     stacks = stacks_of([task for block in blocks.values() for task in block])
     for records in executor.map_unordered(simulate_stack, ((stack,) for stack in stacks)):
         for record in records:
-            where = f"run {record.run} of {record.scenario}"
-            require_run_code(record.code_fingerprint, code, where)
-        name = block_of(records[0].scenario, records[0].run)
-        done = waiting.setdefault(name, [])
-        done.extend(records)
-        if len(done) == len(blocks[name]):
-            partial.save(name, waiting.pop(name))
+            require_run_code(
+                record.code_fingerprint, code, f"run {record.run} of {record.scenario}"
+            )
+            name = block_of(record.scenario, record.run)
+            done = waiting.setdefault(name, [])
+            done.append(record)
+            if len(done) == len(blocks[name]):
+                partial.save(name, waiting.pop(name))
         bar.update(len(records))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -61,9 +61,9 @@ def simulate_with_evidence_only(
     parameters: dict[str, float] | None = None,
 ) -> tuple[RunOutput, pd.DataFrame]:
     """`simulate(scenario)` and, month by month, the EVIDENCE_ONLY stocks (`date` and those
-    columns) of its evidence-only variant (simulate_stack with the variant, for one run)."""
-    [(output, stocks)] = simulate_stack(
-        scenario,
+    columns) of its evidence-only variant (simulate_stack of one scenario and one run)."""
+    [[(output, stocks)]] = simulate_stack(
+        [scenario],
         seeds=[seed],
         parameters=[parameters],
         scale=scale,
@@ -75,66 +75,6 @@ def simulate_with_evidence_only(
     return output, stocks
 
 
-def simulate_stack(
-    scenario,
-    *,
-    seeds: Sequence[int],
-    parameters: Sequence[dict[str, float] | None],
-    scale: float,
-    until: str,
-    uncertainty: bool = True,
-    evidence_variant: bool = False,
-) -> list[tuple[RunOutput, pd.DataFrame | None]]:
-    """`simulate(scenario, seed=seeds[r], parameters=parameters[r], ...)` for every r, bit for
-    bit, in one model (a stack of runs: model.world.model), each with, if `evidence_variant`, the
-    EVIDENCE_ONLY stocks month by month (`date` and those columns) of its evidence-only variant:
-    `simulate(scenario, evidence_only=True)` with the same seed (common random numbers), without
-    building the starting stock again (else None). The variants are a copy of the model at the end
-    of the last month before any run's policies differ, continued under the evidence-only
-    policies (a run's two policies put the same states in force until they differ); the runs are
-    their own variants when they never differ (no levers, or none with an effect sourced
-    `assumption:`)."""
-    from model.policy.monthly_rates import build_policy
-
-    built = [
-        build_policy(scenario, seed=seed, uncertainty=uncertainty, parameters=values)
-        for seed, values in zip(seeds, parameters, strict=True)
-    ]
-    runs = [
-        Run(seed, policy, values)
-        for seed, values, (policy, _) in zip(seeds, parameters, built, strict=True)
-    ]
-    model = DoublingModel(scale=scale, until=until, uncertainty=uncertainty, runs=runs)
-    fork, evidence = None, []
-    if evidence_variant:
-        evidence = [
-            build_policy(
-                scenario, seed=run.seed, uncertainty=uncertainty, parameters=run.parameters,
-                evidence_only=True,
-            )[0]
-            for run in runs
-        ]  # fmt: skip
-        differences = (
-            policy.first_difference(ev) for (policy, _), ev in zip(built, evidence, strict=True)
-        )
-        fork = min((month for month in differences if month is not None), default=None)
-    variant = None
-    while model.running:
-        if model.t + 1 == fork:
-            variant = model.fork(evidence).run()
-        model.step()
-    outputs = [_output(model, r, draws) for r, (_, draws) in enumerate(built)]
-    if not evidence_variant:
-        return [(output, None) for output in outputs]
-    return [
-        (output, (output.timeseries if variant is None else _timeseries(variant, r))[STOCKS])
-        for r, output in enumerate(outputs)
-    ]
-
-
-STOCKS = ["date", *EVIDENCE_ONLY]  # the columns of a variant's stocks
-
-
 def simulate_each(
     scenarios: Sequence,
     *,
@@ -144,25 +84,134 @@ def simulate_each(
     uncertainty: bool = True,
     parameters: dict[str, float] | None = None,
 ) -> list[RunOutput]:
-    """`simulate(s, seed=seed, ...)` for each of `scenarios`, in order, bit for bit, sharing what
-    they share: one no-policy model is built and run, and each scenario continues a copy of it
-    from the last month before its policy first differs from no policy or pays anything (the
-    starting stock is built once; Shapley attribution runs hundreds of scenarios per seed)."""
+    """`simulate(s, seed=seed, ...)` for each of `scenarios`, in order, bit for bit (simulate_stack
+    of one run: Shapley attribution runs hundreds of scenarios per seed)."""
+    stacked = simulate_stack(
+        scenarios,
+        seeds=[seed],
+        parameters=[parameters],
+        scale=scale,
+        until=until,
+        uncertainty=uncertainty,
+    )
+    return [output for [(output, _)] in stacked]
+
+
+Progress = Callable[[float], None]  # the share of a stack's months simulated so far
+
+
+def simulate_stack(
+    scenarios: Sequence,
+    *,
+    seeds: Sequence[int],
+    parameters: Sequence[dict[str, float] | None],
+    scale: float,
+    until: str,
+    uncertainty: bool = True,
+    evidence_variant: bool = False,
+    progress: Progress | None = None,
+) -> list[list[tuple[RunOutput, pd.DataFrame | None]]]:
+    """For each scenario, for each run r: `simulate(scenario, seed=seeds[r],
+    parameters=parameters[r], ...)`, bit for bit, and if `evidence_variant` the EVIDENCE_ONLY
+    stocks month by month (`date` and those columns) of its evidence-only variant,
+    `simulate(scenario, evidence_only=True)` with the same seed (common random numbers; else None).
+
+    Nothing shared is simulated twice. The runs are simulated together, in one model (a stack of
+    runs: model.world.model). One no-policy stack is built and run, and each scenario continues a
+    copy of it from the last month before its policy first differs from no policy or pays anything
+    in any run (the starting stocks are built once for all scenarios). A scenario's variants
+    continue a copy of its stack from the last month before any run's two policies differ (they
+    put the same states in force until then); the runs are their own variants when they never
+    differ (no levers, or none with an effect sourced `assumption:`). `progress(share)` after every
+    month simulated."""
     from model.policy.monthly_rates import build_policy
 
-    built = [
-        build_policy(s, seed=seed, uncertainty=uncertainty, parameters=parameters)
-        for s in scenarios
-    ]
-    base = _model(Policy.none(), seed, scale, until, uncertainty, parameters)
-    forks = [_first_own_month(policy, base.last_month) for policy, _ in built]
-    outputs: dict[int, RunOutput] = {}
-    for month in range(base.last_month + 2):  # base.t is month - 1
-        for i in (i for i, fork in enumerate(forks) if fork == month):
-            outputs[i] = _output(_branch(base, built[i][0]).run(), 0, built[i][1])
+    def policies(scenario, evidence_only: bool = False) -> list[tuple[Policy, dict[str, float]]]:
+        return [
+            build_policy(
+                scenario, seed=seed, uncertainty=uncertainty, parameters=values,
+                evidence_only=evidence_only,
+            )
+            for seed, values in zip(seeds, parameters, strict=True)
+        ]  # fmt: skip
+
+    built = [policies(scenario) for scenario in scenarios]
+    runs = [Run(seed, None, values) for seed, values in zip(seeds, parameters, strict=True)]
+    base = DoublingModel(scale=scale, until=until, uncertainty=uncertainty, runs=runs)
+    months = base.last_month + 1
+    own = [min(_first_own_month(policy, months - 1) for policy, _ in b) for b in built]
+    evidence: list[list[Policy] | None] = [None] * len(scenarios)
+    variant_from: list[int | None] = [None] * len(scenarios)
+    if evidence_variant:
+        for i, scenario in enumerate(scenarios):
+            only = [policy for policy, _ in policies(scenario, evidence_only=True)]
+            evidence[i] = only
+            variant_from[i] = _first_difference([p for p, _ in built[i]], only, months)
+    counter = _Counter(
+        months + sum(months - m for m in [*own, *(m for m in variant_from if m is not None)]),
+        progress,
+    )
+    results: dict[int, list[tuple[RunOutput, pd.DataFrame | None]]] = {}
+    for month in range(months + 1):  # base.t is month - 1
+        for i in (i for i, first in enumerate(own) if first == month):
+            model = _branch(base, [policy for policy, _ in built[i]])
+            variant = _finish(model, evidence[i], variant_from[i], counter)
+            draws = [values for _, values in built[i]]
+            results[i] = _outputs(model, variant, draws, evidence_variant)
         if base.running:
             base.step()
-    return [outputs[i] for i in range(len(built))]
+            counter.step()
+    return [results[i] for i in range(len(scenarios))]
+
+
+class _Counter:
+    """Months simulated out of `total`, reported to `progress` as a share."""
+
+    def __init__(self, total: int, progress: Progress | None):
+        self.total, self.done, self.progress = total, 0, progress
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(min(self.done / self.total, 1.0))
+
+
+def _first_difference(policies: list[Policy], others: list[Policy], months: int) -> int | None:
+    """The first month within the horizon in which some run's two policies differ (None: never)."""
+    found = (mine.first_difference(theirs) for mine, theirs in zip(policies, others, strict=True))
+    return min((m for m in found if m is not None and m < months), default=None)
+
+
+def _finish(
+    model: DoublingModel, evidence: list[Policy] | None, variant_from: int | None, counter: _Counter
+) -> DoublingModel | None:
+    """Run `model` to its end, and its evidence-only variant (a copy continued under `evidence`
+    from month `variant_from` on, if not None): the variant, run to its end, or None."""
+    variant = None
+    while model.running:
+        if model.t + 1 == variant_from:
+            variant = model.fork(evidence or [])
+            while variant.running:
+                variant.step()
+                counter.step()
+        model.step()
+        counter.step()
+    return variant
+
+
+def _outputs(model, variant, draws: list[dict[str, float]], evidence_variant: bool):
+    """Each run's tables of a finished stack, and its variant's stocks (`evidence_variant`; the
+    run's own without a variant), else None."""
+    outputs = [_output(model, r, values) for r, values in enumerate(draws)]
+    if not evidence_variant:
+        return [(output, None) for output in outputs]
+    return [
+        (output, (output.timeseries if variant is None else _timeseries(variant, r))[STOCKS])
+        for r, output in enumerate(outputs)
+    ]
+
+
+STOCKS = ["date", *EVIDENCE_ONLY]  # the columns of a variant's stocks
 
 
 def _first_own_month(policy: Policy, last_month: int) -> int:
@@ -175,11 +224,12 @@ def _first_own_month(policy: Policy, last_month: int) -> int:
     return min(months, default=last_month + 1)
 
 
-def _branch(base: DoublingModel, policy: Policy) -> DoublingModel:
-    """A copy of the no-policy model `base` continued under `policy`, which has been in the same
-    state and has paid nothing up to now: it pays its own cost lines from here on."""
-    variant = base.fork([policy])
-    variant.fiscal = Fiscal([policy.costs])
+def _branch(base: DoublingModel, policies: list[Policy]) -> DoublingModel:
+    """A copy of the no-policy stack `base` continued under `policies` (one per run), which have
+    been in the same state and have paid nothing up to now: they pay their own cost lines from
+    here on."""
+    variant = base.fork(policies)
+    variant.fiscal = Fiscal([policy.costs for policy in policies])
     return variant
 
 

@@ -324,7 +324,12 @@ def comparison_of(
 
 def block_of(scenario: str, run: int) -> str:
     """The name of the block holding a run, e.g. `as_enacted-000200`."""
-    return f"{scenario}-{run - run % BLOCK_RUNS:06d}"
+    return f"{scenario}-{block_start(run):06d}"
+
+
+def block_start(run: int) -> int:
+    """The first run of the block holding `run`."""
+    return run - run % BLOCK_RUNS
 
 
 _RUNS_INFO = "runs.json"
