@@ -8,9 +8,7 @@ import pytest
 
 from benchmarks.readme_cluster import readme_cluster
 from model.experiments import ensemble
-from model.experiments.ensemble import run_ensemble
 from model.experiments.executor import Cluster
-from model.policy.scenario import load_scenario
 from tests.batch_fixtures import (
     ROOT,
     SCENARIOS,
@@ -41,16 +39,15 @@ def _workers_ran_the_model(address: str) -> dict[str, bool]:
 
 @pytest.mark.slow
 def test_a_batch_on_an_existing_cluster_equals_the_local_run(dask_cluster, tmp_path):
-    out = tmp_path / "out"
-    result = run_cli(
-        "run", *SCENARIOS, *settings_args(runs=RUNS), f"--scheduler={dask_cluster}",
-        f"--out={out}", "--quiet",
-    )  # fmt: skip
+    # runs 0-1 with their evidence-only variant and 2-3 without: two stacks, one per worker
+    batch = (*SCENARIOS, *settings_args(runs=RUNS), "--evidence-runs=2", "--quiet")
+    out, local = tmp_path / "out", tmp_path / "local"
+    result = run_cli("run", *batch, f"--scheduler={dask_cluster}", f"--out={out}")
     assert result.returncode == 0, result.stderr
     assert all(_workers_ran_the_model(dask_cluster).values())  # the runs went to the workers
 
-    settings = SETTINGS | {"runs": RUNS}
-    local = run_ensemble([load_scenario(ROOT / p) for p in SCENARIOS], **settings)
+    result = run_cli("run", *batch, "--workers=1", f"--out={local}")  # in this process
+    assert result.returncode == 0, result.stderr
     assert_same_tables(out, local)
 
 
