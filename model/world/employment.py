@@ -80,7 +80,7 @@ class Employment:
         self._moments = np.zeros((self.runs, MOMENTS, 0))
         self._low = np.full(self.runs, np.iinfo(np.int64).max)  # none reached yet
         self._high = np.full(self.runs, np.iinfo(np.int64).min)
-        self._pending: list[tuple[np.ndarray, ...]] = []  # enterprises
+        self._pending: list[tuple] = []  # enterprises: log_rev0, growth, weight, run or None
 
     def join(self, rows: np.ndarray) -> None:
         """Add the rows that are operating (after a change)."""
@@ -113,9 +113,8 @@ class Employment:
             weight = np.full(np.count_nonzero(enterprise), sign)
         if len(weight):
             counted = counted[enterprise]
-            enterprise_run = np.zeros(len(counted), np.intp) if run is None else run[enterprise]
             self._pending.append(
-                (pop.log_rev0[counted], pop.growth[counted], weight, enterprise_run)
+                (pop.log_rev0[counted], pop.growth[counted], weight, _part(run, enterprise))
             )
 
     def _per_row(self, by_run: np.ndarray, run: np.ndarray | None):
@@ -159,15 +158,17 @@ class Employment:
     def _apply_pending(self) -> None:
         if not self._pending:
             return
-        log_rev0, growth, weight, run = (
-            np.concatenate(x) for x in zip(*self._pending, strict=True)
-        )
+        columns = list(zip(*self._pending, strict=True))
         self._pending.clear()
+        log_rev0, growth, weight = (np.concatenate(x) for x in columns[:3])
+        run = np.concatenate(columns[3]) if self.runs > 1 else 0  # by row, or one run
         log_rev0, growth = log_rev0.astype(np.float64), growth.astype(np.float64)
         bucket = np.rint(growth / BUCKET).astype(np.int64)
         self._cover(bucket, run)
         size = self._moments.shape[2]
-        index = run * size + (bucket - self._first_bucket)
+        index = bucket - self._first_bucket
+        if self.runs > 1:
+            index += run * size
         elasticity = self.elasticity[run]
         weight = weight * np.exp(elasticity * (log_rev0 - self.log_median[run]))
         offset = elasticity * (growth - bucket * BUCKET)
@@ -177,11 +178,15 @@ class Employment:
             )
             weight = weight * offset
 
-    def _cover(self, bucket: np.ndarray, run: np.ndarray) -> None:
+    def _cover(self, bucket: np.ndarray, run: np.ndarray | int) -> None:
         """Widen the runs' bucket ranges to the buckets of their enterprises, and the buckets
         kept to the runs' ranges."""
-        np.minimum.at(self._low, run, bucket)
-        np.maximum.at(self._high, run, bucket)
+        if isinstance(run, np.ndarray):
+            np.minimum.at(self._low, run, bucket)
+            np.maximum.at(self._high, run, bucket)
+        else:
+            self._low[run] = min(self._low[run], bucket.min())
+            self._high[run] = max(self._high[run], bucket.max())
         reached = self._high >= self._low
         first, last = int(self._low[reached].min()), int(self._high[reached].max())
         size = self._moments.shape[2]
@@ -193,3 +198,8 @@ class Employment:
         offset = self._first_bucket - first
         moments[:, :, offset : offset + size] = self._moments
         self._first_bucket, self._moments = first, moments
+
+
+def _part(run: np.ndarray | None, part: np.ndarray) -> np.ndarray | None:
+    """The runs of part of some rows (None: a model of one run)."""
+    return None if run is None else run[part]

@@ -195,10 +195,10 @@ class DoublingModel(mesa.Model):
 
     def cells_of(self, rows: np.ndarray | slice) -> np.ndarray:
         """Each row's flat [run, kind, sector, city] cell."""
-        cell = self.pop.cell[rows].astype(np.intp)
-        if len(self.runs) > 1:
-            cell += self.pop.run[rows].astype(np.intp) * self.row_cells
-        return cell
+        cell = self.pop.cell[rows]
+        if len(self.runs) == 1:
+            return cell
+        return cell + self.pop.run[rows].astype(np.intp) * self.row_cells
 
     def count_stock(self, rows: np.ndarray, sign: int) -> None:
         """Add (sign 1) or take out (-1) rows in the stock counts by [run, status, kind, sector,

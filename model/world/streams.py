@@ -88,16 +88,30 @@ def _times_gamma(n: int) -> np.uint64:
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     """The SplitMix64 output function (Steele, Lea & Flood 2014, OOPSLA): a bijective mix of
     64-bit words; over consecutive counters spaced by the golden gamma it passes BigCrush."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    x = x.copy()
+    _mix_in_place(x)
+    return x
+
+
+def _mix_in_place(x: np.ndarray) -> None:
+    """_splitmix64 of a uint64 array, written over it (one scratch array, no others)."""
+    shifted = x >> np.uint64(30)
+    x ^= shifted
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    np.right_shift(x, np.uint64(27), out=shifted)
+    x ^= shifted
+    x *= np.uint64(0x94D049BB133111EB)
+    np.right_shift(x, np.uint64(31), out=shifted)
+    x ^= shifted
 
 
 def rank_in_cell(cell: np.ndarray) -> np.ndarray:
     """Each entity's rank among the entities of its cell, in the order given."""
     cell = np.asarray(cell, dtype=np.int64)
     if len(cell) < 2 or (cell[1:] >= cell[:-1]).all():  # already grouped by cell
-        return np.arange(len(cell)) - cell.searchsorted(cell, side="left")
+        starts = np.flatnonzero(np.diff(cell, prepend=cell[:1] - 1))
+        counts = np.diff(starts, append=len(cell))
+        return np.arange(len(cell)) - np.repeat(starts, counts)
     order = cell.argsort(kind="stable")
     ordered = cell[order]
     rank = np.empty(len(cell), dtype=np.int64)
@@ -124,9 +138,12 @@ class KeyedDraws:
 
     def __init__(self, key: int | np.ndarray, ids: np.ndarray, block: int = 12):
         counters = np.asarray(key, dtype=np.uint64) + ids * _times_gamma(MAX_DRAWS_PER_ENTITY)
-        steps = _STEPS[:block]
-        words = _splitmix64(counters[None, :] + steps[:, None])
-        self._uniforms = (words >> np.uint64(11)) * 2.0**-53  # [draw, entity]
+        words: np.ndarray = counters[None, :] + _STEPS[:block, None]
+        _mix_in_place(words)
+        np.right_shift(words, np.uint64(11), out=words)
+        uniforms = words.astype(np.float64)
+        uniforms *= 2.0**-53
+        self._uniforms = uniforms  # [draw, entity]
         self._calls = 0
 
     def random(self, n: int, dtype=np.float64) -> np.ndarray:
