@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -161,6 +162,12 @@ def simulate_stack(
         if base.running:
             base.step()
             counter.step()
+    del base, model, variant
+    # A stack's models hold reference cycles (Mesa's agents and their model): collected now rather
+    # than when the collector's object counts next say so, a worker's memory stays at one stack's
+    # (measured: 550-600 MB for stacks of 2 scenarios x 25 runs at scale 200, against 960 MB and
+    # growing after four stacks without).
+    gc.collect()
     return [results[i] for i in range(len(scenarios))]
 
 

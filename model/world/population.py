@@ -114,6 +114,16 @@ class Population:
             new[: self.n] = old[: self.n]
             setattr(self, name, new)
 
+    def __deepcopy__(self, memo: dict) -> Population:
+        """A copy whose rows not yet written stay unwritten (numpy's zeros are mapped on first
+        write: a copy of the whole capacity would fault in every page of the reserve)."""
+        copied = Population(self._capacity, self.sectors, self.cities)
+        copied.n = self.n
+        for name in COLUMNS:
+            getattr(copied, name)[: self.n] = getattr(self, name)[: self.n]
+        memo[id(self)] = copied
+        return copied
+
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in COLUMNS)
 
