@@ -153,15 +153,16 @@ def simulate_stack(
         progress,
     )
     results: dict[int, list[tuple[RunOutput, pd.DataFrame | None]]] = {}
-    for month in range(months + 1):  # base.t is month - 1
-        for i in (i for i, first in enumerate(own) if first == month):
-            model = _branch(base, [policy for policy, _ in built[i]])
-            variant = _finish(model, evidence[i], variant_from[i], counter)
-            draws = [values for _, values in built[i]]
-            results[i] = _outputs(model, variant, draws, evidence_variant)
-        if base.running:
+    order = sorted(range(len(scenarios)), key=own.__getitem__)
+    for i in order:
+        while base.t + 1 < own[i]:  # base.t is the month before own[i]
             base.step()
             counter.step()
+        last = i == order[-1]  # no other scenario continues the base: this one takes it
+        model = _branch(base, [policy for policy, _ in built[i]], last=last)
+        variant = _finish(model, evidence[i], variant_from[i], counter)
+        draws = [values for _, values in built[i]]
+        results[i] = _outputs(model, variant, draws, evidence_variant)
     del base, model, variant
     # A stack's models hold reference cycles (Mesa's agents and their model): collected now rather
     # than when the collector's object counts next say so, a worker's memory stays at one stack's
@@ -231,13 +232,14 @@ def _first_own_month(policy: Policy, last_month: int) -> int:
     return min(months, default=last_month + 1)
 
 
-def _branch(base: DoublingModel, policies: list[Policy]) -> DoublingModel:
-    """A copy of the no-policy stack `base` continued under `policies` (one per run), which have
-    been in the same state and have paid nothing up to now: they pay their own cost lines from
-    here on."""
-    variant = base.fork(policies)
-    variant.fiscal = Fiscal([policy.costs for policy in policies])
-    return variant
+def _branch(base: DoublingModel, policies: list[Policy], *, last: bool) -> DoublingModel:
+    """The no-policy stack `base` continued under `policies` (one per run), which have been in the
+    same state and have paid nothing up to now: they pay their own cost lines from here on. A copy
+    of `base`, or (`last`: no other scenario continues it) `base` itself."""
+    model = base if last else base.fork(policies)
+    model.policies = list(policies)
+    model.fiscal = Fiscal([policy.costs for policy in policies])
+    return model
 
 
 def _model(policy: Policy, seed: int, scale: float, until: str, uncertainty: bool, parameters):
