@@ -87,7 +87,8 @@ def _state(*effects: tuple[str, Target, float]) -> PolicyState:
     builder = StateBuilder()
     for hook, target, value in effects:
         builder.add(hook, target, value)
-    return builder.build()
+    [state] = builder.build()
+    return state
 
 
 @pytest.mark.parametrize(("hook", "value"), [*sorted(EFFECTS_ON_ONE_CITY.items()), ("entry", 0.6)])

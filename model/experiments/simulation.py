@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from model.columns import EVIDENCE_ONLY
@@ -227,8 +228,12 @@ def _first_own_month(policy: Policy, last_month: int) -> int:
     a lever; the month after the horizon if neither happens within it (the copy is then made
     of the finished no-policy model)."""
     differs = Policy.none().first_difference(policy)
-    pays = (t for t in range(last_month + 1) for line in policy.costs if line.yuan_per_unit(t))
-    months = [m for m in (differs, next(pays, None)) if m is not None and m <= last_month]
+    pays = [
+        int(np.flatnonzero(line.yuan_per_unit)[0])
+        for line in policy.costs
+        if line.yuan_per_unit.any()
+    ]
+    months = [m for m in (differs, *pays) if m is not None and m <= last_month]
     return min(months, default=last_month + 1)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.policy.catalogue import COMBINED_BOUNDS, HOOKS, load_catalogue
-from model.policy.monthly_rates import FIELD_OF_HOOK, activate, policy_months, state_at
+from model.policy.monthly_rates import FIELD_OF_HOOK, LeverMonths, activate, states_at
 from model.texttable import text_table
 from model.world.clock import month_label
 from model.world.kinds import KIND_NAMES, ROW_KINDS
@@ -45,9 +45,10 @@ def combined_effects(scenario) -> list[Combined]:
     """The combined value of every hook a scenario's levers act through, by kind."""
     rates = run_rates(seed=0, uncertainty=False)
     active = activate(scenario, load_catalogue(), seed=0, uncertainty=False, rates=rates)
-    months = policy_months(active)
-    stacked = {t: state_at(active, scenario.fidelity, t, rates, bounded=False) for t in months}
-    bounded = {t: state_at(active, scenario.fidelity, t, rates) for t in months}
+    levers = LeverMonths.of(active)
+    months = levers.months
+    stacked = states_at(active, scenario.fidelity, levers, rates, bounded=False)
+    bounded = states_at(active, scenario.fidelity, levers, rates)
     hooks = {e.hook for a in active for e in a.lever.effects if e.hook in FIELD_OF_HOOK}
     rows = []
     for hook in sorted(hooks):

@@ -10,7 +10,7 @@ Effects of several levers on one hook multiply (multipliers) or add (additive ho
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -233,126 +233,173 @@ def _cells(hook: str, target) -> np.ndarray:
 
 
 class StateBuilder:
-    """Accumulates scaled effects into a PolicyState."""
+    """Accumulates scaled effects into the PolicyStates of `months` months at once: each value
+    added is one for all months or one per month."""
 
-    def __init__(self):
-        self.state = PolicyState.neutral()
-        self.windows: dict[int, np.ndarray] = {}
+    def __init__(self, months: int = 1):
+        neutral = PolicyState.neutral()
+        self.months = months
+        self.values = {
+            f.name: np.repeat(getattr(neutral, f.name)[None], months, axis=0)
+            for f in fields(PolicyState)
+            if f.name != WINDOWS
+        }
+        # max age -> the window's multiplier by month, and the months some lever acts through it
+        self.windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def add(self, hook: str, target, value: float) -> None:
-        """Fold one scaled effect into its field: added (additive hooks) or multiplied."""
+    def add(self, hook: str, target, value, acts=True) -> None:
+        """Fold one scaled effect into its field: added (additive hooks) or multiplied. `acts`:
+        the months the lever acts (a young-firm window is in force only then)."""
         weight = _cells(hook, target)
+        value = np.reshape(value, (-1,) + (1,) * weight.ndim)
         additive = hook in ADDITIVE_HOOKS
         change = value * weight if additive else 1.0 + (value - 1.0) * weight
         name = state_field(hook, target)
         if name == WINDOWS:
-            window = self.windows.setdefault(target.max_age_months, np.ones(np.shape(weight)))
-            window *= change
+            window, months = self.windows.get(target.max_age_months, (1.0, False))
+            self.windows[target.max_age_months] = (window * change, months | np.asarray(acts))
             return
-        current = getattr(self.state, name)
-        setattr(self.state, name, current + change if additive else current * change)
+        current = self.values[name]
+        self.values[name] = current + change if additive else current * change
 
-    def build(self, bounded: bool = True) -> PolicyState:
-        """The state; `bounded`: each hook's combined value clipped to what the evidence supports
-        (catalogue.COMBINED_BOUNDS), young-firm windows included in the failure bound."""
+    def build(self, bounded: bool = True) -> list[PolicyState]:
+        """The states, month by month; `bounded`: each hook's combined value clipped to what the
+        evidence supports (catalogue.COMBINED_BOUNDS), young-firm windows included in the failure
+        bound."""
         from model.policy.catalogue import COMBINED_BOUNDS
 
-        state = self.state
+        values = self.values
         windows = sorted(self.windows.items())
         if bounded:
             for hook, (low, high) in COMBINED_BOUNDS.items():
                 name = FIELD_OF_HOOK[hook]
-                setattr(state, name, np.clip(getattr(state, name), low, high))
-            windows = _bounded_windows(state.failure, windows)
-        state.failure_windows = [(mult, age) for age, mult in windows]
-        return state
+                values[name] = np.clip(values[name], low, high)
+            windows = _bounded_windows(values["failure"], windows)
+        return [
+            PolicyState(
+                failure_windows=[
+                    (mult[m], age)
+                    for age, (mult, acts) in windows
+                    if np.broadcast_to(acts, self.months)[m]
+                ],
+                **{name: value[m] for name, value in values.items()},
+            )
+            for m in range(self.months)
+        ]
 
 
-def _bounded_windows(
-    failure: np.ndarray, windows: list[tuple[int, np.ndarray]]
-) -> list[tuple[int, np.ndarray]]:
-    """Young-firm windows (by max age, ascending) raised where needed so that the failure hazard
-    any firm faces stays within its bound: a firm of some age faces the windows of larger max
-    ages, so the products are taken from the oldest window down."""
+# A young-firm window being built: max age, then its multiplier and the months it is in force
+BuiltWindow = tuple[int, tuple[np.ndarray, np.ndarray]]
+
+
+def _bounded_windows(failure: np.ndarray, windows: list[BuiltWindow]) -> list[BuiltWindow]:
+    """Young-firm windows (by max age, ascending; each a multiplier and the months it is in force)
+    raised where needed so that the failure hazard any firm faces stays within its bound: a firm of
+    some age faces the windows of larger max ages, so the products are taken from the oldest window
+    down (a window not in force multiplies by exactly 1)."""
     from model.policy.catalogue import COMBINED_BOUNDS
 
     floor = COMBINED_BOUNDS["failure_hazard"][0]
     product, bounded = failure, []
-    for age, mult in reversed(windows):
+    for age, (mult, acts) in reversed(windows):
         mult = np.maximum(mult, floor / product)
         product = product * mult
-        bounded.append((age, mult))
+        bounded.append((age, (mult, acts)))
     return bounded[::-1]
 
 
-def _fidelity(active: list[ActiveLever], scenario_fidelity: float, t: int, without: float) -> float:
-    """Share of nominal effects delivered: the scenario's fidelity times the delivery the
+@dataclass(frozen=True)
+class LeverMonths:
+    """A run's levers in the months the policy may change (policy_months): each lever's strength
+    and the take-up boost, by month."""
+
+    months: list[int]
+    strength: list[np.ndarray]  # by lever, in the order of the active levers
+    boost: np.ndarray  # the take-up boost (take_up effects) every lever's users get
+
+    @classmethod
+    def of(cls, active: list[ActiveLever]) -> LeverMonths:
+        months = policy_months(active)
+        strength = [np.array([a.strength(t) for t in months]) for a in active]
+        boost = np.ones(len(months))
+        for a, lever_strength in zip(active, strength, strict=True):
+            for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
+                if effect.hook == "take_up":
+                    boost = boost * (1.0 + (value - 1.0) * lever_strength)
+        return cls(months, strength, boost)
+
+    def each(self, value_at) -> np.ndarray:
+        """`value_at(t)` by month."""
+        return np.array([value_at(t) for t in self.months])
+
+
+def _fidelity(
+    active: list[ActiveLever], levers: LeverMonths, scenario_fidelity: float, without: float
+) -> np.ndarray:
+    """Share of nominal effects delivered, by month: the scenario's fidelity times the delivery the
     implementation mechanism (articles 44-48) achieves, or the delivery `without` it."""
-    delivered = without
-    for a in active:
+    delivered = np.full(len(levers.months), without)
+    for a, strength in zip(active, levers.strength, strict=True):
         for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
             if effect.hook == "fidelity":
-                delivered += a.strength(t) * (value - without)
-    return scenario_fidelity * float(np.clip(delivered, 0.0, 1.0))
+                delivered = delivered + strength * (value - without)
+    return scenario_fidelity * np.clip(delivered, 0.0, 1.0)
 
 
-def _take_up_boost(active: list[ActiveLever], t: int) -> float:
-    boost = 1.0
-    for a in active:
-        for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
-            if effect.hook == "take_up":
-                boost *= 1.0 + (value - 1.0) * a.strength(t)
-    return boost
-
-
-def state_at(
+def states_at(
     active: list[ActiveLever],
     scenario_fidelity: float,
-    t: int,
+    levers: LeverMonths,
     rates: RunRates,
     bounded: bool = True,
-) -> PolicyState:
-    """Hook values in force in month t (`bounded`: see StateBuilder.build). Every effect's departure
-    from no effect is scaled by the run's delivery (fidelity), its users (take-up) and the run's
-    common responsiveness to policy (`policy_responsiveness`, base_rates.csv)."""
+) -> dict[int, PolicyState]:
+    """Hook values in force in each of the levers' months (`bounded`: see StateBuilder.build). Every
+    effect's departure from no effect is scaled by the run's delivery (fidelity), its users
+    (take-up) and the run's common responsiveness to policy (`policy_responsiveness`,
+    base_rates.csv)."""
     from model.policy.catalogue import HOOKS
 
-    builder = StateBuilder()
-    fidelity = _fidelity(active, scenario_fidelity, t, rates.fidelity_without_implementation)
-    boost = _take_up_boost(active, t)
-    for a in active:
-        strength = a.strength(t)
-        if strength == 0:
+    builder = StateBuilder(len(levers.months))
+    without = rates.fidelity_without_implementation
+    fidelity = _fidelity(active, levers, scenario_fidelity, without)
+    for a, strength in zip(active, levers.strength, strict=True):
+        acts = strength != 0
+        if not acts.any():
             continue
-        scale = fidelity * a.knob_factor(t, "effects") * rates.policy_responsiveness
+        knobs = levers.each(lambda t, a=a: a.knob_factor(t, "effects"))
+        scale = fidelity * knobs * rates.policy_responsiveness
         for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
-            if HOOKS[effect.hook].scope == "global":
+            scope = HOOKS[effect.hook].scope
+            if scope == "global":
                 continue
-            users = min(1.0, a.take_up * boost) if HOOKS[effect.hook].scope == "user" else 1.0
-            used = a.effect_strength(t, effect) * scale * users * effect.share
-            if effect.hook in ADDITIVE_HOOKS:
-                builder.add(effect.hook, effect.target, value * used)
+            users = np.minimum(1.0, a.take_up * levers.boost) if scope == "user" else 1.0
+            if effect.fade is None:
+                in_force = strength
             else:
-                builder.add(effect.hook, effect.target, max(0.0, 1.0 + (value - 1.0) * used))
-    return builder.build(bounded)
+                in_force = levers.each(lambda t, a=a, e=effect: a.effect_strength(t, e))
+            used = in_force * scale * users * effect.share
+            if effect.hook in ADDITIVE_HOOKS:
+                builder.add(effect.hook, effect.target, value * used, acts)
+            else:
+                multiplier = np.maximum(0.0, 1.0 + (value - 1.0) * used)
+                builder.add(effect.hook, effect.target, multiplier, acts)
+    return dict(zip(levers.months, builder.build(bounded), strict=True))
 
 
-def _cost_lines(active: list[ActiveLever]) -> list[CostLine]:
-    """One cost line per lever cost. Events and entities are paid at the lever's take-up; lump sums
-    (per_year) at the lever's strength."""
-    boost_at = functools.cache(functools.partial(_take_up_boost, active))
+def _cost_lines(active: list[ActiveLever], levers: LeverMonths) -> list[CostLine]:
+    """One cost line per lever cost, priced for every month to LATEST_UNTIL. Events and entities
+    are paid at the lever's take-up; lump sums (per_year) at the lever's strength. A price changes
+    only in the policy's change months (strengths, knob values and take-up boosts do), so it is
+    worked out there and carried forward."""
+    every_month = np.arange(month_index(LATEST_UNTIL) + 1)
+    change = np.searchsorted(levers.months, every_month, side="right") - 1
     lines = []
-    for a in active:
+    for a, strength in zip(active, levers.strength, strict=True):
+        knobs = levers.each(lambda t, a=a: a.knob_factor(t, "cost"))
+        users = strength * np.minimum(1.0, a.take_up * levers.boost)
         for cost, yuan in zip(a.lever.costs, a.cost_yuan, strict=True):
-
-            def price(t: int, a=a, yuan=yuan, basis=cost.basis) -> float:
-                strength = a.strength(t)
-                if strength == 0:
-                    return 0.0
-                if basis != "per_year":
-                    strength *= min(1.0, a.take_up * boost_at(t))
-                return yuan * strength * a.knob_factor(t, "cost")
-
+            paid = strength if cost.basis == "per_year" else users
+            price = np.where(strength == 0, 0.0, yuan * paid * knobs)
             lines.append(
                 CostLine(
                     lever=a.lever.id,
@@ -360,7 +407,7 @@ def _cost_lines(active: list[ActiveLever]) -> list[CostLine]:
                     basis=cost.basis,
                     event=cost.event,
                     target=target_mask(cost.target),
-                    yuan_per_unit=price,
+                    yuan_per_unit=price[change],
                 )
             )
     return lines
@@ -389,11 +436,12 @@ def build_policy(
 
     rates = run_rates(seed, uncertainty, parameters)
     active = activate(scenario, load_catalogue(), seed, uncertainty, rates, evidence_only, effects)
-    states = {t: state_at(active, scenario.fidelity, t, rates) for t in policy_months(active)}
+    levers = LeverMonths.of(active)
+    states = states_at(active, scenario.fidelity, levers, rates)
     draws = {
         effect_key(a.lever.id, effect.hook, i): value
         for a in active
         for i, (effect, value) in enumerate(zip(a.lever.effects, a.effect_values, strict=True))
     }
     draws.update({take_up_key(a.lever.id): a.take_up for a in active if a.lever.take_up})
-    return Policy(states=states, costs=_cost_lines(active)), draws
+    return Policy(states=states, costs=_cost_lines(active, levers)), draws

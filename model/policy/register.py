@@ -421,7 +421,7 @@ def _effects_section(effects: list[Entry]) -> list[str]:
         "triangular on (low, value, high) from the lever's own stream; the effect in force is "
         "scaled by the lever's strength (intensity × ramp), delivery (fidelity), knob values, "
         "take-up (`user` hooks) and the run's responsiveness to policy "
-        f"(`policy.monthly_rates.state_at`). {_assumption_count(effects)}.",
+        f"(`policy.monthly_rates.states_at`). {_assumption_count(effects)}.",
         _table(
             ("effect", "acts on", "value", "range", "meaning", "source", "used by"),
             [

@@ -1,13 +1,12 @@
 """Fiscal accounting: every yuan a lever pays, month by month, by lever and department.
 
-A cost line (built from a lever's `costs` in model/policy/monthly_rates.py) pays `yuan_per_unit(t)`
+A cost line (built from a lever's `costs` in model/policy/monthly_rates.py) pays `yuan_per_unit[t]`
 for each unit: an event of its target (per_event), an operating target entity for a month
 (per_entity_year, paid monthly), or a twelfth of a lump sum (per_year).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,7 @@ class CostLine:
     basis: str  # per_event | per_entity_year | per_year
     event: str | None  # with per_event: registration, opening, conversion, upgrade, tier_crossing
     target: np.ndarray  # [kinds, sectors, cities] 1 where the cost applies
-    yuan_per_unit: Callable[[int], float]  # yuan per unit in month t (0 when the lever is off)
+    yuan_per_unit: np.ndarray  # yuan per unit, by month to LATEST_UNTIL (0 when the lever is off)
 
 
 class Fiscal:
@@ -40,7 +39,9 @@ class Fiscal:
         ]
         if any(lines != shape[0] for lines in shape):
             raise ValueError("the runs of a stack pay for different levers")
-        self._lines_by_run = lines_by_run
+        self._prices = np.array(  # [line, run, month]
+            [[lines[i].yuan_per_unit for lines in lines_by_run] for i in range(len(self.lines))]
+        )
         runs = len(lines_by_run)
         self.total = np.zeros(runs)
         self.by_lever = {(x.lever, x.department): np.zeros(runs) for x in self.lines}
@@ -49,7 +50,7 @@ class Fiscal:
         """Add this month's payments."""
         runs = len(self.total)
         for i, line in enumerate(self.lines):
-            price = np.array([lines[i].yuan_per_unit(t) for lines in self._lines_by_run])
+            price = self._prices[i, :, t]
             if not price.any():
                 continue
             if line.basis == "per_event":
