@@ -211,11 +211,13 @@ def _finish(
 def _outputs(model, variant, draws: list[dict[str, float]], evidence_variant: bool):
     """Each run's tables of a finished stack, and its variant's stocks (`evidence_variant`; the
     run's own without a variant), else None."""
-    outputs = [_output(model, r, values) for r, values in enumerate(draws)]
+    tables = _Tables(model)
+    outputs = [tables.output(r, values) for r, values in enumerate(draws)]
     if not evidence_variant:
         return [(output, None) for output in outputs]
+    stocks = None if variant is None else _Tables(variant)
     return [
-        (output, (output.timeseries if variant is None else _timeseries(variant, r))[STOCKS])
+        (output, (output.timeseries if stocks is None else stocks.timeseries(r))[STOCKS])
         for r, output in enumerate(outputs)
     ]
 
@@ -260,20 +262,45 @@ def _model(policy: Policy, seed: int, scale: float, until: str, uncertainty: boo
 
 def _output(model: DoublingModel, run: int, draws: dict[str, float]) -> RunOutput:
     """Run `run`'s tables of a model that has run to its end."""
-    by_city = pd.DataFrame(model.city_values(run))
-    by_city.insert(0, "date", by_city.pop("month").map(month_end))
-    fiscal = pd.DataFrame(
-        [
-            {"lever": lever, "department": department, "cum_fiscal_cost": float(cost[run])}
-            for (lever, department), cost in model.fiscal.by_lever.items()
-        ],
-        columns=["lever", "department", "cum_fiscal_cost"],
-    )
-    start_stock = float(model.start_stock[run])
-    return RunOutput(_timeseries(model, run), by_city, fiscal, start_stock, draws)
+    return _Tables(model).output(run, draws)
 
 
-def _timeseries(model: DoublingModel, run: int) -> pd.DataFrame:
-    timeseries = pd.DataFrame(model.values(run))
-    timeseries.insert(0, "date", [month_end(t) for t in range(-1, model.last_month + 1)])
-    return timeseries
+class _Tables:
+    """The runs' tables of a model that has run to its end, each cut from the arrays of all runs."""
+
+    def __init__(self, model: DoublingModel):
+        self.model = model
+        self.series = model.series()
+        self.dates = [month_end(t) for t in range(-1, model.last_month + 1)]
+        cities = model.places.cities
+        months = model.city_months()
+        self.city_dates = np.repeat([month_end(t) for t in months], len(cities))
+        self.cities = np.tile(np.array(cities, dtype=object), len(months))
+        self.by_city = np.stack(
+            model.city_rows, axis=1
+        )  # [run, year, city, registered | operating]
+
+    def timeseries(self, run: int) -> pd.DataFrame:
+        columns = {name: column[:, run] for name, column in self.series.items()}
+        return pd.DataFrame({"date": self.dates, **columns})
+
+    def output(self, run: int, draws: dict[str, float]) -> RunOutput:
+        model = self.model
+        values = self.by_city[run].reshape(-1, 2)
+        by_city = pd.DataFrame(
+            {
+                "date": self.city_dates,
+                "city": self.cities,
+                "n_registered": values[:, 0],
+                "n_operating": values[:, 1],
+            }
+        )
+        fiscal = pd.DataFrame(
+            [
+                {"lever": lever, "department": department, "cum_fiscal_cost": float(cost[run])}
+                for (lever, department), cost in model.fiscal.by_lever.items()
+            ],
+            columns=["lever", "department", "cum_fiscal_cost"],
+        )
+        start_stock = float(model.start_stock[run])
+        return RunOutput(self.timeseries(run), by_city, fiscal, start_stock, draws)

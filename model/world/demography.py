@@ -92,8 +92,9 @@ class DemographyStack:
     """The demographies of the runs of a stack, solved together: every row's process on its run's
     tables (`run`: one per row, or one for all rows)."""
 
-    def __init__(self, runs: list[Demography]):
+    def __init__(self, runs: list[Demography], last_month: int):
         self.runs = runs
+        self.last_month = last_month  # events after it are not solved (NEVER)
         self._tables_per_run = len(runs[0].tables)
         self._tables = HazardTables([table for run in runs for table in run.tables])
         self._conversion = HazardTables([run.conversion for run in runs])
@@ -107,7 +108,7 @@ class DemographyStack:
         """Month of the pending event of entities in `status` (one for all, or one each: opening,
         failure on the curve of the entity's kind, dormant exit)."""
         table = self._table(status, kind, run)
-        return self._tables.event_month(table, origin, start, left, mult)
+        return self._tables.event_month(table, origin, start, left, mult, self.last_month)
 
     def used(self, status, kind, origin, start, now: int, mult, run) -> np.ndarray:
         """Hazard of the status's process used from `start` to `now`."""
@@ -115,7 +116,9 @@ class DemographyStack:
 
     def conversion_month(self, start, left, mult, run) -> np.ndarray:
         """Month of 个转企 of individual businesses exposed from `start` (its clock's origin)."""
-        return self._conversion.event_month(self._run(run), start, start, left, mult)
+        return self._conversion.event_month(
+            self._run(run), start, start, left, mult, self.last_month
+        )
 
     def conversion_used(self, start, now: int, mult, run) -> np.ndarray:
         return self._conversion.used(self._run(run), start, start, now, mult)

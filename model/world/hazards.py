@@ -58,20 +58,32 @@ class HazardTable:
         return self.cumulative[np.minimum(age, MAX_AGE_MONTHS)]
 
     def event_month(
-        self, origin: np.ndarray, start: np.ndarray, left: np.ndarray, mult: np.ndarray | float
+        self,
+        origin: np.ndarray,
+        start: np.ndarray,
+        left: np.ndarray,
+        mult: np.ndarray | float,
+        until: int | None = None,
     ) -> np.ndarray:
         """Month in which the hazard accumulated from `start` crosses `left`.
 
         origin: month at which the clock of this hazard reads age 0 (registration, cessation);
         start: first month of exposure; left: unit-exponential threshold still to accumulate;
-        mult: multiplier on the hazard from `start` on.
+        mult: multiplier on the hazard from `start` on; until: the last month of interest (events
+        after it are NEVER, see _unless_after).
         """
         age_start = np.minimum(start - origin, MAX_AGE_MONTHS)
         target = self.cumulative[age_start]
         target += left / np.maximum(mult, 1e-12)
-        return _event_month(
-            target, _runs_below(self._run_cumulative, target), 0, self, age_start, origin
-        )
+
+        def solve(rows) -> np.ndarray:
+            part = target[rows]
+            run = _runs_below(self._run_cumulative, part)
+            return _event_month(part, run, 0, self, age_start[rows], _part(origin, rows))
+
+        if until is None:
+            return solve(slice(None))
+        return _unless_after(target, self._at(until + 1 - origin), solve)
 
     def used(self, origin: np.ndarray, start: np.ndarray, now: int, mult: np.ndarray) -> np.ndarray:
         """Hazard accumulated over months start .. now-1 (the part of the threshold already used)."""
@@ -110,6 +122,28 @@ def _runs_below_each(bounds: np.ndarray, most: int, table: np.ndarray, target: n
         step >>= 1
     position -= first
     return position
+
+
+ROUNDING_MARGIN = 1e-9  # relative: far above the rounding of a cumulative hazard (~1e-13)
+
+
+def _unless_after(target: np.ndarray, at_until: np.ndarray, solve) -> np.ndarray:
+    """The event months `solve(rows)` gives, solved only for the rows whose target the cumulative
+    hazard reaches by the end of the last month of interest (`at_until`); NEVER for the others,
+    whose event would fall after it (they are most rows: a horizon is short beside a life). The
+    margin leaves a row whose target is within rounding of `at_until` to the solver."""
+    after = target > at_until * (1.0 + ROUNDING_MARGIN)
+    if not after.any():
+        return solve(slice(None))
+    month = np.full(len(target), NEVER, dtype=np.int32)
+    inside = np.flatnonzero(~after)
+    month[inside] = solve(inside)
+    return month
+
+
+def _part(values, rows):
+    """`values` (one for all rows, or one each) of some rows."""
+    return values[rows] if np.ndim(values) else values
 
 
 def _event_month(target, run, offset, runs, age_start, origin) -> np.ndarray:
@@ -151,29 +185,43 @@ class HazardTables:
         self._run_cumulative = by_table.ravel()
         self._run_hazard, self._run_start = hazard.ravel(), start.ravel()
 
-    def event_month(self, table, origin, start, left, mult) -> np.ndarray:
+    def event_month(self, table, origin, start, left, mult, until: int | None = None) -> np.ndarray:
         """HazardTable.event_month of each row on its table (the same numbers bit for bit); `table`:
         one for all rows, or one each."""
         if np.ndim(table) == 0:
-            return self.tables[table].event_month(origin, start, left, mult)
+            return self.tables[table].event_month(origin, start, left, mult, until)
         if len(table) and (table == table[0]).all():
-            return self.tables[table[0]].event_month(origin, start, left, mult)
+            return self.tables[table[0]].event_month(origin, start, left, mult, until)
         age_start = np.minimum(start - origin, MAX_AGE_MONTHS)
-        target = self._cumulative[table * self._length + age_start]
+        first = table * self._length
+        target = self._cumulative[first + age_start]
         target += left / np.maximum(mult, 1e-12)
-        # searchsorted(side="left") in the row's table: the count of its runs starting below
+
+        def solve(rows) -> np.ndarray:
+            part, on = target[rows], table[rows]
+            run = self._runs_below(on, part)
+            return _event_month(
+                part, run, on * self._runs, self, age_start[rows], _part(origin, rows)
+            )
+
+        if until is None:
+            return solve(slice(None))
+        at_until = self._cumulative[first + np.minimum(until + 1 - origin, MAX_AGE_MONTHS)]
+        return _unless_after(target, at_until, solve)
+
+    def _runs_below(self, table: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """searchsorted(side="left") in each row's table: the count of its runs starting below."""
         by_table = self._run_cumulative_by_table
         if len(target) < SEARCH_ROWS:
-            run = np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
-        elif len(self.tables) > TABLES_SEARCHED_APART:
+            return np.add.reduce(by_table[table] < target[:, None], axis=1, dtype=np.intp)
+        if len(self.tables) > TABLES_SEARCHED_APART:
             most = int(self._run_count.take(table).max())
-            run = _runs_below_each(by_table, most, table, target)
-        else:  # table by table
-            run = np.empty(len(target), dtype=np.intp)
-            for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):
-                rows = (table == i).nonzero()[0]
-                run[rows] = _runs_below(self.tables[i]._run_cumulative, target[rows])
-        return _event_month(target, run, table * self._runs, self, age_start, origin)
+            return _runs_below_each(by_table, most, table, target)
+        run = np.empty(len(target), dtype=np.intp)  # table by table
+        for i in np.flatnonzero(np.bincount(table, minlength=len(self.tables))):
+            rows = (table == i).nonzero()[0]
+            run[rows] = _runs_below(self.tables[i]._run_cumulative, target[rows])
+        return run
 
     def used(self, table, origin, start, now: int, mult) -> np.ndarray:
         """HazardTable.used of each row on its table."""

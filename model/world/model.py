@@ -97,7 +97,7 @@ class DoublingModel(mesa.Model):
         )
         self.places = places()
         self.demography = DemographyStack(
-            [Demography.from_rates(rates) for rates in self.stacked_rates.runs]
+            [Demography.from_rates(rates) for rates in self.stacked_rates.runs], self.last_month
         )
         self.policies = [run.policy or Policy.none() for run in runs]
         self.policy_state = PolicyState.stacked([PolicyState.neutral()] * len(runs))
@@ -366,24 +366,18 @@ class DoublingModel(mesa.Model):
 
     # --- one run's results -------------------------------------------------------------------
 
+    def series(self) -> dict[str, np.ndarray]:
+        """The values (model.columns.VALUES) of every run, [month from end-2020, run]."""
+        table = self.datacollector.model_vars
+        return {name: np.array(table[name], dtype=np.float64) for name in VALUES}
+
     def values(self, run: int) -> dict[str, list[float]]:
         """Run `run`'s values (model.columns.VALUES), month by month from end-2020."""
-        table = self.datacollector.model_vars
-        return {name: [float(month[run]) for month in table[name]] for name in VALUES}
+        return {name: column[:, run].tolist() for name, column in self.series().items()}
 
-    def city_values(self, run: int) -> list[dict]:
-        """Run `run`'s registered and operating entities by city at each year's end (and end-2020)."""
-        months = [-1, *range(11, self.t + 1, 12)]
-        return [
-            {
-                "month": month,
-                "city": city,
-                "n_registered": float(values[run, index, 0]),
-                "n_operating": float(values[run, index, 1]),
-            }
-            for month, values in zip(months, self.city_rows, strict=True)
-            for index, city in enumerate(self.places.cities)
-        ]
+    def city_months(self) -> list[int]:
+        """The months of `city_rows`: end-2020 and each year's end."""
+        return [-1, *range(11, self.t + 1, 12)]
 
 
 def employment_of(pop: Population, v: RateStack) -> Employment:
