@@ -163,28 +163,33 @@ def run_seeds(seed: int, runs: int) -> list[int]:
 
 
 STACK_RUNS = 50  # runs of a scenario simulated in one model at most (model.world.model, `runs`)
-STACK_ROWS = 400_000  # ... and starting rows of one model at most (100 MB: BYTES_PER_ROW)
+# ... and starting rows of the models a stack holds at once, at most (400 MB at BYTES_PER_ROW): the
+# no-policy base and one scenario's model, and its evidence-only variant's (simulate_stack). That
+# is 50 runs at scale 200 (33 with variants), where a worker's memory peaked at 0.75-0.81 GB.
+STACK_ROWS = 1_600_000
 
 
 def stacks_of(tasks: Sequence[Task]) -> list[tuple[Task, ...]]:
     """The tasks in stacks simulated together (simulate_stack): the same runs of every scenario
     (they share their starting stocks and their months before any lever), at most STACK_RUNS runs
-    and STACK_ROWS starting rows, of one block of runs (`store.BLOCK_RUNS`), all with or all
-    without their evidence-only variant. A run's results do not depend on its stack."""
+    and STACK_ROWS starting rows in the models held at once, of one block of runs
+    (`store.BLOCK_RUNS`), all with or all without their evidence-only variant. A run's results do
+    not depend on its stack."""
     stacks: dict[tuple[int, int, bool], list[Task]] = {}
     for task in tasks:
-        per_stack = _runs_per_stack(task.scale)
+        per_stack = _runs_per_stack(task.scale, task.evidence_variant)
         block = block_start(task.run)
         key = (block, (task.run - block) // per_stack, task.evidence_variant)
         stacks.setdefault(key, []).append(task)
     return [tuple(stack) for stack in stacks.values()]
 
 
-def _runs_per_stack(scale: float) -> int:
+def _runs_per_stack(scale: float, evidence_variant: bool) -> int:
     from model.world.parameters import base_rates
 
     rows_per_run = base_rates().start_stock_total.high / scale
-    return max(1, min(STACK_RUNS, int(STACK_ROWS / rows_per_run)))
+    models = 3 if evidence_variant else 2  # held at once: the base, a scenario('s variant)
+    return max(1, min(STACK_RUNS, int(STACK_ROWS / (models * rows_per_run))))
 
 
 def simulate_stack(

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model.columns import EVIDENCE_ONLY
-from model.world.clock import month_end
+from model.world.clock import month_end, month_index
 from model.world.fiscal import Fiscal
 from model.world.model import DoublingModel, Run
 from model.world.policy_state import Policy
@@ -126,6 +126,67 @@ def simulate_stack(
     put the same states in force until then); the runs are their own variants when they never
     differ (no levers, or none with an effect sourced `assumption:`). `progress(share)` after every
     month simulated."""
+    months = month_index(until, what="until") + 1
+    plans = _plans(scenarios, seeds, parameters, uncertainty, evidence_variant, months)
+    runs = [Run(seed, None, values) for seed, values in zip(seeds, parameters, strict=True)]
+    base = DoublingModel(scale=scale, until=until, uncertainty=uncertainty, runs=runs)
+    counter = _Counter(months + sum(plan.months(months) for plan in plans), progress)
+    results: dict[int, list[tuple[RunOutput, pd.DataFrame | None]]] = {}
+    order = sorted(range(len(plans)), key=lambda i: plans[i].own)
+    for i in order:
+        plan = plans[i]
+        while base.t + 1 < plan.own:  # base.t is the month before plan.own
+            base.step()
+            counter.step()
+        last = i == order[-1]  # no other scenario continues the base: this one takes it
+        model = _branch(base, plan.policies, last=last)
+        if last:
+            del base
+        variant = _finish(model, plan.variant, counter)
+        results[i] = _outputs(model, variant, plan.draws, evidence_variant)
+        del model, variant
+        # A model holds reference cycles (Mesa's agents, events and scenario, and their model):
+        # collected as soon as it is done with rather than when the collector's object counts next
+        # say so, a worker holds at most the base and one scenario's models (and its variant).
+        # Measured: 550-600 MB for stacks of 2 scenarios x 25 runs at scale 200, against 960 MB
+        # and growing after four stacks without; a collection takes about 30 ms.
+        gc.collect()
+    return [results[i] for i in range(len(scenarios))]
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """An evidence-only variant: the runs' policies, and the first month they differ from the
+    scenario's."""
+
+    policies: list[Policy]
+    month: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A scenario in a stack: its runs' policies and lever draws, the first month it differs from
+    no policy (or pays anything), and its evidence-only variant (None: none, or no difference)."""
+
+    policies: list[Policy]
+    draws: list[dict[str, float]]
+    own: int
+    variant: _Variant | None
+
+    def months(self, months: int) -> int:
+        """The months simulated for it of a horizon of `months`, its variant's included."""
+        return months - self.own + (months - self.variant.month if self.variant else 0)
+
+
+def _plans(
+    scenarios: Sequence,
+    seeds: Sequence[int],
+    parameters: Sequence[dict[str, float] | None],
+    uncertainty: bool,
+    evidence_variant: bool,
+    months: int,
+) -> list[_Plan]:
+    """Each scenario's plan in a stack of runs of `months` months (simulate_stack)."""
     from model.policy.monthly_rates import build_policy
 
     def policies(scenario, evidence_only: bool = False) -> list[tuple[Policy, dict[str, float]]]:
@@ -137,40 +198,18 @@ def simulate_stack(
             for seed, values in zip(seeds, parameters, strict=True)
         ]  # fmt: skip
 
-    built = [policies(scenario) for scenario in scenarios]
-    runs = [Run(seed, None, values) for seed, values in zip(seeds, parameters, strict=True)]
-    base = DoublingModel(scale=scale, until=until, uncertainty=uncertainty, runs=runs)
-    months = base.last_month + 1
-    own = [min(_first_own_month(policy, months - 1) for policy, _ in b) for b in built]
-    evidence: list[list[Policy] | None] = [None] * len(scenarios)
-    variant_from: list[int | None] = [None] * len(scenarios)
-    if evidence_variant:
-        for i, scenario in enumerate(scenarios):
+    plans = []
+    for scenario in scenarios:
+        built = policies(scenario)
+        mine = [policy for policy, _ in built]
+        own = min(_first_own_month(policy, months - 1) for policy in mine)
+        variant = None
+        if evidence_variant:
             only = [policy for policy, _ in policies(scenario, evidence_only=True)]
-            evidence[i] = only
-            variant_from[i] = _first_difference([p for p, _ in built[i]], only, months)
-    counter = _Counter(
-        months + sum(months - m for m in [*own, *(m for m in variant_from if m is not None)]),
-        progress,
-    )
-    results: dict[int, list[tuple[RunOutput, pd.DataFrame | None]]] = {}
-    order = sorted(range(len(scenarios)), key=own.__getitem__)
-    for i in order:
-        while base.t + 1 < own[i]:  # base.t is the month before own[i]
-            base.step()
-            counter.step()
-        last = i == order[-1]  # no other scenario continues the base: this one takes it
-        model = _branch(base, [policy for policy, _ in built[i]], last=last)
-        variant = _finish(model, evidence[i], variant_from[i], counter)
-        draws = [values for _, values in built[i]]
-        results[i] = _outputs(model, variant, draws, evidence_variant)
-    del base, model, variant
-    # A stack's models hold reference cycles (Mesa's agents and their model): collected now rather
-    # than when the collector's object counts next say so, a worker's memory stays at one stack's
-    # (measured: 550-600 MB for stacks of 2 scenarios x 25 runs at scale 200, against 960 MB and
-    # growing after four stacks without).
-    gc.collect()
-    return [results[i] for i in range(len(scenarios))]
+            month = _first_difference(mine, only, months)
+            variant = None if month is None else _Variant(only, month)
+        plans.append(_Plan(mine, [values for _, values in built], own, variant))
+    return plans
 
 
 class _Counter:
@@ -192,20 +231,20 @@ def _first_difference(policies: list[Policy], others: list[Policy], months: int)
 
 
 def _finish(
-    model: DoublingModel, evidence: list[Policy] | None, variant_from: int | None, counter: _Counter
+    model: DoublingModel, variant: _Variant | None, counter: _Counter
 ) -> DoublingModel | None:
-    """Run `model` to its end, and its evidence-only variant (a copy continued under `evidence`
-    from month `variant_from` on, if not None): the variant, run to its end, or None."""
-    variant = None
+    """Run `model` to its end, and its evidence-only `variant` (a copy continued under the
+    variant's policies from its month on): the variant's model, run to its end, or None."""
+    copy = None
     while model.running:
-        if model.t + 1 == variant_from:
-            variant = model.fork(evidence or [])
-            while variant.running:
-                variant.step()
+        if variant is not None and model.t + 1 == variant.month:
+            copy = model.fork(variant.policies)
+            while copy.running:
+                copy.step()
                 counter.step()
         model.step()
         counter.step()
-    return variant
+    return copy
 
 
 def _outputs(model, variant, draws: list[dict[str, float]], evidence_variant: bool):
@@ -243,8 +282,11 @@ def _branch(base: DoublingModel, policies: list[Policy], *, last: bool) -> Doubl
     """The no-policy stack `base` continued under `policies` (one per run), which have been in the
     same state and have paid nothing up to now: they pay their own cost lines from here on. A copy
     of `base`, or (`last`: no other scenario continues it) `base` itself."""
-    model = base if last else base.fork(policies)
-    model.policies = list(policies)
+    if last:
+        model = base
+        model.policies = list(policies)
+    else:
+        model = base.fork(policies)
     model.fiscal = Fiscal([policy.costs for policy in policies])
     return model
 

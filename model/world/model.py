@@ -105,27 +105,10 @@ class DoublingModel(mesa.Model):
         self.t = -1
         self.start_stock = self.stacked_rates.by_run("start_stock_total")
 
-        n_sectors, n_cities = len(self.places.sectors), len(self.places.cities)
-        self._cell_shape = (len(runs), 4, ROW_KINDS, n_sectors, n_cities)
-        self.row_cells = ROW_KINDS * n_sectors * n_cities  # [kind, sector, city] cells of rows
-        self.stock_rows = np.zeros(self._cell_shape, dtype=np.int64)
-        self.event_cells: dict[str, np.ndarray] = {}
-        self.flows: dict[str, np.ndarray] = {}
-        self._reset_month()
-        self.pending_reentries: dict[tuple[int, int], list] = {}  # (month, flags) -> founders
-        self.pending_referrals: list = []
-        self.entry_rows_per_month = self._entry_rows_per_month()
-
-        years = (self.last_month + 1) / 12
-        expected_rows = self.start_stock.sum() / self.scale * (1 + ROWS_ADDED_PER_YEAR * years)
-        self.pop = Population(int(expected_rows), n_sectors, n_cities)
-        self.employment = employment_of(self.pop, self.stacked_rates)
-        self.agenda = Agenda(self.last_month)
-        for run in range(len(runs)):
-            rng = self.streams.runs[run].get(streams.POPULATION)
-            add_starting_stock(self, run, float(self.start_stock[run]), rng)
+        self._start_bookkeeping()
+        self._add_starting_population()
         self.leaders = self._add_chain_leaders()
-        self.leaders_by_city = self.leaders.by_run_and_city(len(runs), n_cities)
+        self.leaders_by_city = self.leaders.by_run_and_city(len(runs), len(self.places.cities))
         self.leader_count = self.leaders_by_city.sum(axis=1)
         self.shell_rows = np.zeros(len(runs), dtype=np.int64)  # shells (空壳) in the register
         self.city_start = self.registered_by_city()  # the base of each city's doubling path
@@ -143,6 +126,30 @@ class DoublingModel(mesa.Model):
         return rates
 
     # --- set-up ----------------------------------------------------------------------------
+
+    def _start_bookkeeping(self) -> None:
+        """The counts kept by [run, ...] cell, the month's flows and events, the pending entries."""
+        n_sectors, n_cities = len(self.places.sectors), len(self.places.cities)
+        self._cell_shape = (len(self.runs), 4, ROW_KINDS, n_sectors, n_cities)
+        self.row_cells = ROW_KINDS * n_sectors * n_cities  # [kind, sector, city] cells of rows
+        self.stock_rows = np.zeros(self._cell_shape, dtype=np.int64)
+        self.event_cells: dict[str, np.ndarray] = {}
+        self.flows: dict[str, np.ndarray] = {}
+        self._reset_month()
+        self.pending_reentries: dict[tuple[int, int], list] = {}  # (month, flags) -> founders
+        self.pending_referrals: list = []
+        self.entry_rows_per_month = self._entry_rows_per_month()
+
+    def _add_starting_population(self) -> None:
+        """The population, its employment sums and agenda, with every run's end-2020 stock."""
+        years = (self.last_month + 1) / 12
+        expected_rows = self.start_stock.sum() / self.scale * (1 + ROWS_ADDED_PER_YEAR * years)
+        self.pop = Population(int(expected_rows), len(self.places.sectors), len(self.places.cities))
+        self.employment = employment_of(self.pop, self.stacked_rates)
+        self.agenda = Agenda(self.last_month)
+        for run in range(len(self.runs)):
+            rng = self.streams.runs[run].get(streams.POPULATION)
+            add_starting_stock(self, run, float(self.start_stock[run]), rng)
 
     def _entry_rows_per_month(self) -> np.ndarray:
         """No-policy registrations per month in 2021-01, by [run, entry kind, sector, city], in
