@@ -342,7 +342,7 @@ def test_summary_follows_the_doubling_definitions():
         ]
     )
     summarized = summary.summarize(ts, _variants(ts))
-    assert tuple(summarized.columns) == summary.SUMMARY_COLUMNS
+    assert tuple(summarized.columns) == columns.SUMMARY_COLUMNS
     table = summarized.set_index("run")
     assert table.loc[0, "doubled"] and table.loc[0, "month_doubled"] == month_end(19)
     assert table.loc[0, "end_registered"] == 400 and table.loc[0, "ratio"] == 4

@@ -45,7 +45,7 @@ from model.columns import ATTRIBUTION_COLUMNS, INTERVAL, MANIFEST, OUTCOMES
 from model.defaults import DEADLINE, PROJECT_ROOT
 from model.errors import InputError
 from model.experiments import shapley
-from model.experiments.comparison import doubled_by_deadline, end_row, month_doubled
+from model.experiments.comparison import end_row, summarize_one
 from model.experiments.cost_effectiveness import NOTE_WIDTH, cost_effectiveness
 from model.experiments.ensemble import (
     Settings,
@@ -206,7 +206,7 @@ def end_values(timeseries: pd.DataFrame) -> dict[str, float]:
     """A run's outcomes (columns.OUTCOMES) from its timeseries (sorted by date)."""
     end = end_row(timeseries)
     values = {outcome: float(end[column]) for outcome, column in _END_VALUES.items()}
-    return values | {"doubled": float(doubled_by_deadline(month_doubled(timeseries)))}
+    return values | {"doubled": float(summarize_one(timeseries)["doubled"])}
 
 
 # --- the computation -------------------------------------------------------------------------

@@ -47,7 +47,7 @@ import pandas as pd
 from pandas.api.typing import NaTType
 from scipy.special import betaincinv
 
-from model.columns import EVIDENCE_ONLY, KEYS, SUMMARY_COLUMNS
+from model.columns import EVIDENCE_ONLY, KEYS
 from model.defaults import BASELINE, QUANTILES
 from model.defaults import DEADLINE as DEADLINE_MONTH
 from model.texttable import text_table, width
@@ -112,44 +112,50 @@ def summarize(timeseries: pd.DataFrame, evidence_only: pd.DataFrame) -> pd.DataF
     """The summary table: one row per scenario × run of a timeseries table (sorted by date), with
     the end values of each run's evidence-only variant (`evidence_only`: `scenario, run` and the
     columns of EVIDENCE_ONLY, one row per run)."""
-    variant_columns = list(EVIDENCE_ONLY.values())
-    rows = [summarize_run(key, run) for key, run in timeseries.groupby(list(KEYS))]
-    table = pd.DataFrame(rows, columns=[c for c in SUMMARY_COLUMNS if c not in variant_columns])
-    variants = evidence_only[[*KEYS, *variant_columns]]
-    return table.merge(variants, on=list(KEYS), how="left", validate="one_to_one")
+    variants = evidence_only[[*KEYS, *EVIDENCE_ONLY.values()]]
+    return run_summaries(timeseries).merge(
+        variants, on=list(KEYS), how="left", validate="one_to_one"
+    )
+
+
+def run_summaries(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario × run of a timeseries table (rows sorted by date within a run), in the order of
+    the keys: registered entities at the start (its first row) and at the end month, their ratio,
+    whether and when it doubled (the first month with at least twice its start; doubled: by the
+    deadline) and the fiscal cost at the end month (SUMMARY_COLUMNS, but the variants')."""
+    keys = list(KEYS)
+    runs = timeseries.groupby(keys, sort=True)
+    start = runs["n_registered"].first()
+    end = _in_time(timeseries).groupby(keys, sort=True).tail(1).set_index(keys)
+    twice = timeseries["n_registered"] >= 2 * runs["n_registered"].transform("first")
+    month = timeseries[twice].groupby(keys, sort=True)["date"].first().reindex(start.index)
+    table = pd.DataFrame(
+        {
+            "start_registered": start,
+            "end_registered": end["n_registered"],
+            "ratio": end["n_registered"] / start,
+            "doubled": month.notna() & (month <= DEADLINE),
+            "month_doubled": month,
+            "cum_fiscal_cost": end["cum_fiscal_cost"],
+        }
+    )
+    return table.reset_index()
+
+
+def summarize_one(timeseries: pd.DataFrame) -> pd.Series:
+    """`run_summaries` of the timeseries of one run (without its keys)."""
+    one = timeseries.assign(**dict.fromkeys(KEYS, 0))
+    return run_summaries(one).iloc[0]
 
 
 def end_row(run: pd.DataFrame) -> pd.Series:
     """A run's row at the end month: the last on or before the deadline (`run` sorted by date)."""
-    return run[run["date"] <= DEADLINE].iloc[-1]
+    return _in_time(run).iloc[-1]
 
 
-def month_doubled(run: pd.DataFrame) -> pd.Timestamp | NaTType:
-    """The first month of a run (sorted by date) with at least twice its end-2020 registered
-    entities (its first row), NaT if none."""
-    reached = run["date"][run["n_registered"] >= 2 * run["n_registered"].iloc[0]]
-    return reached.iloc[0] if len(reached) else pd.NaT
-
-
-def doubled_by_deadline(month: pd.Timestamp | NaTType) -> bool:
-    """Whether a run that doubled in `month` (`month_doubled`) doubled by the deadline."""
-    return bool(pd.notna(month) and month <= DEADLINE)
-
-
-def summarize_run(key: tuple, run: pd.DataFrame) -> tuple:
-    start = float(run["n_registered"].iloc[0])
-    last = end_row(run)
-    end = float(last["n_registered"])
-    month = month_doubled(run)
-    return (
-        *key,
-        start,
-        end,
-        end / start,
-        doubled_by_deadline(month),
-        month,
-        float(last["cum_fiscal_cost"]),
-    )
+def _in_time(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows up to the deadline (the end month of a comparison)."""
+    return table[table["date"] <= DEADLINE]
 
 
 def quantile_bands(table: pd.DataFrame, value: str, by: Iterable[str]) -> pd.DataFrame:

@@ -165,7 +165,8 @@ def run_seeds(seed: int, runs: int) -> list[int]:
 STACK_RUNS = 50  # runs of a scenario simulated in one model at most (model.world.model, `runs`)
 # ... and starting rows of the models a stack holds at once, at most (400 MB at BYTES_PER_ROW): the
 # no-policy base and one scenario's model, and its evidence-only variant's (simulate_stack). That
-# is 50 runs at scale 200 (33 with variants), where a worker's memory peaked at 0.75-0.81 GB.
+# is 50 runs at scale 200 (33 with variants). Measured on 2 local workers at scale 200: 10,000 runs
+# in 351 s with a process tree of 1.84 GB at most, against 378 s and 1.61 GB in stacks of 40 (26).
 STACK_ROWS = 1_600_000
 
 

@@ -76,7 +76,7 @@ from model.defaults import (
 )
 from model.defaults import SENSITIVITY_METHODS as METHODS
 from model.errors import InputError
-from model.experiments.comparison import ADDITIONAL, end_row, summarize_run
+from model.experiments.comparison import ADDITIONAL, end_row, summarize_one
 from model.experiments.ensemble import (
     Settings,
     code_fingerprint,
@@ -285,12 +285,12 @@ def end_values(
     output = simulate(
         scenario, seed=seed, scale=scale, until=DEADLINE, parameters=parameters, effects=effects
     )
-    start, end, _, doubled, *_ = summarize_run((), output.timeseries)
+    summary = summarize_one(output.timeseries)
     return {
-        "start_registered": start,
-        "end_registered": end,
+        "start_registered": float(summary["start_registered"]),
+        "end_registered": float(summary["end_registered"]),
         "end_operating": float(end_row(output.timeseries)["n_operating"]),
-        "doubled": float(doubled),
+        "doubled": float(summary["doubled"]),
         _CODE: code_loaded(),
     }
 
