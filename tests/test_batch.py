@@ -39,6 +39,22 @@ def test_run_seeds_depend_on_batch_seed_and_run_only():
     assert len(set(seeds)) == 6 and ensemble.run_seeds(6, 6) != seeds
 
 
+def test_stacks_hold_the_same_runs_of_every_scenario_fewer_with_their_variants(scenarios):
+    """At scale 200: 50 runs a stack, 33 with their evidence-only variants (a third model held at
+    once), within a block of runs; every task in one stack."""
+    tasks = ensemble.Settings(120, 200.0, "2025-12", seed=1, evidence_runs=40).tasks(scenarios)
+    stacks = ensemble.stacks_of(tasks)
+    assert sorted((t.scenario.name, t.run) for s in stacks for t in s) == sorted(
+        (t.scenario.name, t.run) for t in tasks
+    )
+    sizes = []
+    for stack in stacks:
+        runs = [tuple(t.run for t in stack if t.scenario == s) for s in scenarios]
+        assert len(set(runs)) == 1  # the same runs of every scenario
+        sizes.append((stack[0].evidence_variant, len(runs[0])))
+    assert sorted(sizes) == [(False, 10), (False, 20), (False, 50), (True, 7), (True, 33)]
+
+
 def test_ensemble_tables_have_exactly_the_file_columns(small):
     for name, table in small.items():
         assert tuple(table.columns) == COLUMNS[name], name

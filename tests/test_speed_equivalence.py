@@ -92,6 +92,24 @@ def test_stacked_tables_solve_each_row_on_its_own_table(seed, n):
     np.testing.assert_array_equal(stacked.event_month(2, origin, start, left, mult), one_for_all)
 
 
+@pytest.mark.parametrize("n", [300, SEARCH_ROWS * 4])
+@pytest.mark.parametrize("tables", [1, 4, 12])  # one table; tables apart; all rows in one search
+@pytest.mark.parametrize("seed", range(6))
+def test_events_after_the_horizon_are_never_and_the_others_as_solved(seed, tables, n):
+    rng = np.random.default_rng(seed)
+    stacked = HazardTables([_random_table(rng) for _ in range(tables)])
+    table = rng.integers(0, tables, n)
+    origin, start, _, _ = _random_processes(rng, n)
+    start = origin + (start - origin) % 24  # exposed from near the horizon's months
+    left, mult = rng.standard_exponential(n), rng.random(n) * 3.0
+    until = int(rng.integers(0, 120))
+    solved = stacked.event_month(table, origin, start, left, mult)
+    assert (solved <= until).any() and (solved > until).any()  # rows of both sorts
+    expected = np.where(solved > until, NEVER, solved)
+    month = stacked.event_month(table, origin, start, left, mult, until)
+    np.testing.assert_array_equal(month, expected)
+
+
 def test_stored_cells_and_stock_counts_are_those_of_the_population():
     """The population's cell column and the model's stock counts, kept up to date event by event,
     equal what the columns give when counted afresh."""

@@ -83,7 +83,7 @@ class HazardTable:
 
         if until is None:
             return solve(slice(None))
-        return _unless_after(target, self._at(until + 1 - origin), solve)
+        return _unless_after(target, self.cumulative[_age_at_end(until, origin)], solve)
 
     def used(self, origin: np.ndarray, start: np.ndarray, now: int, mult: np.ndarray) -> np.ndarray:
         """Hazard accumulated over months start .. now-1 (the part of the threshold already used)."""
@@ -139,6 +139,11 @@ def _unless_after(target: np.ndarray, at_until: np.ndarray, solve) -> np.ndarray
     inside = np.flatnonzero(~after)
     month[inside] = solve(inside)
     return month
+
+
+def _age_at_end(until: int, origin) -> np.ndarray:
+    """The age at the end of month `until` of clocks started at `origin` (0 for a later origin)."""
+    return np.clip(until + 1 - origin, 0, MAX_AGE_MONTHS)
 
 
 def _part(values, rows):
@@ -206,7 +211,7 @@ class HazardTables:
 
         if until is None:
             return solve(slice(None))
-        at_until = self._cumulative[first + np.minimum(until + 1 - origin, MAX_AGE_MONTHS)]
+        at_until = self._cumulative[first + _age_at_end(until, origin)]
         return _unless_after(target, at_until, solve)
 
     def _runs_below(self, table: np.ndarray, target: np.ndarray) -> np.ndarray:
