@@ -246,6 +246,7 @@ class StateBuilder:
         }
         # max age -> the window's multiplier by month, and the months some lever acts through it
         self.windows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._never = np.zeros(months, dtype=bool)
 
     def add(self, hook: str, target, value, acts=True) -> None:
         """Fold one scaled effect into its field: added (additive hooks) or multiplied. `acts`:
@@ -256,8 +257,8 @@ class StateBuilder:
         change = value * weight if additive else 1.0 + (value - 1.0) * weight
         name = state_field(hook, target)
         if name == WINDOWS:
-            window, months = self.windows.get(target.max_age_months, (1.0, False))
-            self.windows[target.max_age_months] = (window * change, months | np.asarray(acts))
+            window, in_force = self.windows.get(target.max_age_months, (1.0, self._never))
+            self.windows[target.max_age_months] = (window * change, in_force | acts)
             return
         current = self.values[name]
         self.values[name] = current + change if additive else current * change
@@ -277,11 +278,7 @@ class StateBuilder:
             windows = _bounded_windows(values["failure"], windows)
         return [
             PolicyState(
-                failure_windows=[
-                    (mult[m], age)
-                    for age, (mult, acts) in windows
-                    if np.broadcast_to(acts, self.months)[m]
-                ],
+                failure_windows=[(mult[m], age) for age, (mult, acts) in windows if acts[m]],
                 **{name: value[m] for name, value in values.items()},
             )
             for m in range(self.months)
@@ -328,6 +325,11 @@ class LeverMonths:
                     boost = boost * (1.0 + (value - 1.0) * lever_strength)
         return cls(months, strength, boost)
 
+    def users(self, a: ActiveLever) -> np.ndarray:
+        """The share of a lever's target that uses it, by month: its take-up times the boost, at
+        most all."""
+        return np.minimum(1.0, a.take_up * self.boost)
+
     def each(self, value_at) -> np.ndarray:
         """`value_at(t)` by month."""
         return np.array([value_at(t) for t in self.months])
@@ -372,7 +374,7 @@ def states_at(
             scope = HOOKS[effect.hook].scope
             if scope == "global":
                 continue
-            users = np.minimum(1.0, a.take_up * levers.boost) if scope == "user" else 1.0
+            users = levers.users(a) if scope == "user" else 1.0
             if effect.fade is None:
                 in_force = strength
             else:
@@ -396,7 +398,7 @@ def _cost_lines(active: list[ActiveLever], levers: LeverMonths) -> list[CostLine
     lines = []
     for a, strength in zip(active, levers.strength, strict=True):
         knobs = levers.each(lambda t, a=a: a.knob_factor(t, "cost"))
-        users = strength * np.minimum(1.0, a.take_up * levers.boost)
+        users = strength * levers.users(a)
         for cost, yuan in zip(a.lever.costs, a.cost_yuan, strict=True):
             paid = strength if cost.basis == "per_year" else users
             price = np.where(strength == 0, 0.0, yuan * paid * knobs)

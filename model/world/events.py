@@ -20,6 +20,7 @@ from model.defaults import DEADLINE
 from model.world import streams
 from model.world.agenda import CONVERSION, REHAZARD, SIZE, STATUS
 from model.world.clock import NEVER, month_index
+from model.world.hazards import part_of
 from model.world.kinds import (
     ABOVE_SCALE,
     COOPERATIVE,
@@ -259,18 +260,13 @@ def _settled(m: DoublingModel, rows, t: int, status, kind, origin, start, left):
         left -= m.demography.used(status, kind, origin, start, t, mult, run)
     else:
         left[past] -= m.demography.used(
-            status[past], kind[past], origin[past], start[past], t, mult[past], _part(run, past)
+            status[past], kind[past], origin[past], start[past], t, mult[past], part_of(run, past)
         )
     stored = np.maximum(left, 0.0, out=left).astype(np.float32)
     pop.hazard_left[rows] = stored
     start = np.maximum(start, t)
     pop.clock_start[rows] = start
     return start, stored.astype(np.float64)
-
-
-def _part(run: np.ndarray | int, part: np.ndarray) -> np.ndarray | int:
-    """The runs of part of some rows (`run`: theirs, or one for all)."""
-    return run[part] if isinstance(run, np.ndarray) else run
 
 
 # --- registration ------------------------------------------------------------------------------

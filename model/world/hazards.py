@@ -79,7 +79,7 @@ class HazardTable:
         def solve(rows) -> np.ndarray:
             part = target[rows]
             run = _runs_below(self._run_cumulative, part)
-            return _event_month(part, run, 0, self, age_start[rows], _part(origin, rows))
+            return _event_month(part, run, 0, self, age_start[rows], part_of(origin, rows))
 
         if until is None:
             return solve(slice(None))
@@ -146,7 +146,7 @@ def _age_at_end(until: int, origin) -> np.ndarray:
     return np.clip(until + 1 - origin, 0, MAX_AGE_MONTHS)
 
 
-def _part(values, rows):
+def part_of(values, rows):
     """`values` (one for all rows, or one each) of some rows."""
     return values[rows] if np.ndim(values) else values
 
@@ -206,7 +206,7 @@ class HazardTables:
             part, on = target[rows], table[rows]
             run = self._runs_below(on, part)
             return _event_month(
-                part, run, on * self._runs, self, age_start[rows], _part(origin, rows)
+                part, run, on * self._runs, self, age_start[rows], part_of(origin, rows)
             )
 
         if until is None:
