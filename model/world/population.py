@@ -6,28 +6,14 @@ so a row index names the same entity for the whole run.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, get_type_hints
 
 import numpy as np
-from numpy._core.multiarray import _set_madvise_hugepage
 
+from model.world import memory
 from model.world.clock import NEVER
 
-
-def _small_pages() -> None:
-    """Ask numpy not to back large arrays with transparent huge pages (its default on Linux with
-    THP set to `madvise`), unless NUMPY_MADVISE_HUGEPAGE says otherwise. The columns and the
-    month's working arrays are touched once and freshly allocated over and over; faulting in
-    2 MB pages (zeroed, compacted) costs more here than their fewer TLB misses save: measured on
-    the 2-core machine of the benchmark, a full-scale run took 4.5-4.8 s of CPU with small pages
-    and 5.4-5.7 s with huge pages (numpy 2.5, Linux 6.18). numpy.org/doc/stable/reference/
-    global_state.html names the variable; the switch below is the one numpy sets it with."""
-    if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
-        _set_madvise_hugepage(False)
-
-
-_small_pages()
+memory.configure()
 
 # Column types: a numpy array annotated with its dtype.
 Int8 = Annotated[np.ndarray, np.int8]
