@@ -1,5 +1,6 @@
 """The process keeps freed working arrays for the next ones (model.world.memory): an array freed
-and allocated again is not faulted in anew, unless the environment names glibc's threshold."""
+and allocated again is not faulted in anew, in a Dask worker too (its nanny sets glibc's trim
+threshold), unless the environment sets glibc's mmap threshold."""
 
 from __future__ import annotations
 
@@ -41,4 +42,5 @@ def _refaults(environment: dict[str, str]) -> int:
 def test_a_freed_array_is_reused_unless_the_environment_sets_the_threshold():
     pages = (ARRAY_MB << 20) // os.sysconf("SC_PAGE_SIZE")
     assert _refaults({}) < pages // 10
+    assert _refaults({"MALLOC_TRIM_THRESHOLD_": str(64 << 10)}) < pages // 10  # Dask's nanny's
     assert _refaults({"MALLOC_MMAP_THRESHOLD_": str(128 << 10)}) >= pages // 2

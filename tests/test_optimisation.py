@@ -337,3 +337,21 @@ def test_constraints_no_mix_meets_are_an_answer_with_exit_0(tmp_path):
     report = json.loads((out / "optimisation.json").read_text(encoding="utf-8"))
     assert report["verified"] == [] and report["verification"] is None
     assert report["effort"]["posterior"] == NO_POSTERIOR
+
+
+def test_a_trials_runs_give_in_one_stack_what_they_give_apart():
+    """The runs of a trial are simulated together (`search_runs`): each as in a stack of its own
+    (a stack of one is the run alone: tests/test_reproducibility.py), whatever runs it is with."""
+    from model.defaults import DEADLINE, scenario_file
+    from model.experiments.optimisation import search_runs
+    from model.policy.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file("as_enacted"))
+    seeds, draws = [41, 42], [{"policy_responsiveness": 0.6}, None]
+    together = search_runs(3, [5, 9], scenario, seeds, 5000.0, DEADLINE, draws)
+    apart = [
+        search_runs(3, [run], scenario, [seed], 5000.0, DEADLINE, [values])[0]
+        for run, seed, values in zip([5, 9], seeds, draws, strict=True)
+    ]
+    assert together == apart
+    assert together[0].peak_ratio != together[1].peak_ratio

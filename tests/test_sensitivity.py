@@ -61,13 +61,13 @@ def _ishigami_mu_star() -> list[float]:
 CALLS = {"count": 0, "fail_after": None}
 
 
-def ishigami(x: list[float]) -> dict:
-    """One evaluation of SALib's Ishigami function (the work function swapped in); raises
+def ishigami(xs: list[list[float]]) -> list[dict]:
+    """Evaluations of SALib's Ishigami function (the work function swapped in); raises
     KeyboardInterrupt after CALLS["fail_after"] calls, as a user's Ctrl-C would."""
     if CALLS["fail_after"] is not None and CALLS["count"] >= CALLS["fail_after"]:
         raise KeyboardInterrupt
     CALLS["count"] += 1
-    return {"y": float(Ishigami.evaluate(np.array([x]), A, B)[0])}
+    return [{"y": float(y)} for y in Ishigami.evaluate(np.array(xs), A, B)]
 
 
 class IshigamiSubject:
@@ -85,8 +85,9 @@ class IshigamiSubject:
     def runs(self, values: dict[str, float]) -> list[dict]:
         return [{"x": [values[name] for name in ("x1", "x2", "x3")]}]
 
-    def task(self, spec: dict):
-        return ishigami, (spec["x"],)
+    def tasks(self, specs: list[dict]):
+        """A task each (an interruption after some calls leaves some evaluations done)."""
+        return [([i], ishigami, ([spec["x"]],)) for i, spec in enumerate(specs)]
 
     def combine(self, results: list[dict]) -> list[float]:
         return [results[0]["y"]]
@@ -322,3 +323,50 @@ def test_the_world_inputs_follow_the_posterior_or_the_priors():
         assert prior.value(np.array([0.0, 1.0])) == pytest.approx(
             [prior.prior.low, prior.prior.high]
         )
+
+
+def test_the_scenarios_runs_are_stacked_apart_from_the_no_policy_runs_each_as_alone():
+    """Evaluations run in stacks (`ScenarioSubject.tasks`): every run once, the scenario's and the
+    no-policy runs in stacks of their own, at least MIN_TASKS of them, and each run's values those
+    of the run simulated alone with its world and lever values."""
+    from model.defaults import scenario_file
+    from model.experiments.comparison import end_row, summarize_one
+    from model.experiments.sensitivity import (
+        MIN_TASKS,
+        ScenarioSubject,
+        end_values,
+        scenario_inputs,
+    )
+    from model.experiments.simulation import simulate
+    from model.policy.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file("as_enacted"))
+    subject = ScenarioSubject(scenario, 7, 5000.0, scenario_inputs(scenario, None))
+    specs = []
+    for shift in np.linspace(0.1, 0.9, 9):
+        point = {i.name: float(i.value(np.array([shift]))[0]) for i in subject.inputs}
+        specs.extend(subject.runs(point))
+    tasks = subject.tasks(specs)
+    assert sorted(i for indices, _, _ in tasks for i in indices) == list(range(len(specs)))
+    assert len(tasks) >= MIN_TASKS
+    for indices, work, _ in tasks:
+        assert work is end_values and len({specs[i]["policy"] for i in indices}) == 1
+
+    checked = [tasks[0], tasks[-1]]  # a stack of the scenario's runs and one of no-policy runs
+    for indices, work, arguments in checked:
+        for i, stacked in zip(indices, work(*arguments), strict=True):
+            spec = specs[i]
+            alone = simulate(
+                scenario if spec["policy"] else None,
+                seed=spec["seed"],
+                scale=5000.0,
+                until="2025-12",
+                parameters=spec["parameters"],
+                effects=spec["effects"] or None,
+            ).timeseries
+            summary = summarize_one(alone)
+            assert stacked["start_registered"] == summary["start_registered"]
+            assert stacked["end_registered"] == summary["end_registered"]
+            assert stacked["end_operating"] == end_row(alone)["n_operating"]
+            assert stacked["doubled"] == summary["doubled"]
+    assert [specs[i]["policy"] for i in (checked[0][0][0], checked[1][0][0])] == [True, False]

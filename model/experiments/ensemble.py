@@ -178,19 +178,27 @@ def stacks_of(tasks: Sequence[Task]) -> list[tuple[Task, ...]]:
     not depend on its stack."""
     stacks: dict[tuple[int, int, bool], list[Task]] = {}
     for task in tasks:
-        per_stack = _runs_per_stack(task.scale, task.evidence_variant)
+        per_stack = runs_per_stack(task.scale, task.evidence_variant)
         block = block_start(task.run)
         key = (block, (task.run - block) // per_stack, task.evidence_variant)
         stacks.setdefault(key, []).append(task)
     return [tuple(stack) for stack in stacks.values()]
 
 
-def _runs_per_stack(scale: float, evidence_variant: bool) -> int:
+def runs_per_stack(scale: float, evidence_variant: bool = False) -> int:
+    """The runs of a scenario a stack holds at most at `scale` (STACK_RUNS, STACK_ROWS)."""
     from model.world.parameters import base_rates
 
     rows_per_run = base_rates().start_stock_total.high / scale
     models = 3 if evidence_variant else 2  # held at once: the base, a scenario('s variant)
     return max(1, min(STACK_RUNS, int(STACK_ROWS / (models * rows_per_run))))
+
+
+def in_stacks[T](items: Sequence[T], size: int, tasks: int = 1) -> list[list[T]]:
+    """`items` in consecutive stacks of at most `size`, and small enough to make at least `tasks`
+    stacks when there are as many items."""
+    size = max(1, min(size, -(-len(items) // tasks)))
+    return [list(items[begin : begin + size]) for begin in range(0, len(items), size)]
 
 
 def simulate_stack(

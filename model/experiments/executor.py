@@ -154,16 +154,10 @@ def open_executor(*, tasks: int, cluster: Cluster = LOCAL) -> Iterator[Executor]
             yield Executor(client, timeout)
 
 
-# Settings of the local workers:
-# - Dask sets MALLOC_TRIM_THRESHOLD_ for its workers; that switches off glibc's adaptive mmap
-#   threshold, so every large numpy array of a run is mapped and unmapped afresh: measured here,
-#   +0.4 s of system time per run at the default scale. The runs free their memory when they end.
-# - Dask's statistical profiler samples every worker's stack every 10 ms and keeps the call tree:
-#   measured here, it grew a worker by about 0.2 MB per run (580 MB after 5,000 runs).
-_WORKER_ENVIRONMENT = {
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-    "distributed.worker.profile.enabled": False,
-}
+# Settings of the local workers (their memory allocator: model.world.memory). Dask's statistical
+# profiler samples every worker's stack every 10 ms and keeps the call tree: measured here, it grew
+# a worker by about 0.2 MB per run (580 MB after 5,000 runs).
+_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 
 @contextmanager
@@ -173,7 +167,7 @@ def _local_client(n_workers: int):
 
     with (
         _quiet_dask(),
-        dask.config.set(_WORKER_ENVIRONMENT),
+        dask.config.set(_WORKER_CONFIG),
         LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,

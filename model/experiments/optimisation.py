@@ -9,16 +9,16 @@ operating share of registered entities at the deadline is a floor (registrations
 operate are no success), and the budget, if given, a ceiling: optuna constraints. Sampler: optuna's
 TPE with constraints, seeded.
 
-Every trial runs the same R seeds with the same posterior draws (common random numbers), on the
-one executor, without the evidence-only variant (`search_run`). With R runs the share of runs that
-doubled moves in steps of 1/R and is 0 for every mix short of the target, which gives a sampler no
-direction; the search's P is therefore the normal approximation over runs of the peak ratio to
-end-2020 (each run's highest registered count up to the deadline over its start): Φ((mean - 2) /
-sd). The points reported (at most VERIFIED_POINTS of the front: the cheapest whose search P meets the
-target, the one of highest P, alternatives between; the rest of the front is shown with its search
-estimates) are re-evaluated by an ordinary batch (`run_batch`, VERIFY_SEED_OFFSET
-away from the search's seeds: fresh runs, no winner's curse) whose P(doubled) is the share of runs
-doubled with its 90 % Jeffreys interval (`comparison`).
+Every trial runs the same R seeds with the same posterior draws (common random numbers), on the one
+executor, its R runs simulated together as one task (a stack, `search_runs`), without the
+evidence-only variant. With R runs the share of runs that doubled moves in steps of 1/R and is 0 for
+every mix short of the target, which gives a sampler no direction; the search's P is therefore the
+normal approximation over runs of the peak ratio to end-2020 (each run's highest registered count up
+to the deadline over its start): Φ((mean - 2) / sd). The points reported (at most VERIFIED_POINTS of
+the front: the cheapest whose search P meets the target, the one of highest P, alternatives between;
+the rest of the front is shown with its search estimates) are re-evaluated by an ordinary batch
+(`run_batch`, VERIFY_SEED_OFFSET away from the search's seeds: fresh runs, no winner's curse) whose
+P(doubled) is the share of runs doubled with its 90 % Jeffreys interval (`comparison`).
 
 The output folder holds the optuna journal (`study.journal`: an interrupted search resumes; trials
 cut off are evaluated again), `scenarios/` (one scenario file per verified mix), `verification/`
@@ -58,9 +58,11 @@ from model.experiments.ensemble import (
     MAX_RUNS,
     Settings,
     code_fingerprint,
+    in_stacks,
     progress_bar,
     require_same_code,
     run_batch,
+    runs_per_stack,
 )
 from model.experiments.executor import LOCAL, Cluster, Executor, open_executor
 from model.experiments.store import check_target, comparison_of
@@ -257,16 +259,24 @@ class Evaluation:
         )
 
 
-def search_run(
-    trial: int, run: int, scenario, seed: int, scale: float, until: str, parameters
-) -> RunResult:
-    """One run of a trial's mix (the executor's work function): the run's peak ratio, operating
-    share and cost, without the evidence-only variant the batches simulate."""
-    from model.experiments.simulation import simulate  # drivers of remote runs never need Mesa
+def search_runs(
+    trial: int, runs: list[int], scenario, seeds: list[int], scale: float, until: str, parameters
+) -> list[RunResult]:
+    """Runs `runs` of a trial's mix (the executor's work function), simulated together in one
+    stack (`simulate_stack`, bit for bit the runs alone): each run's peak ratio, operating share
+    and cost, without the evidence-only variant the batches simulate."""
+    from model.experiments.simulation import simulate_stack  # drivers never need Mesa
 
-    timeseries = simulate(
-        scenario, seed=seed, scale=scale, until=until, parameters=parameters
-    ).timeseries
+    [outputs] = simulate_stack(
+        [scenario], seeds=seeds, parameters=parameters, scale=scale, until=until
+    )
+    return [
+        _run_result(trial, run, output.timeseries)
+        for run, (output, _) in zip(runs, outputs, strict=True)
+    ]
+
+
+def _run_result(trial: int, run: int, timeseries: pd.DataFrame) -> RunResult:
     upto = timeseries[timeseries["date"] <= DEADLINE]
     start = float(upto.loc[upto["date"] == START, "n_registered"].iloc[0])
     end = upto.iloc[-1]
@@ -282,27 +292,29 @@ def search_run(
 def simulated(
     executor: Executor, settings: Settings, catalogue: Catalogue
 ) -> Callable[[Sequence[Mix]], list[Evaluation]]:
-    """The evaluation of mixes by `settings.runs` runs each on `executor`: every mix the same seeds
-    and posterior draws (common random numbers)."""
-    runs = list(zip(settings.seeds, settings.draws, strict=True))
+    """The evaluation of mixes by `settings.runs` runs each on `executor`, in stacks (as many runs
+    as a batch stacks at this scale, a task): every mix the same seeds and posterior draws (common
+    random numbers)."""
+    seeds, draws = list(settings.seeds), list(settings.draws)
+    stacks = in_stacks(range(len(seeds)), runs_per_stack(settings.scale))
 
     def evaluate(mixes: Sequence[Mix]) -> list[Evaluation]:
         tasks = [
             (
                 i,
-                r,
+                runs,
                 mix.scenario(f"trial_{i}", catalogue),
-                seed,
+                [seeds[r] for r in runs],
                 settings.scale,
                 settings.until,
-                drawn,
+                [draws[r] for r in runs],
             )
             for i, mix in enumerate(mixes)
-            for r, (seed, drawn) in enumerate(runs)
+            for runs in stacks
         ]
         results: list[list[RunResult]] = [[] for _ in mixes]
-        for result in executor.map_unordered(search_run, tasks):
-            results[result.trial].append(result)
+        for stacked in executor.map_unordered(search_runs, tasks):
+            results[stacked[0].trial].extend(stacked)
         # in run order, whatever order they finished in: the same sums to the last bit
         return [Evaluation.of(sorted(r, key=lambda result: result.run)) for r in results]
 
@@ -540,8 +552,7 @@ def optimise(
         "code_fingerprint": code,
     }
     study = open_study(out, identity, effort.seed)
-    tasks = effort.runs_per_trial * TRIALS_AT_ONCE
-    with open_executor(tasks=tasks, cluster=cluster) as executor:
+    with open_executor(tasks=TRIALS_AT_ONCE, cluster=cluster) as executor:
         require_same_code(executor, code)
         search(study, space, simulated(executor, settings, catalogue), goal, effort.trials, quiet)
     front = pareto_front(points_of(study))

@@ -81,12 +81,14 @@ from model.experiments.ensemble import (
     Settings,
     code_fingerprint,
     code_loaded,
+    in_stacks,
     package_versions,
     progress_bar,
     provenance,
     require_run_code,
     require_same_code,
     run_seeds,
+    runs_per_stack,
 )
 from model.experiments.executor import LOCAL, Cluster, Executor, open_executor
 from model.experiments.store import check_target, publishing, write_json, write_table
@@ -100,6 +102,7 @@ NUM_LEVELS = 4  # Morris grid levels: SALib's default, as Saltelli et al. (2008,
 CONF_LEVEL = 0.95  # the intervals of mu* and of the Sobol indices (bootstrap)
 RESAMPLES = 1000  # bootstrap resamples of those intervals
 CHANCE_SEEDS = 8  # seeds besides the evaluations' one at the central inputs: the chance yardstick
+MIN_TASKS = 8  # an evaluation's runs are split in as many stacks at least: the workers share them
 SAVE_EVERY = 50  # finished evaluations per file of the work folder (all kept when interrupted)
 RESULTS = "sensitivity"  # OUT/sensitivity/SCENARIO/: the published results
 WORK = ".sensitivity"  # OUT/.sensitivity/SCENARIO/: the evaluations of an unfinished analysis
@@ -169,7 +172,8 @@ class Subject(Protocol):
     """What an analysis evaluates: its inputs and outputs (and those whose mu* choose the inputs
     Sobol varies, `ranked_by`); the runs one point of the inputs needs
     (`runs`, JSON-able specs, each run once and kept by the hash of `identity` and the spec);
-    the work function and its arguments for a spec (`task`, run on the executor); the outputs of a
+    the executor's tasks for some specs (`tasks`: each the indices of the specs it runs, its work
+    function and the arguments, the work returning their results in order); the outputs of a
     point from the results of its runs (`combine`); `reseeded` for the chance yardstick (or None)."""
 
     @property
@@ -185,11 +189,16 @@ class Subject(Protocol):
 
     def runs(self, values: dict[str, float]) -> list[dict]: ...
 
-    def task(self, spec: dict) -> tuple[Callable[..., dict], tuple]: ...
+    def tasks(self, specs: list[dict]) -> list[Task]: ...
 
     def combine(self, results: list[dict]) -> list[float]: ...
 
     def reseeded(self, seed: int) -> Subject | None: ...
+
+
+# An executor's task: the indices of the specs it runs, its work function (returning their results
+# in that order) and the work's arguments.
+Task = tuple[list[int], Callable[..., list[dict]], tuple]
 
 
 @dataclass(frozen=True)
@@ -273,23 +282,28 @@ def scenario_inputs(scenario: Scenario, posterior: Posterior | None) -> tuple[In
 
 def end_values(
     scenario: Scenario | None,
-    seed: int,
+    seeds: list[int],
     scale: float,
-    parameters: dict[str, float],
-    effects: dict[str, float] | None,
-) -> dict:
-    """One run to 2025-12 with the given world and lever values (the executor's work function):
+    parameters: list[dict[str, float]],
+    effects: list[dict[str, float] | None],
+) -> list[dict]:
+    """Runs to 2025-12 with the given worlds and lever values, simulated together (a stack,
+    `simulate_stack`: each run bit for bit as alone; the executor's work function): of each,
     registered at the start and the end, operating at the end, doubled, and the model code."""
-    from model.experiments.simulation import simulate  # here: drivers never need Mesa
+    from model.experiments.simulation import simulate_stack  # here: drivers never need Mesa
 
-    output = simulate(
-        scenario, seed=seed, scale=scale, until=DEADLINE, parameters=parameters, effects=effects
+    [outputs] = simulate_stack(
+        [scenario], seeds=seeds, parameters=parameters, effects=effects, scale=scale, until=DEADLINE
     )
-    summary = summarize_one(output.timeseries)
+    return [_end_values(output.timeseries) for output, _ in outputs]
+
+
+def _end_values(timeseries: pd.DataFrame) -> dict:
+    summary = summarize_one(timeseries)
     return {
         "start_registered": float(summary["start_registered"]),
         "end_registered": float(summary["end_registered"]),
-        "end_operating": float(end_row(output.timeseries)["n_operating"]),
+        "end_operating": float(end_row(timeseries)["n_operating"]),
         "doubled": float(summary["doubled"]),
         _CODE: code_loaded(),
     }
@@ -327,10 +341,24 @@ class ScenarioSubject:
             {"policy": False, "seed": self.seed, "parameters": world, "effects": {}},
         ]
 
-    def task(self, spec: dict) -> tuple[Callable[..., dict], tuple]:
-        scenario = self.scenario if spec["policy"] else None
-        effects = spec["effects"] or None
-        return end_values, (scenario, spec["seed"], self.scale, spec["parameters"], effects)
+    def tasks(self, specs: list[dict]) -> list[Task]:
+        """The scenario's runs and the no-policy runs, each in stacks of at most as many runs as a
+        batch stacks at this scale, and in MIN_TASKS stacks at least when there are as many."""
+        size = runs_per_stack(self.scale)
+        tasks: list[Task] = []
+        for policy in (True, False):
+            mine = [i for i, spec in enumerate(specs) if spec["policy"] == policy]
+            for stack in in_stacks(mine, size, MIN_TASKS):
+                runs = [specs[i] for i in stack]
+                arguments = (
+                    self.scenario if policy else None,
+                    [spec["seed"] for spec in runs],
+                    self.scale,
+                    [spec["parameters"] for spec in runs],
+                    [spec["effects"] or None for spec in runs],
+                )
+                tasks.append((stack, end_values, arguments))
+        return tasks
 
     def combine(self, results: list[dict]) -> list[float]:
         run, baseline = results
@@ -641,14 +669,19 @@ class Evaluator:
         return np.array(results, dtype=float).reshape(len(points), len(subject.outputs))
 
     def _run(self, subject: Subject, todo: dict[str, dict], desc: str) -> None:
-        tasks = [(key, *subject.task(spec)) for key, spec in todo.items()]
+        keys = list(todo)
+        tasks = [
+            ([keys[i] for i in indices], work, arguments)
+            for indices, work, arguments in subject.tasks(list(todo.values()))
+        ]
         finished: dict[str, dict] = {}
-        with progress_bar(len(tasks), 0, self.quiet, unit="simulation", desc=desc) as bar:
+        with progress_bar(len(keys), 0, self.quiet, unit="simulation", desc=desc) as bar:
             try:
-                for key, result in self.executor.map_unordered(evaluate_one, tasks):
-                    require_run_code(result.pop(_CODE, self.code), self.code, "a simulation")
-                    finished[key] = result
-                    bar.update(1)
+                for done, results in self.executor.map_unordered(evaluate, tasks):
+                    for key, result in zip(done, results, strict=True):
+                        require_run_code(result.pop(_CODE, self.code), self.code, "a simulation")
+                        finished[key] = result
+                    bar.update(len(done))
                     if len(finished) >= SAVE_EVERY:
                         self.store.save(finished)
                         finished = {}
@@ -656,9 +689,11 @@ class Evaluator:
                 self.store.save(finished)
 
 
-def evaluate_one(key: str, work: Callable[..., dict], arguments: tuple) -> tuple[str, dict]:
-    """`work(*arguments)` with the key of its evaluation (the executor's tasks)."""
-    return key, work(*arguments)
+def evaluate(
+    keys: list[str], work: Callable[..., list[dict]], arguments: tuple
+) -> tuple[list[str], list[dict]]:
+    """`work(*arguments)` with the keys of its evaluations (the executor's tasks)."""
+    return keys, work(*arguments)
 
 
 def _key(identity: str, spec: dict) -> str:

@@ -111,10 +111,12 @@ def simulate_stack(
     until: str,
     uncertainty: bool = True,
     evidence_variant: bool = False,
+    effects: Sequence[dict[str, float] | None] | None = None,
     progress: Progress | None = None,
 ) -> list[list[tuple[RunOutput, pd.DataFrame | None]]]:
     """For each scenario, for each run r: `simulate(scenario, seed=seeds[r],
-    parameters=parameters[r], ...)`, bit for bit, and if `evidence_variant` the EVIDENCE_ONLY
+    parameters=parameters[r], effects=effects[r], ...)` (effects: none given for any run by
+    default), bit for bit, and if `evidence_variant` the EVIDENCE_ONLY
     stocks month by month (`date` and those columns) of its evidence-only variant,
     `simulate(scenario, evidence_only=True)` with the same seed (common random numbers; else None).
 
@@ -127,7 +129,10 @@ def simulate_stack(
     differ (no levers, or none with an effect sourced `assumption:`). `progress(share)` after every
     month simulated."""
     months = month_index(until, what="until") + 1
-    plans = _plans(scenarios, seeds, parameters, uncertainty, evidence_variant, months)
+    runs_effects = [None] * len(seeds) if effects is None else effects
+    plans = _plans(
+        scenarios, seeds, parameters, runs_effects, uncertainty, evidence_variant, months
+    )
     runs = [Run(seed, None, values) for seed, values in zip(seeds, parameters, strict=True)]
     base = DoublingModel(scale=scale, until=until, uncertainty=uncertainty, runs=runs)
     counter = _Counter(months + sum(plan.months(months) for plan in plans), progress)
@@ -182,6 +187,7 @@ def _plans(
     scenarios: Sequence,
     seeds: Sequence[int],
     parameters: Sequence[dict[str, float] | None],
+    effects: Sequence[dict[str, float] | None],
     uncertainty: bool,
     evidence_variant: bool,
     months: int,
@@ -193,9 +199,9 @@ def _plans(
         return [
             build_policy(
                 scenario, seed=seed, uncertainty=uncertainty, parameters=values,
-                evidence_only=evidence_only,
+                evidence_only=evidence_only, effects=given,
             )
-            for seed, values in zip(seeds, parameters, strict=True)
+            for seed, values, given in zip(seeds, parameters, effects, strict=True)
         ]  # fmt: skip
 
     plans = []

@@ -20,7 +20,6 @@ from model.defaults import DEADLINE
 from model.world import streams
 from model.world.agenda import CONVERSION, REHAZARD, SIZE, STATUS
 from model.world.clock import NEVER, month_index
-from model.world.hazards import part_of
 from model.world.kinds import (
     ABOVE_SCALE,
     COOPERATIVE,
@@ -255,13 +254,10 @@ def _settled(m: DoublingModel, rows, t: int, status, kind, origin, start, left):
     if not past.any():
         return start, left
     pop = m.pop
-    mult, run = pop.hazard_mult[rows], m.run_of(rows)
-    if past.all():
-        left -= m.demography.used(status, kind, origin, start, t, mult, run)
-    else:
-        left[past] -= m.demography.used(
-            status[past], kind[past], origin[past], start[past], t, mult[past], part_of(run, past)
-        )
+    used = m.demography.used(status, kind, origin, start, t, pop.hazard_mult[rows], m.run_of(rows))
+    if not past.all():  # a clock starting at t or later has used nothing (cheaper than a subset)
+        used[~past] = 0.0
+    left -= used
     stored = np.maximum(left, 0.0, out=left).astype(np.float32)
     pop.hazard_left[rows] = stored
     start = np.maximum(start, t)
