@@ -334,6 +334,12 @@ class LeverMonths:
         """`value_at(t)` by month."""
         return np.array([value_at(t) for t in self.months])
 
+    def knob_factors(self, a: ActiveLever, scales: str) -> np.ndarray | float:
+        """`a.knob_factor(t, scales)` by month; 1.0 when none of its knobs scales `scales`."""
+        if not any(scales in knob.scales for knob in a.lever.knobs):
+            return 1.0
+        return self.each(lambda t: a.knob_factor(t, scales))
+
 
 def _fidelity(
     active: list[ActiveLever], levers: LeverMonths, scenario_fidelity: float, without: float
@@ -368,7 +374,7 @@ def states_at(
         acts = strength != 0
         if not acts.any():
             continue
-        knobs = levers.each(lambda t, a=a: a.knob_factor(t, "effects"))
+        knobs = levers.knob_factors(a, "effects")
         scale = fidelity * knobs * rates.policy_responsiveness
         for effect, value in zip(a.lever.effects, a.effect_values, strict=True):
             scope = HOOKS[effect.hook].scope
@@ -397,7 +403,7 @@ def _cost_lines(active: list[ActiveLever], levers: LeverMonths) -> list[CostLine
     change = np.searchsorted(levers.months, every_month, side="right") - 1
     lines = []
     for a, strength in zip(active, levers.strength, strict=True):
-        knobs = levers.each(lambda t, a=a: a.knob_factor(t, "cost"))
+        knobs = levers.knob_factors(a, "cost")
         users = strength * levers.users(a)
         for cost, yuan in zip(a.lever.costs, a.cost_yuan, strict=True):
             paid = strength if cost.basis == "per_year" else users

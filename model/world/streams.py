@@ -162,32 +162,38 @@ class KeyedDraws:
         return (-np.log1p(-self.random(n))).astype(dtype)
 
 
-_BACK = np.array([[0.0], [1.0]])  # k - _BACK: k and k - 1, solved in one pdtr pass
-
-
 def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """The Poisson(mean) count at uniform `u`: the smallest k with P(X <= k) >= u (inverse CDF).
 
     Counts drawn from one `u` at two means are coupled (the larger mean never gives fewer), which
     is how a lever's extra registrations are told apart from the no-policy ones. Starts from the
-    normal approximation and steps to the exact quantile (a few steps at most).
+    normal approximation and steps to the exact quantile (a few steps at most); a mean of 0 (a
+    cell without entries) gives 0 without a step.
     """
     u, mean = np.broadcast_arrays(np.asarray(u, np.float64), np.asarray(mean, np.float64))
     shape, u, mean = u.shape, u.ravel(), mean.ravel()
-    with np.errstate(invalid="ignore"):  # mean 0 at u 0: 0 * -inf
+    k = np.zeros(len(u), dtype=np.int64)
+    some = np.flatnonzero(mean > 0)
+    k[some] = _positive_mean_quantile(u[some], mean[some])
+    return k.reshape(shape)
+
+
+def _positive_mean_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):  # u 0: z = -inf, a guess of nan (0 below)
         z = ndtri(u)
         guess = np.floor(mean + np.sqrt(mean) * z + (z * z - 1.0) / 6.0)  # Cornish-Fisher
     guess[~np.isfinite(guess)] = 0.0
     k = np.clip(guess, 0.0, None)
-    at_k, before_k = pdtr(k - _BACK, mean)  # P(X <= k), P(X <= k - 1)
+    at_k = pdtr(k, mean)  # P(X <= k)
     below = at_k < u
     low = np.flatnonzero(below)
     while len(low):  # step up to the first k with P(X <= k) >= u
         k[low] += 1.0
         low = low[pdtr(k[low], mean[low]) < u[low]]
-    # a k stepped up has P(X <= k - 1) < u: only the others may step down
-    high = np.flatnonzero((k > 0) & (before_k >= u) & ~below)
+    # a k stepped up has P(X <= k - 1) < u: only the others may step down, and only from k > 0
+    high = np.flatnonzero((k > 0) & ~below)
     while len(high):  # step down while P(X <= k - 1) >= u still holds
+        high = high[pdtr(k[high] - 1.0, mean[high]) >= u[high]]
         k[high] -= 1.0
-        high = high[(k[high] > 0) & (pdtr(k[high] - 1.0, mean[high]) >= u[high])]
-    return k.astype(np.int64).reshape(shape)
+        high = high[k[high] > 0]
+    return k.astype(np.int64)
