@@ -221,11 +221,13 @@ def register_downloads(app: Dash, source: ResultsSource) -> None:
 
 
 def register_shell(app: Dash, source: ResultsSource) -> None:
-    """Routing, the language switch, remembered control values and CSV downloads."""
+    """Routing, the language switch, remembered control values, CSV downloads and the sorting of
+    sortable tables."""
     register_routing(app, source)
     register_language(app)
     register_selections(app)
     register_downloads(app, source)
+    components.register_sorting(app)
     report.register(app, source)
     share.register(app, source)
 

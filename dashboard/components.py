@@ -1,11 +1,18 @@
-"""Building blocks shared by the pages: chart cards with downloads, messages, pickers."""
+"""Building blocks shared by the pages: chart cards with downloads, messages, pickers, tables.
+
+Tables are plain HTML (`table`): dash's DataTable is deprecated and dash-ag-grid is not a
+dependency. A sortable one sorts in the browser when a header is clicked (`SORT_ROWS`, a
+clientside callback: no round trip).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
 
 from dashboard.i18n import TEXT, pick, t
 
@@ -175,3 +182,116 @@ def labels(keys: Sequence[str], prefix: str, lang: str) -> dict[str, str]:
 def options(mapping: Mapping[str, str]) -> list[dict]:
     """Dropdown options from value → label."""
     return [{"label": label, "value": value} for value, label in mapping.items()]
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+SORT_BUTTON = "sort-button"  # a sortable table's header: its id's type and its class
+SORTED_ROWS = "sorted-rows"  # a sortable table's body, whose rows the headers sort
+
+# Sort the body of the table whose header was clicked by that column: ascending, or the other
+# way when it is sorted ascending already; numbers (a cell's data-value) numerically, text in
+# natural order, cells without a value last either way. Marks the header sorted-asc/-desc.
+SORT_ROWS = """(clicks, ids, classes, rows) => {
+    const column = dash_clientside.callback_context.triggered_id.column;
+    const index = ids.findIndex((id) => id.column === column);
+    const sign = classes[index].includes("sorted-asc") ? -1 : 1;
+    const value = (row) => row.props.children[index].props["data-value"];
+    const missing = (v) => v === undefined || v === null;
+    const sorted = [...rows].sort((a, b) => {
+        const [x, y] = [value(a), value(b)];
+        if (missing(x) || missing(y)) return missing(x) - missing(y);
+        if (typeof x === "number") return sign * (x - y);
+        return sign * String(x).localeCompare(String(y), undefined, {numeric: true});
+    });
+    const mark = sign > 0 ? "sorted-asc" : "sorted-desc";
+    return [sorted, ids.map((id, i) => (i === index ? `sort-button ${mark}` : "sort-button"))];
+}"""
+
+
+def raw_value(value: Any) -> str | float | None:
+    """What a sortable table sorts a cell by: a finite number or a text, else None (last)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and math.isfinite(value):
+        return value
+    return None
+
+
+def sort_rows[Row: Mapping](rows: Iterable[Row], column: str) -> list[Row]:
+    """The rows by `column`, ascending, those without a value (`raw_value`) last: as the browser
+    sorts numbers."""
+
+    def key(row: Row) -> tuple[bool, Any]:
+        value = raw_value(row.get(column))
+        return value is None, 0 if value is None else value
+
+    return sorted(rows, key=key)
+
+
+def table(
+    table_id: str,
+    columns: Sequence[str],
+    rows: Sequence[Mapping],
+    headers: Mapping[str, str],
+    cell: Callable[[Mapping, str], Any],
+    *,
+    class_name: str = "overview-table",
+    left: Collection[str] = (),
+    row_class: Callable[[Mapping], str | None] = lambda row: None,
+    sorted_by: str | None = None,
+) -> html.Table:
+    """An HTML table: a row per dict (its `id` the row's data-id, its class `row_class(row)`),
+    `cell(row, column)` in each column under `headers[column]`, the `left` columns aligned left.
+
+    With `sorted_by`, sortable in the browser (`SORT_ROWS`): the rows come sorted by that column
+    (`sort_rows`), each header is a button sorting by its column, each cell holds the row's raw
+    value (`raw_value`) as its data-value."""
+    sortable = sorted_by is not None
+    if sortable:
+        rows = sort_rows(rows, sorted_by)
+
+    def header(column: str):
+        if not sortable:
+            return headers[column]
+        mark = " sorted-asc" if column == sorted_by else ""
+        button_id = {"type": SORT_BUTTON, "table": table_id, "column": column}
+        return html.Button(headers[column], id=button_id, className=SORT_BUTTON + mark, n_clicks=0)
+
+    def align(column: str) -> dict:
+        return _set(className="text" if column in left else None)
+
+    def value(row: Mapping, column: str) -> dict:
+        return _set(**{"data-value": raw_value(row.get(column)) if sortable else None})
+
+    head = html.Thead(html.Tr([html.Th(header(c), **align(c)) for c in columns]))
+    body = html.Tbody(
+        [
+            html.Tr(
+                [html.Td(cell(row, c), **align(c), **value(row, c)) for c in columns],
+                **_set(className=row_class(row), **{"data-id": row["id"]}),
+            )
+            for row in rows
+        ],
+        **_set(id={"type": SORTED_ROWS, "table": table_id} if sortable else None),
+    )
+    return html.Table([head, body], id=table_id, className=class_name)
+
+
+def _set(**props) -> dict:
+    """The props that have a value (a component keeps a None it is given)."""
+    return {name: value for name, value in props.items() if value is not None}
+
+
+def register_sorting(app: Dash) -> None:
+    """A click on a sortable table's header sorts its rows in the browser (`table`)."""
+    app.clientside_callback(
+        SORT_ROWS,
+        Output({"type": SORTED_ROWS, "table": MATCH}, "children"),
+        Output({"type": SORT_BUTTON, "table": MATCH, "column": ALL}, "className"),
+        Input({"type": SORT_BUTTON, "table": MATCH, "column": ALL}, "n_clicks"),
+        State({"type": SORT_BUTTON, "table": MATCH, "column": ALL}, "id"),
+        State({"type": SORT_BUTTON, "table": MATCH, "column": ALL}, "className"),
+        State({"type": SORTED_ROWS, "table": MATCH}, "children"),
+        prevent_initial_call=True,
+    )

@@ -9,6 +9,8 @@ Rules:
   that unit (`Scale.decimals`). Fiscal costs are in 亿元 (`FISCAL_SCALE`).
 - Ratios with two decimals (1.86倍, 1.86×), their changes signed with three; probabilities and
   shares as whole percents; signed changes through `signed`.
+- A number shown as it is (a rank, a table's column in a unit its header names: `format_fixed`):
+  grouped by thousands with fixed decimals ('12,346').
 - Any other number (a sum of the document, a rate, a share: `format_quantity`): about four
   significant digits in the ladder's unit (10亿, 0.5), trailing zeros cut.
 - Chart axes carry the unit in their title, not on every tick (no '0万户' at the origin:
@@ -147,6 +149,14 @@ def format_quantity(value: float | None, lang: str) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + scale.suffix
+
+
+def format_fixed(value: float | None, decimals: int = 0, missing: str = "–") -> str:
+    """A number as it is, grouped by thousands with `decimals` decimals: 12345.6 → '12,346';
+    `missing` for none."""
+    if value is None or not math.isfinite(value):
+        return missing
+    return _in(value, Scale(1.0, "", decimals))
 
 
 def format_percent(share: float | None) -> str:

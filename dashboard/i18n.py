@@ -584,11 +584,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "No lever-level attribution of “{scenario}” yet",
     ),
     "attribution.levers_note": (
-        "点击列标题排序。≈0：无法与零区分，不排名，不计算每户成本。费用为本情景各次模拟至2025年底的"
-        "财政支出均值；每新增一户的成本为逐次模拟计算后的中位数。",
-        "Click a header to sort. ≈0: cannot be told apart from zero, not ranked, no yuan per "
-        "entity. Cost: what the lever paid to end-2025 in the scenario's runs, the mean; yuan per "
-        "additional entity: run by run, the median.",
+        "点击列标题排序，再次点击则反向。≈0：无法与零区分，不排名，不计算每户成本。费用为本情景各次模拟"
+        "至2025年底的财政支出均值；每新增一户的成本为逐次模拟计算后的中位数。",
+        "Click a header to sort, again to reverse. ≈0: cannot be told apart from zero, not ranked, "
+        "no yuan per entity. Cost: what the lever paid to end-2025 in the scenario's runs, the "
+        "mean; yuan per additional entity: run by run, the median.",
     ),
     "attribution.not_available": ("不适用", "n/a"),
     "attribution.col.rank": ("排名", "Rank"),

@@ -1,7 +1,8 @@
 """The attribution and sensitivity page (贡献与敏感性): its reductions, figures and lever rows on
 hand-built tables; the page from real folders made by the command line (a batch, a family-level
 and a lever-level attribution beside it, a sensitivity analysis in it); the message naming the
-commands when a results folder has none; the page in real headless Chromium in both languages.
+commands when a results folder has none; the page in real headless Chromium in both languages,
+and its levers' table sorted there by a click on a header.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from dash import dash_table
+from dash import html
 
 from dashboard import components, exports, figures, stats
 from dashboard.app import create_app
@@ -29,7 +30,7 @@ from dashboard.data import load_results
 from dashboard.i18n import LANGS, t
 from dashboard.pages import attribution as ac
 from dashboard.pages.base import View
-from dashboard.tables import lever_rows
+from dashboard.tables import LEVER_COLUMNS, lever_rows
 from tests.batch_fixtures import project_env, run_cli
 from tests.dashboard_fixtures import ROOT, dashboard_server
 
@@ -231,6 +232,22 @@ def rendered(results: Path, lang: str, **selections):
     return view, ac.PAGE.render(view)
 
 
+def lever_table(shown) -> tuple[list[html.Button], list[html.Tr]]:
+    """The levers' table as the page renders it: its header buttons and its rows."""
+    table = html.Div(shown.blocks[ac.LEVERS])[f"{ac.LEVERS}-table"]
+    head, body = table.children
+    return [th.children for th in head.children.children], body.children
+
+
+def cells(row: html.Tr) -> dict[str, html.Td]:
+    return dict(zip(LEVER_COLUMNS, row.children, strict=True))
+
+
+def raw(cell: html.Td):
+    """A sortable cell's raw value (data-value; None: sorted last)."""
+    return getattr(cell, "data-value", None)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_page_shows_the_waterfall_and_levers_of_real_attributions(folders, lang):
     view, shown = rendered(folders / "results", lang, **{ac.SCENARIO: "two_levers"})
@@ -250,14 +267,26 @@ def test_the_page_shows_the_waterfall_and_levers_of_real_attributions(folders, l
 
     source = str(shown.blocks[ac.SOURCE])
     assert "attribution-two_levers-family" in source and "3" in source
-    table = next(c for c in shown.blocks[ac.LEVERS] if isinstance(c, dash_table.DataTable))
-    assert [row["id"] for row in table.data] == ["registration_ease", "first_time_founders"]
-    for row in table.data:  # ≈0 (no gain value) exactly when unranked, and then no price
-        assert (row["gain"] is None) == (row["rank"] is None)
-        assert row["gain"] is not None or row["per_entity"] is None
-    assert table.data[0]["articles"] == "8" and table.sort_action == "native"
-    headers = [column["name"] for column in table.columns]
-    assert t("attribution.col.department", lang) in headers
+    buttons, rows = lever_table(shown)
+    assert [getattr(row, "data-id") for row in rows] == ["registration_ease", "first_time_founders"]
+    assert [b.id["column"] for b in buttons] == list(LEVER_COLUMNS)
+    assert [b.className for b in buttons].count("sort-button") == len(LEVER_COLUMNS) - 1
+    assert buttons[0].className == "sort-button sorted-asc"  # by rank at first
+    assert t("attribution.col.department", lang) in [b.children for b in buttons]
+    for row in rows:  # ≈0 (no gain value) exactly when unranked, and then no price, greyed
+        cell = cells(row)
+        assert (raw(cell["gain"]) is None) == (raw(cell["rank"]) is None)
+        assert (getattr(row, "className", None) == "muted") == (raw(cell["gain"]) is None)
+        if raw(cell["gain"]) is None:
+            assert cell["gain"].children == "≈0" and cell["rank"].children == "–"
+            assert cell["per_entity"].children == t("attribution.not_available", lang)
+        assert cell["cost"].children == f"{raw(cell['cost']):,.1f}"  # grouped, one decimal
+        assert [c for c, td in cell.items() if getattr(td, "className", None) == "text"] == [
+            "lever",
+            "family",
+            "department",
+        ]  # aligned left
+    assert cells(rows[0])["articles"].children == "8"
 
     # no sensitivity analysis of this scenario: the command that makes one, in the language
     blocks = str(shown.blocks[ac.SENSITIVITY])
@@ -272,7 +301,7 @@ def test_the_lever_table_downloads_as_the_charts_do(folders, lang):
     """Through `exports.download`: names (no lever id), units in the headers, the gain's interval
     and whether it excludes zero (the page's ≈0), the footer; as CSV and as .xlsx."""
     view, shown = rendered(folders / "results", lang, **{ac.SCENARIO: "two_levers"})
-    rows = next(c for c in shown.blocks[ac.LEVERS] if isinstance(c, dash_table.DataTable)).data
+    rows = [cells(row) for row in lever_table(shown)[1]]
     runs = shown.runs[ac.LEVERS]  # the attribution's runs, not the batch's
     payload = exports.download(
         shown.download_table(ac.LEVERS), ac.LEVERS, view.results, lang, "csv", runs
@@ -283,8 +312,9 @@ def test_the_lever_table_downloads_as_the_charts_do(folders, lang):
         re.findall(r"[a-z_]+", text)
     )
     table = pd.read_csv(io.StringIO(text), comment="#")
-    assert list(table[t("download.col.lever", lang)]) == [row["lever"] for row in rows]
-    assert list(table[t("download.col.department", lang)]) == [row["department"] for row in rows]
+    assert list(table[t("download.col.lever", lang)]) == [row["lever"].children for row in rows]
+    departments = [row["department"].children for row in rows]
+    assert list(table[t("download.col.department", lang)]) == departments
     unit = "万户" if lang == "zh" else "thousand entities"
     gain = next(
         h for h in table.columns if h.startswith(t("download.col.additional_operating", lang))
@@ -292,7 +322,7 @@ def test_the_lever_table_downloads_as_the_charts_do(folders, lang):
     money = "元" if lang == "zh" else "yuan"
     assert unit in gain and money in table.columns[-1]
     distinct = [v == t("download.yes", lang) for v in table[t("download.col.distinct", lang)]]
-    assert distinct == [row["gain"] is not None for row in rows]  # ≈0 on the page where not
+    assert distinct == [raw(row["gain"]) is not None for row in rows]  # ≈0 on the page where not
     footer = [line for line in text.splitlines() if line.startswith("# ")]
     assert len(footer) == 2 and "attribution-two_levers-lever" in footer[0]
     made = json.loads((folders / "attribution-two_levers-lever" / "manifest.json").read_text())
@@ -465,6 +495,32 @@ PARTS = """([heading]) => {
 }"""
 
 
+def column_cells(column: str) -> str:
+    """The selector of the levers' table's cells in `column`."""
+    return f"#ac-levers-table tbody td:nth-child({LEVER_COLUMNS.index(column) + 1})"
+
+
+def sort_button(column: str) -> str:
+    """The selector of the header button that sorts the levers' table by `column`."""
+    return f"#ac-levers-table th:nth-child({LEVER_COLUMNS.index(column) + 1}) .sort-button"
+
+
+ROWS = "(cells) => cells.map((td) => [td.parentElement.dataset.id, td.dataset.value, td.innerText])"
+
+
+def shown(page, column: str) -> list[tuple[str, float | None, str]]:
+    """The levers' rows in the order the browser shows them: the lever, the raw value of
+    `column` (None where the cell has none) and its text."""
+    rows = page.eval_on_selector_all(column_cells(column), ROWS)
+    return [(lever, None if value is None else float(value), text) for lever, value, text in rows]
+
+
+def click_sort(page, column: str, direction: str) -> None:
+    """Click the header of `column`; wait until it is marked sorted in `direction`."""
+    page.click(sort_button(column))
+    page.wait_for_selector(f"{sort_button(column)}.sorted-{direction}", timeout=5_000)
+
+
 @pytest.mark.browser
 def test_the_page_in_chromium_in_both_languages(page, folders, tmp_path):
     with dashboard_server(folders / "results", tmp_path) as url:
@@ -473,8 +529,7 @@ def test_the_page_in_chromium_in_both_languages(page, folders, tmp_path):
         assert page.get_attribute("#nav-attribution", "class") == "nav-link active"
         page.screenshot(path=str(tmp_path / "attribution-zh.png"), full_page=True)
         assert page.locator("#ac-waterfall .waterfalllayer .point").count() == 4
-        rows = page.locator("#ac-levers-table tbody tr")
-        assert rows.count() == 3  # the header row and the two levers
+        assert page.locator("#ac-levers-table tbody tr").count() == 2  # the two levers
         assert t("attribution.col.department", "zh") in page.inner_text("#ac-levers-table")
         assert t("sensitivity.none", "zh", scenario="two_levers") in page.inner_text("#page")
         assert page.locator(".chart-card .csv-button").count() == 3
@@ -486,12 +541,7 @@ def test_the_page_in_chromium_in_both_languages(page, folders, tmp_path):
             assert path.name == f"shanxi_doubling_ac-levers.{button}"
         sheet = openpyxl.load_workbook(path).active
         levers = [row[1] for row in sheet.iter_rows(min_row=2, max_row=3, values_only=True)]
-        assert levers == [
-            cell.split("\n")[0]
-            for cell in page.locator(
-                "#ac-levers-table td[data-dash-column=lever]"
-            ).all_inner_texts()
-        ]
+        assert levers == page.locator(column_cells("lever")).all_inner_texts()
         assert t("download.col.department", "zh") == sheet.cell(1, 5).value
         assert "attribution-two_levers-lever" in sheet.cell(sheet.max_row - 1, 1).value  # footer
 
@@ -508,4 +558,48 @@ def test_the_page_in_chromium_in_both_languages(page, folders, tmp_path):
         title = page.text_content("#ac-waterfall .gtitle")
         assert "From no policy to the scenario" in title
         page.screenshot(path=str(tmp_path / "attribution-en.png"), full_page=True)
+        assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_the_levers_table_sorts_by_a_clicked_header_in_chromium(page, folders, tmp_path):
+    """A click on a numeric header sorts the levers by the numbers (not by their texts), a
+    second click the other way round; a lever without a value stays last both ways. In the
+    browser: no request reaches the server. Text columns aligned left, ≈0 rows greyed."""
+    with dashboard_server(folders / "results", tmp_path) as url:
+        page.goto(url + "/attribution")
+        page.wait_for_function(PARTS, arg=[t("attribution.heading", "zh")], timeout=60_000)
+        assert page.get_attribute(sort_button("rank"), "class") == "sort-button sorted-asc"
+        style = "(td) => getComputedStyle(td).textAlign"
+        assert page.eval_on_selector(column_cells("lever"), style) == "left"
+        assert page.eval_on_selector(column_cells("cost"), style) == "right"
+        color = "(td) => getComputedStyle(td).color"
+        grey = "rgb(127, 140, 141)"  # #7f8c8d: a lever whose gain is ≈0
+        assert page.eval_on_selector("#ac-levers-table tr.muted td", color) == grey
+
+        costs = shown(page, "cost")
+        by_number = [lever for lever, _, _ in sorted(costs, key=lambda row: row[1])]
+        by_text = [lever for lever, _, _ in sorted(costs, key=lambda row: row[2])]
+        assert by_number != by_text  # as text '183,424.6' < '40,588.2': the click sorts numbers
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url) if "_dash-update" in r.url else None)
+        click_sort(page, "cost", "asc")
+        assert [lever for lever, _, _ in shown(page, "cost")] == by_number
+        click_sort(page, "cost", "desc")
+        assert [lever for lever, _, _ in shown(page, "cost")] == by_number[::-1]
+        assert page.get_attribute(sort_button("rank"), "class") == "sort-button"
+        assert requests == []  # sorted in the browser
+
+        page.check(f"input[type=radio][value={ac.OUTCOMES[1]}]")  # registered: a gain ranked
+        page.wait_for_selector(f"{column_cells('gain')}[data-value]", timeout=15_000)
+        assert page.get_attribute(sort_button("rank"), "class") == "sort-button sorted-asc"
+        gains = shown(page, "gain")
+        present = [lever for lever, value, _ in gains if value is not None]
+        missing = [lever for lever, value, _ in gains if value is None]
+        assert present and missing  # one told apart from zero, one not (≈0)
+        assert page.eval_on_selector("#ac-levers-table tbody tr:not(.muted) td", color) != grey
+        for direction in ("asc", "desc"):
+            click_sort(page, "gain", direction)
+            order = [lever for lever, _, _ in shown(page, "gain")]
+            assert order[len(present) :] == missing, direction  # last either way
         assert page.console_errors == []

@@ -9,13 +9,15 @@ them the page says which command makes them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
-from dash import dash_table, dcc, html
-from dash.dash_table.Format import Format, Group, Scheme
+from dash import dcc, html
 
 from dashboard import components, figures, stats
 from dashboard.catalogue import CatalogueUnavailable, CatalogueView, load_view
 from dashboard.data import Results, ResultsError, shown_first
+from dashboard.formats import format_fixed
 from dashboard.i18n import join, label, pick, t
 from dashboard.pages.base import (
     Page,
@@ -42,6 +44,8 @@ OUTCOMES = ("operating", "registered")  # the gains the waterfall and the table 
 COUNT_OUTPUTS = ("end_operating", "additional_registered", "additional_operating")
 SHOWN_INPUTS = 15  # inputs in the tornado (all of them in its CSV)
 LEVER_TITLE_CHARACTERS = 30  # a lever's title in an input's name on a chart, cut beyond
+TEXT_COLUMNS = ("lever", "family", "department")  # of the levers' table, aligned left
+DECIMALS = {"rank": 0, "gain": 0, "cost": 1, "per_entity": 0}  # its numbers' decimals
 
 
 def scenarios(results: Results) -> list[str]:
@@ -166,52 +170,35 @@ def lever_table(view: View, attribution: Attribution | None, scenario: str, outc
             components.message(t("attribution.no_levers", lang, scenario=scenario), text),
         ]
     rows = levers_of(attribution, outcome, lang)
-    headers = lever_headers(outcome, lang)
-    numbers = {
-        "rank": Format().nully("–"),
-        "gain": Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully("≈0"),
-        "cost": Format(group=Group.yes, precision=1, scheme=Scheme.fixed),
-        "per_entity": Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully(
-            t("attribution.not_available", lang)
-        ),
-    }
-    columns = [
-        {
-            "id": c,
-            "name": headers[c],
-            **({"type": "numeric", "format": numbers[c]} if c in numbers else {}),
-        }
-        for c in LEVER_COLUMNS
-    ]
-    table = dash_table.DataTable(
-        id=f"{LEVERS}-table",
-        columns=columns,
-        data=rows,
-        sort_action="native",
-        sort_by=[{"column_id": "rank", "direction": "asc"}],
-        style_table={"overflowX": "auto"},
-        style_cell={
-            "fontFamily": figures.FONT,
-            "fontSize": 14,
-            "padding": "6px 10px",
-            "whiteSpace": "normal",
-            "height": "auto",
-            "textAlign": "right",
-        },
-        style_cell_conditional=[
-            {"if": {"column_id": c}, "textAlign": "left"} for c in ("lever", "family", "department")
-        ],
-        style_header={"fontWeight": 600, "backgroundColor": "#eaeef2"},
-        style_data_conditional=[{"if": {"filter_query": "{gain} is nil"}, "color": "#7f8c8d"}],
+    table = components.table(
+        f"{LEVERS}-table",
+        LEVER_COLUMNS,
+        rows,
+        lever_headers(outcome, lang),
+        lambda row, column: lever_cell(row, column, lang),
+        left=TEXT_COLUMNS,
+        row_class=lambda row: "muted" if row["gain"] is None else None,
+        sorted_by="rank",
     )
     note = html.P(t("attribution.levers_note", lang), className="note")
-    return [heading, note, table, components.download_tools(LEVERS, lang, image=False)]
+    wrapped = html.Div(table, className="table-wrap")
+    return [heading, note, wrapped, components.download_tools(LEVERS, lang, image=False)]
+
+
+def lever_cell(row: Mapping, column: str, lang: str) -> str:
+    """A cell of the levers' table: numbers grouped by thousands (the cost with a decimal); no
+    rank '–', a gain not distinct from zero '≈0' and its yuan per entity not available."""
+    if column not in DECIMALS:
+        return row[column]
+    missing = {"gain": "≈0", "per_entity": t("attribution.not_available", lang)}
+    return format_fixed(row[column], DECIMALS[column], missing.get(column, "–"))
 
 
 def levers_of(attribution: Attribution, outcome: str, lang: str) -> list[dict]:
-    """The rows of the levers' table (`tables.lever_rows`)."""
+    """The rows of the levers' table (`tables.lever_rows`) by rank, the unranked last."""
     costs, summary = attribution.cost_effectiveness, attribution.summary
-    return lever_rows(costs, summary, lever_facts(lang), outcome, lang)
+    rows = lever_rows(costs, summary, lever_facts(lang), outcome, lang)
+    return components.sort_rows(rows, "rank")
 
 
 def levers_download(attribution: Attribution, outcome: str, lang: str) -> pd.DataFrame:

@@ -7,15 +7,14 @@ and source, or `assumption:` and its reasoning. The calibration table is the bac
 (`pages.backtest.moments_block`), the share of the gain resting on assumed effects the
 overview's (`model.experiments.compare`, formatted by `tables.overview_rows`).
 
-Searchable with a plain text box that hides the rows of every table not containing the text, in
-the browser (a clientside callback: no round trip; dash's DataTable is deprecated and
-dash-ag-grid is not a dependency; one box searches all tables, in the page's language).
+The tables are plain HTML (`components.table`), searchable with a plain text box that hides the
+rows of every table not containing the text, in the browser (a clientside callback: no round
+trip; one box searches all tables, in the page's language).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from dash import Dash, Input, Output, dcc, html
 
@@ -119,31 +118,14 @@ def _cell(row: dict, column: str, lang: str):
     return row[column]
 
 
-def table(
-    table_id: str,
-    columns: Sequence[str],
-    rows: list[dict],
-    headers: Mapping[str, str],
-    cell: Callable[[dict, str], Any],
-) -> html.Table:
-    """An HTML table the filter searches: a row per dict (its `id` on the row), `cell(row,
-    column)` in each column under `headers[column]`."""
-    head = html.Thead(html.Tr([html.Th(headers[c]) for c in columns]))
-    body = html.Tbody(
-        [
-            html.Tr([html.Td(cell(row, c)) for c in columns], **{"data-id": row["id"]})
-            for row in rows
-        ]
-    )
-    return html.Table([head, body], id=table_id, className=TABLE_CLASS)
-
-
 def register_table(
     table_id: str, columns: Sequence[str], rows: list[dict], lang: str
 ) -> html.Table:
     """A table of register rows: headers `sources.col.<column>`, the basis as a badge."""
     headers = {c: t(f"sources.col.{c}", lang) for c in columns}
-    return table(table_id, columns, rows, headers, lambda row, c: _cell(row, c, lang))
+    return components.table(
+        table_id, columns, rows, headers, lambda row, c: _cell(row, c, lang), class_name=TABLE_CLASS
+    )
 
 
 def shares_table(results: Results, lang: str) -> html.Table:
@@ -158,7 +140,8 @@ def shares_table(results: Results, lang: str) -> html.Table:
         return f"{value[0]} {value[1]}" if isinstance(value, tuple) else value
 
     columns = ("scenario", *ASSUMPTION_SHARE)
-    return table(f"{SHARES}-table", columns, rows, overview_headers(lang), cell)
+    headers = overview_headers(lang)
+    return components.table(f"{SHARES}-table", columns, rows, headers, cell, class_name=TABLE_CLASS)
 
 
 def _counts(rows: list[dict], lang: str) -> str:
