@@ -24,6 +24,7 @@ from model.experiments.attribution import (
     Players,
     attribute,
     attribution_tables,
+    coalition_stacks,
     coalition_tasks,
     end_values,
     players_of,
@@ -32,7 +33,7 @@ from model.experiments.attribution import (
 from model.experiments.cost_effectiveness import lead_departments
 from model.experiments.ensemble import Settings
 from model.experiments.executor import Cluster
-from model.experiments.simulation import simulate, simulate_each
+from model.experiments.simulation import simulate
 from model.policy.scenario import LeverSetting, load_scenario
 from tests.batch_fixtures import ROOT, assert_nothing_written, project_env, run_cli, stop_process
 from tests.test_cli_core import one_line_error
@@ -151,7 +152,8 @@ def test_the_summary_over_runs_ranks_only_values_told_apart_from_zero():
 def _in_process(scenario, players: Players, runs: int = 2, permutations: int = 3) -> dict:
     settings = Settings(runs, 5000.0, DEADLINE, 5, NO_POSTERIOR)
     tasks = coalition_tasks(scenario, players, settings, permutations)
-    coalitions = pd.concat([simulate_coalitions(*task).values for task in tasks])
+    stacks = coalition_stacks(tasks)
+    coalitions = pd.concat([r.values for stack in stacks for r in simulate_coalitions(*stack)])
     return attribution_tables(players, settings.seeds, permutations, coalitions)
 
 
@@ -160,18 +162,38 @@ def _by_player(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_each_coalition_runs_as_its_own_scenario_would(scenario_file):
-    """The shared no-policy model, continued per coalition, gives `simulate` of each coalition's
-    scenario bit for bit (same seed: common random numbers)."""
+    """A task's coalitions of several runs, simulated in one stack from a shared no-policy model,
+    give `simulate` of each coalition's scenario in each run bit for bit (same seed: common random
+    numbers); the grand coalition's run is the package's."""
     scenario = load_scenario(scenario_file)
     players = players_of(scenario, "family")
-    masks = [0, 1, 6, players.grand]
+    masks = (0, 1, 6, players.grand)
     scenarios = [players.coalition(scenario, mask) for mask in masks]
-    shared = simulate_each(scenarios, seed=9, scale=5000, until=DEADLINE)
-    for restricted, output in zip(scenarios, shared, strict=True):
-        alone = simulate(restricted, seed=9, scale=5000, until=DEADLINE)
-        pd.testing.assert_frame_equal(output.timeseries, alone.timeseries, check_exact=True)
-        pd.testing.assert_frame_equal(output.fiscal, alone.fiscal, check_exact=True)
+    runs, seeds, draws = (3, 8), (9, 10), ({"policy_responsiveness": 1.3}, None)
+    results = simulate_coalitions(scenario, players, masks, 0, runs, seeds, 5000, DEADLINE, draws)
+    assert [result.run for result in results] == list(runs)
+    for result, seed, values in zip(results, seeds, draws, strict=True):
+        for mask, restricted in zip(masks, scenarios, strict=True):
+            alone = simulate(restricted, seed=seed, scale=5000, until=DEADLINE, parameters=values)
+            row = result.values.set_index("coalition").loc[mask]
+            for outcome, value in end_values(alone.timeseries).items():
+                assert row[outcome] == value, (mask, outcome)
+            if mask == players.grand:
+                pd.testing.assert_frame_equal(result.package.fiscal, alone.fiscal, check_exact=True)
     assert [len(s.levers) for s in scenarios] == [0, 1, 3, 4]  # 1: easier_opening, 6: the rest
+
+
+def test_runs_with_the_same_coalitions_are_stacked():
+    """Family level: every run simulates the same coalitions, so a task holds a chunk of them for
+    as many runs as a stack holds; lever level: each run its own orders, a run a task."""
+    scenario = load_scenario(ROOT / "scenarios" / "as_enacted.yaml")
+    settings = Settings(3, 5000.0, DEADLINE, 5, NO_POSTERIOR)
+    for level, runs_per_task in (("family", 3), ("lever", 1)):
+        tasks = coalition_tasks(scenario, players_of(scenario, level), settings, 2)
+        stacks = coalition_stacks(tasks)
+        assert {len(stack.runs) for stack in stacks} == {runs_per_task}, level
+        kept = sorted((run, stack.chunk) for stack in stacks for run in stack.runs)
+        assert kept == sorted((task.run, task.chunk) for task in tasks)
 
 
 def test_identical_players_get_identical_values(scenario_file):

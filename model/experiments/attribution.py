@@ -21,10 +21,13 @@ levers in an order-independent way (Shapley 1953; the maths in `shapley`).
   value whose interval includes 0 cannot be told apart from zero: `distinct` False, and it is not
   ranked (`rank`: 1 = the largest mean among the distinct values of the outcome).
 
-The simulations run on the executor, a task being up to COALITIONS_PER_TASK coalitions of one run
-(one no-policy model is built and shared, `simulation.simulate_each`); each finished task is kept
-under OUT/.attribution/, so an interrupted computation resumes where it stopped when the same
-command is run again. The results folder is written into a temporary folder and renamed into place.
+The simulations run on the executor, a task being up to COALITIONS_PER_TASK coalitions of the runs
+that simulate the same ones (every run at family level, one run at lever level, whose orders are
+each run's own), at most `runs_per_stack` runs: one stack of runs, whose no-policy model is built
+once and continued per coalition (`simulation.simulate_stack`, each run bit for bit as alone). Each
+run's part of a finished task is kept under OUT/.attribution/, so an interrupted computation resumes
+where it stopped when the same command is run again. The results folder is written into a temporary
+folder and renamed into place.
 """
 
 from __future__ import annotations
@@ -52,10 +55,12 @@ from model.experiments.ensemble import (
     batch_identity,
     build_manifest,
     code_loaded,
+    in_stacks,
     load_scenarios,
     progress_bar,
     require_run_code,
     require_same_code,
+    runs_per_stack,
 )
 from model.experiments.executor import LOCAL, Cluster, open_executor
 from model.experiments.store import (
@@ -152,7 +157,7 @@ def coalitions_of(players: Players, seed: int, permutations: int) -> list[int]:
 
 
 class CoalitionTask(NamedTuple):
-    """The arguments of one call of `simulate_coalitions`."""
+    """Coalitions of one run, kept together in the work folder."""
 
     scenario: Scenario
     players: Players
@@ -163,6 +168,20 @@ class CoalitionTask(NamedTuple):
     scale: float
     until: str
     parameters: dict[str, float] | None
+
+
+class CoalitionStack(NamedTuple):
+    """The arguments of one call of `simulate_coalitions`: the same coalitions of several runs."""
+
+    scenario: Scenario
+    players: Players
+    masks: tuple[int, ...]
+    chunk: int
+    runs: tuple[int, ...]
+    seeds: tuple[int, ...]
+    scale: float
+    until: str
+    parameters: tuple[dict[str, float] | None, ...]
 
 
 @dataclass
@@ -182,24 +201,30 @@ def simulate_coalitions(
     players: Players,
     masks: tuple[int, ...],
     chunk: int,
-    run: int,
-    seed: int,
+    runs: tuple[int, ...],
+    seeds: tuple[int, ...],
     scale: float,
     until: str,
-    parameters: dict[str, float] | None,
-) -> CoalitionValues:
-    """The outcomes of coalitions `masks` in run `run` (the executor's work function)."""
-    from model.experiments.simulation import simulate_each  # Mesa is imported by workers only
+    parameters: tuple[dict[str, float] | None, ...],
+) -> list[CoalitionValues]:
+    """The outcomes of coalitions `masks` in each of `runs` (the executor's work function)."""
+    from model.experiments.simulation import simulate_stack  # Mesa is imported by workers only
 
     scenarios = [players.coalition(scenario, mask) for mask in masks]
-    outputs = simulate_each(scenarios, seed=seed, scale=scale, until=until, parameters=parameters)
-    rows = [
-        {"run": run, "coalition": mask, "size": mask.bit_count(), **end_values(output.timeseries)}
-        for mask, output in zip(masks, outputs, strict=True)
-    ]
-    package = next((o for m, o in zip(masks, outputs, strict=True) if m == players.grand), None)
-    values = pd.DataFrame(rows, columns=list(ATTRIBUTION_COLUMNS["coalitions"]))
-    return CoalitionValues(run, chunk, values, package, code_loaded())
+    stacked = simulate_stack(
+        scenarios, seeds=list(seeds), parameters=list(parameters), scale=scale, until=until
+    )
+    results = []
+    for index, run in enumerate(runs):
+        outputs = [runs_of_coalition[index][0] for runs_of_coalition in stacked]
+        rows = [
+            {"run": run, "coalition": mask, "size": mask.bit_count(), **end_values(o.timeseries)}
+            for mask, o in zip(masks, outputs, strict=True)
+        ]
+        package = next((o for m, o in zip(masks, outputs, strict=True) if m == players.grand), None)
+        values = pd.DataFrame(rows, columns=list(ATTRIBUTION_COLUMNS["coalitions"]))
+        results.append(CoalitionValues(run, chunk, values, package, code_loaded()))
+    return results
 
 
 def end_values(timeseries: pd.DataFrame) -> dict[str, float]:
@@ -272,15 +297,17 @@ def _simulate_missing(
     """Simulate the tasks `work` has not kept yet, keeping each as it finishes."""
     todo = [task for task in tasks if not work.has(task.run, task.chunk)]
     total, left = (sum(len(t.masks) for t in some) for some in (tasks, todo))
+    stacks = coalition_stacks(todo)
     code = identity["code_fingerprint"]
-    with open_executor(tasks=len(todo), cluster=cluster) as executor:
+    with open_executor(tasks=len(stacks), cluster=cluster) as executor:
         require_same_code(executor, code)
         work.start(identity)
         with progress_bar(total, total - left, quiet, unit="simulation") as bar:
-            for result in executor.map_unordered(simulate_coalitions, todo):
-                require_run_code(result.code_fingerprint, code, f"run {result.run}")
-                work.save(result)
-                bar.update(len(result.values))
+            for results in executor.map_unordered(simulate_coalitions, stacks):
+                for result in results:
+                    require_run_code(result.code_fingerprint, code, f"run {result.run}")
+                    work.save(result)
+                    bar.update(len(result.values))
 
 
 def _tables(
@@ -311,6 +338,25 @@ def coalition_tasks(
                 )
             )  # fmt: skip
     return tasks
+
+
+def coalition_stacks(tasks: list[CoalitionTask]) -> list[CoalitionStack]:
+    """The tasks that simulate the same coalitions, in stacks of runs (`runs_per_stack`)."""
+    groups: dict[tuple[int, tuple[int, ...]], list[CoalitionTask]] = {}
+    for task in tasks:
+        groups.setdefault((task.chunk, task.masks), []).append(task)
+    stacks = []
+    for (chunk, masks), group in groups.items():
+        first = group[0]
+        for part in in_stacks(group, runs_per_stack(first.scale)):
+            stacks.append(
+                CoalitionStack(
+                    first.scenario, first.players, masks, chunk,
+                    tuple(task.run for task in part), tuple(task.seed for task in part),
+                    first.scale, first.until, tuple(task.parameters for task in part),
+                )
+            )  # fmt: skip
+    return stacks
 
 
 def attribution_tables(

@@ -77,28 +77,6 @@ def simulate_with_evidence_only(
     return output, stocks
 
 
-def simulate_each(
-    scenarios: Sequence,
-    *,
-    seed: int,
-    scale: float,
-    until: str,
-    uncertainty: bool = True,
-    parameters: dict[str, float] | None = None,
-) -> list[RunOutput]:
-    """`simulate(s, seed=seed, ...)` for each of `scenarios`, in order, bit for bit (simulate_stack
-    of one run: Shapley attribution runs hundreds of scenarios per seed)."""
-    stacked = simulate_stack(
-        scenarios,
-        seeds=[seed],
-        parameters=[parameters],
-        scale=scale,
-        until=until,
-        uncertainty=uncertainty,
-    )
-    return [output for [(output, _)] in stacked]
-
-
 Progress = Callable[[float], None]  # the share of a stack's months simulated so far
 
 
